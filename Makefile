@@ -1,0 +1,45 @@
+# slipway: `make demo` and `make test` are the two commands a fresh clone needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test lint lock doctor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# The default install, pinned by constraints.txt.
+$(VENV)/.install-base: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+# The default install plus the `dev` extra (pytest, moto[server], ruff).
+$(VENV)/.install-dev: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.install-base
+
+demo: $(VENV)/.install-base
+	$(BIN)/slipway demo
+
+test: $(VENV)/.install-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.install-dev
+	$(BIN)/ruff check slipway flows tasks deployments tests bench
+
+doctor: $(VENV)/.install-base
+	$(BIN)/slipway doctor
+
+# Refresh constraints.txt: resolve the newest allowed set in a scratch venv, then freeze it.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .slipway .pytest_cache

@@ -1,0 +1,1 @@
+"""Deployment helpers; the deployments themselves are declared in prefect.yaml."""

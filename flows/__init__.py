@@ -1,0 +1,1 @@
+"""One Prefect flow per file, named after its verb; flows only wire tasks."""

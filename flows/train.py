@@ -1,0 +1,55 @@
+"""`train`: fit the example model and publish it with its data splits and an MLflow run."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from slipway.training import TrainParams, TrainResult, parameter_count
+from tasks.train import evaluate_model, fit_model, load_and_split, publish
+
+
+@flow(name="train", log_prints=True)
+def train(params: TrainParams = TrainParams()) -> TrainResult:
+    import mlflow
+
+    from slipway.store import open_store
+    from slipway.tracking import configure_mlflow
+
+    configure_mlflow()
+    store = open_store()
+    splits = load_and_split(params)
+    with mlflow.start_run(run_name="train") as run:
+        mlflow.log_params(
+            {
+                "dataset": params.dataset,
+                "hidden_layers": ",".join(map(str, params.hidden_layers)),
+                "max_iter": params.max_iter,
+                "seed": params.seed,
+                "rows_train": len(splits.train),
+                "rows_eval": len(splits.eval),
+                "rows_reference": len(splits.reference),
+            }
+        )
+        model = fit_model(splits.train, params)
+        metrics = evaluate_model(model, splits.eval, params.target_column)
+        model_uri, data_uris, fingerprints = publish(store, run.info.run_id, model, splits)
+        mlflow.log_metrics({f"eval_{k}": v for k, v in metrics.items()})
+        mlflow.set_tags({f"slipway.data.{k}.sha256": v for k, v in fingerprints.items()})
+        mlflow.set_tags({"slipway.model_uri": model_uri, "slipway.stage": "train"})
+        result = TrainResult(
+            run_id=run.info.run_id,
+            model_uri=model_uri,
+            data_uris=data_uris,
+            fingerprints=fingerprints,
+            metrics=metrics,
+            feature_names=[c for c in splits.train.columns if c != params.target_column],
+            target_column=params.target_column,
+            parameter_count=parameter_count(model),
+        )
+        mlflow.log_dict(result.model_dump(), "train_result.json")
+    print(f"trained {result.parameter_count} parameters, eval accuracy {metrics['accuracy']:.4f}")
+    return result
+
+
+if __name__ == "__main__":
+    train()

@@ -1,0 +1,52 @@
+"""`slipway train`: run the `train` flow."""
+
+from __future__ import annotations
+
+from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("train", parents=[common], help="train the example model (digits MLP) and log it")
+    p.add_argument("--dataset", default="digits", help="'digits' or a CSV/Parquet file with a label column")
+    p.add_argument("--target-column", default="digit")
+    p.add_argument("--hidden-layers", default="256,128", help="comma-separated layer sizes")
+    p.add_argument("--max-iter", type=int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    add_json_flag(p)
+    p.set_defaults(handler=handle)
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    from slipway.errors import BadInput
+
+    try:
+        layers = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise BadInput(f"--hidden-layers {text!r}: give positive integers separated by commas") from None
+    if not layers or any(n <= 0 for n in layers):
+        raise BadInput(f"--hidden-layers {text!r}: give positive integers separated by commas")
+    return layers
+
+
+def handle(args) -> int:
+    quiet_prefect_for_json(args)
+    from flows.train import train
+    from slipway.training import TrainParams
+
+    params = TrainParams(
+        dataset=args.dataset,
+        target_column=args.target_column,
+        hidden_layers=parse_layers(args.hidden_layers),
+        max_iter=args.max_iter,
+        seed=args.seed,
+    )
+    result = train(params)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"run id:    {result.run_id}")
+        print(f"model:     {result.model_uri}")
+        for name, uri in result.data_uris.items():
+            print(f"{name + ':':<10} {uri}")
+        print(f"accuracy:  {result.metrics['accuracy']:.4f} (eval)")
+    return 0

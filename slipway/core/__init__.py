@@ -1,0 +1,1 @@
+"""Pure logic with typed inputs and outputs: no Prefect, MLflow, network or disk."""

@@ -1,0 +1,139 @@
+"""Train the example model: a scikit-learn MLP on the digits images that scikit-learn ships.
+
+Plain pandas/scikit-learn functions: no Prefect, no MLflow. The `train` flow wires them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slipway.errors import BadInput
+
+DIGITS = "digits"
+TARGET = "digit"
+
+
+class TrainParams(BaseModel):
+    """Parameters of the `train` flow (shown as a form in the Prefect UI)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: str = Field(DIGITS, description="'digits' (scikit-learn's images) or a CSV/Parquet path or store:KEY")
+    target_column: str = TARGET
+    hidden_layers: tuple[int, ...] = (256, 128)
+    max_iter: int = Field(300, ge=1)
+    seed: int = 0
+    eval_fraction: float = Field(0.2, gt=0, lt=0.5)
+    reference_fraction: float = Field(0.2, gt=0, lt=0.5)
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: object
+    eval: object
+    reference: object
+
+
+def digits_frame():
+    """The 1,797 8x8 digit images as 64 float32 pixel columns (0..16) and an int64 `digit` label."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    columns = [f"pixel_{i:02d}" for i in range(bunch.data.shape[1])]
+    frame = pd.DataFrame(bunch.data.astype(np.float32), columns=columns)
+    frame[TARGET] = bunch.target.astype(np.int64)
+    return frame
+
+
+def load_dataset(params: TrainParams):
+    if params.dataset == DIGITS:
+        frame = digits_frame()
+    else:
+        from slipway.data import read_table
+
+        frame = read_table(params.dataset)
+    if params.target_column not in frame.columns:
+        raise BadInput(
+            f"dataset {params.dataset}: target column {params.target_column!r} is missing "
+            f"(columns: {', '.join(map(str, frame.columns[:10]))}...)"
+        )
+    if len(frame) < 20:
+        raise BadInput(f"dataset {params.dataset}: {len(frame)} rows is too few to train on (need 20+)")
+    return frame
+
+
+def split(frame, params: TrainParams) -> Splits:
+    """Stratified train / eval / reference split, reproducible from the seed."""
+    from sklearn.model_selection import train_test_split
+
+    y = frame[params.target_column]
+    held_fraction = params.eval_fraction + params.reference_fraction
+    train, held = train_test_split(frame, test_size=held_fraction, random_state=params.seed, stratify=y)
+    eval_share = params.eval_fraction / held_fraction
+    eval_, reference = train_test_split(
+        held, train_size=eval_share, random_state=params.seed, stratify=held[params.target_column]
+    )
+    return Splits(
+        train=train.reset_index(drop=True),
+        eval=eval_.reset_index(drop=True),
+        reference=reference.reset_index(drop=True),
+    )
+
+
+def fit(train, params: TrainParams):
+    """StandardScaler + MLPClassifier pipeline fitted on the training split."""
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = train.drop(columns=[params.target_column])
+    model = Pipeline(
+        [
+            ("scaler", StandardScaler()),
+            (
+                "mlp",
+                MLPClassifier(
+                    hidden_layer_sizes=params.hidden_layers,
+                    max_iter=params.max_iter,
+                    random_state=params.seed,
+                    early_stopping=False,
+                ),
+            ),
+        ]
+    )
+    model.fit(features.to_numpy(dtype="float32"), train[params.target_column].to_numpy())
+    return model
+
+
+def evaluate(model, frame, target_column: str) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    features = frame.drop(columns=[target_column]).to_numpy(dtype="float32")
+    predicted = model.predict(features)
+    truth = frame[target_column].to_numpy()
+    return {
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "f1_macro": float(f1_score(truth, predicted, average="macro")),
+    }
+
+
+def parameter_count(model) -> int:
+    mlp = model[-1]
+    return int(sum(w.size for w in mlp.coefs_) + sum(b.size for b in mlp.intercepts_))
+
+
+class TrainResult(BaseModel):
+    """What `train` gives the rest of the release: where the model and its data are."""
+
+    run_id: str
+    model_uri: str
+    data_uris: dict[str, str]
+    fingerprints: dict[str, str]
+    metrics: dict[str, float]
+    feature_names: list[str]
+    target_column: str
+    parameter_count: int

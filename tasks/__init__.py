@@ -1,0 +1,1 @@
+"""Thin Prefect task wrappers over the slipway library (retries, caching, logging, artifacts)."""

@@ -1,0 +1,43 @@
+"""Tasks of the `train` flow: thin wrappers over slipway.training."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from prefect import task
+
+from slipway import training
+from slipway.data import fingerprint, table_bytes
+from slipway.modelio import save_sklearn
+from slipway.store import ArtifactStore
+
+
+@task(name="load-and-split")
+def load_and_split(params: training.TrainParams) -> training.Splits:
+    return training.split(training.load_dataset(params), params)
+
+
+@task(name="fit-model")
+def fit_model(train_frame, params: training.TrainParams):
+    return training.fit(train_frame, params)
+
+
+@task(name="evaluate-model")
+def evaluate_model(model, eval_frame, target_column: str) -> dict[str, float]:
+    return training.evaluate(model, eval_frame, target_column)
+
+
+@task(name="publish-artifacts", retries=2, retry_delay_seconds=1)
+def publish(store: ArtifactStore, run_id: str, model, splits: training.Splits) -> tuple[str, dict, dict]:
+    """Write the model (skops) and the splits (Parquet) under `train/<run_id>/`."""
+    prefix = f"train/{run_id}"
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = save_sklearn(model, Path(tmp) / "model.skops")
+        model_uri = store.put_file(f"{prefix}/model.skops", model_path)
+    data_uris, fingerprints = {}, {}
+    for name in ("train", "eval", "reference"):
+        frame = getattr(splits, name)
+        data_uris[name] = store.put_bytes(f"{prefix}/data/{name}.parquet", table_bytes(frame))
+        fingerprints[name] = fingerprint(frame)
+    return model_uri, data_uris, fingerprints
