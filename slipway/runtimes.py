@@ -1,0 +1,105 @@
+"""Load a candidate with its own runtime and predict: ONNX Runtime or OpenVINO.
+
+One interface for every consumer (accuracy scoring, latency benchmark, gateway, canary
+pre-flight): `load_candidate(bundle_dir, candidate).predict(x) -> {"label", "probabilities"}`
+for classifiers (a graph cut at the probabilities gets `label` as their argmax), or the
+model's named outputs otherwise. Nothing is unpickled: ONNX and OpenVINO IR only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slipway.core.manifest import Candidate
+from slipway.errors import BadInput, Unavailable
+
+
+@dataclass
+class Predictor:
+    runtime: str
+    input_name: str
+    output_names: list[str]
+    _run: Any = field(repr=False)
+
+    def predict(self, x) -> dict[str, Any]:
+        import numpy as np
+
+        outputs = dict(zip(self.output_names, self._run(x), strict=True))
+        if "probabilities" in outputs and "label" not in outputs:
+            outputs["label"] = np.argmax(outputs["probabilities"], axis=1).astype(np.int64)
+        return outputs
+
+
+def resolve_inside(base: Path, relative: str) -> Path:
+    """`base / relative`, refusing anything that resolves outside `base` (.., absolute, symlinks)."""
+    base = base.resolve()
+    path = (base / relative).resolve()
+    if base != path and base not in path.parents:
+        raise BadInput(f"{relative!r} resolves outside {base}: refusing to load it")
+    if not path.is_file():
+        raise BadInput(f"{path}: no such model file")
+    return path
+
+
+def onnx_session(path: Path, threads: int | None = None):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise BadInput(f"{path}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})") from None
+
+
+def load_onnx(path: Path, threads: int | None = None) -> Predictor:
+    session = onnx_session(path, threads)
+    input_name = session.get_inputs()[0].name
+    names = [o.name for o in session.get_outputs()]
+    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, {input_name: x}))
+
+
+def load_openvino(path: Path, threads: int | None = None) -> Predictor:
+    import openvino as ov
+
+    core = ov.Core()
+    config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
+    config["PERFORMANCE_HINT"] = "LATENCY"
+    try:
+        compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
+    except Exception as exc:
+        raise BadInput(f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})") from None
+    request = compiled.create_infer_request()
+    input_name = compiled.inputs[0].get_any_name()
+    outputs = list(compiled.outputs)
+    names = [o.get_any_name() for o in outputs]
+
+    def run(x):
+        result = request.infer({0: x})
+        return [result[o].copy() for o in outputs]
+
+    return Predictor("openvino", input_name, names, run)
+
+
+def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None) -> Predictor:
+    """Load one candidate of a manifest with its runtime."""
+    if not candidate.path:
+        raise BadInput(f"candidate {candidate.name} has no model file (status {candidate.status})")
+    path = resolve_inside(Path(bundle_dir), candidate.path)
+    if candidate.runtime == "onnxruntime":
+        return load_onnx(path, threads)
+    if candidate.runtime == "openvino":
+        return load_openvino(path, threads)
+    if candidate.runtime == "tensorrt":
+        from slipway.accel import tensorrt_status
+
+        status = tensorrt_status()
+        if not status.tensorrt:
+            raise Unavailable(f"candidate {candidate.name}: {status.reason}")
+        raise Unavailable(f"candidate {candidate.name}: load TensorRT engines through slipway.convert.tensorrt")
+    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime or OpenVINO only)")
