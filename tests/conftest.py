@@ -89,3 +89,18 @@ def trained(tmp_path_factory):
     finally:
         mp.undo()
     return result
+
+
+@pytest.fixture(scope="session")
+def candidate_dir(trained, tmp_path_factory):
+    """A real candidate directory (ONNX FP32 + ORT INT8 dynamic, accepted) built from `trained`.
+
+    Read-only: copy it (shutil.copytree) before changing anything in it.
+    """
+    from slipway.data import read_table
+    from slipway.modelio import load_sklearn
+    from tests.candidates import build_candidate_dir
+
+    model = load_sklearn(trained.model_uri)
+    reference = read_table(trained.data_uris["reference"])
+    return build_candidate_dir(model, reference, trained.target_column, tmp_path_factory.mktemp("candidates"))
