@@ -26,8 +26,11 @@ def configure_mlflow(settings: Settings | None = None) -> str:
             location = None
             if uri.startswith("sqlite:"):
                 location = settings.mlflow_artifacts_dir.as_uri()
-            return mlflow.create_experiment(settings.experiment, artifact_location=location)
-        return experiment.experiment_id
+            experiment_id = mlflow.create_experiment(settings.experiment, artifact_location=location)
+        else:
+            experiment_id = experiment.experiment_id
+        mlflow.set_experiment(experiment_id=experiment_id)
+        return experiment_id
     except Exception as exc:  # MlflowException, connection errors: say which URI failed
         if isinstance(exc, ConfigError):
             raise
