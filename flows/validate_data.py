@@ -30,7 +30,7 @@ def validate_data(params: ValidateParams) -> ValidationResult:
     report_artifact(report)
     print(report.summary)
     if params.fail_on_critical and not report.success:
-        raise GateFailed(gate_message(report), report=report)
+        raise GateFailed(gate_message(report, uris["report"]), report=report)
     return ValidationResult(
         report=report,
         report_uri=uris["report"],

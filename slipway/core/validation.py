@@ -240,11 +240,12 @@ def make_report(
     )
 
 
-def gate_message(report: ValidationReport, limit: int = 10) -> str:
-    """GateFailed's message: the summary, then the failing critical expectations, column first."""
+def gate_message(report: ValidationReport, report_uri: str | None = None, limit: int = 10) -> str:
+    """GateFailed's message: the failing critical expectations, column first, then where the report is."""
     lines = report.failure_lines("critical")
     shown = lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
-    return "validate-data gate failed: " + "; ".join(shown)
+    where = f" (report: {report_uri})" if report_uri else ""
+    return "validate-data gate failed: " + "; ".join(shown) + where
 
 
 def markdown_table(report: ValidationReport) -> str:

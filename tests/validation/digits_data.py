@@ -1,0 +1,47 @@
+"""The digits example's reference and eval splits on disk, and corrupted variants of eval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from slipway.training import TrainParams, digits_frame, split
+
+
+def write_digits(folder: Path) -> dict[str, Path]:
+    splits = split(digits_frame(), TrainParams())
+    paths = {"reference": folder / "reference.parquet", "eval": folder / "eval.parquet"}
+    splits.reference.to_parquet(paths["reference"], index=False)
+    splits.eval.to_parquet(paths["eval"], index=False)
+    return paths
+
+
+def corrupt(frame, variant: str):
+    """(corrupted frame, offending column, expectation that must name it)."""
+    bad = frame.copy()
+    if variant == "missing-column":
+        return bad.drop(columns=["pixel_10"]), "pixel_10", "expect_column_to_exist"
+    if variant == "extra-column":
+        bad["sensor_temp"] = 1.0
+        return bad, "sensor_temp", "expect_table_columns_to_match_set"
+    if variant == "strings-in-numeric":
+        bad["pixel_20"] = bad["pixel_20"].astype(object)
+        bad.loc[bad.index[5], "pixel_20"] = "dark"
+        return bad, "pixel_20", "expect_column_values_to_be_in_type_list"
+    if variant == "all-null":
+        bad["pixel_30"] = np.nan
+        return bad, "pixel_30", "expect_column_values_to_not_be_null"
+    if variant == "nan":
+        bad.loc[bad.index[7], "pixel_43"] = np.nan
+        return bad, "pixel_43", "expect_column_values_to_not_be_null"
+    if variant == "infinity":
+        bad.loc[bad.index[9], "pixel_44"] = np.inf
+        return bad, "pixel_44", "expect_column_values_to_be_between"
+    if variant == "label-out-of-set":
+        bad.loc[bad.index[1], "digit"] = 11
+        return bad, "digit", "expect_column_values_to_be_in_set"
+    raise ValueError(variant)
+
+
+VARIANTS = ["missing-column", "extra-column", "strings-in-numeric", "all-null", "nan", "infinity", "label-out-of-set"]
