@@ -96,6 +96,14 @@ def _first_error(exception_info) -> str | None:
     return None
 
 
+def gx_compatible(frame):
+    """pandas 3's default `str` dtype as `object`: GX 1.x's type checks do not recognise it."""
+    import pandas as pd
+
+    strings = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)}
+    return frame.astype(strings) if strings else frame
+
+
 def run_suite(frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | None = None) -> ValidationReport:
     """Validate `frame` against `suite` through a GX Checkpoint; the typed report."""
     import great_expectations as gx
@@ -118,7 +126,7 @@ def run_suite(frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | No
             gx.Checkpoint(name=tag, validation_definitions=[definition], result_format=RESULT_FORMAT)
         )
         try:
-            result = checkpoint.run(batch_parameters={"dataframe": frame})
+            result = checkpoint.run(batch_parameters={"dataframe": gx_compatible(frame)})
         finally:
             context.checkpoints.delete(tag)
             context.validation_definitions.delete(tag)
