@@ -2,9 +2,9 @@
 
 Plain pandas/numpy, no Great Expectations. The rules (see `DeriveOptions`):
 
-- table: the exact column set (critical), the column order (warning), at least one row
+- table: the exact column set (critical: names missing and extra columns), the column order (warning), at least one row
   (critical), a row count within [low, high] x the reference's (warning);
-- every column: it exists, its dtype is in the reference dtype's family, its null fraction
+- every column: its dtype is in the reference dtype's family, its null fraction
   stays under a limit (no nulls at all when the reference has none);
 - numeric columns: values within the reference range widened by a hard margin (critical,
   this also refuses infinity) and by a soft margin (warning: a drift signal);
@@ -86,10 +86,8 @@ def _range(lo: float, hi: float, margin: float, pooled: float) -> tuple[float, f
 
 def _column_expectations(frame, column: str, family: str, accepted: list[str], pooled: float, opts: DeriveOptions):
     series = frame[column]
-    out = [
-        ExpectationSpec(type="expect_column_to_exist", kwargs={"column": column}),
-        ExpectationSpec(type="expect_column_values_to_be_in_type_list", kwargs={"column": column, "type_list": accepted}),
-    ]
+    # no expect_column_to_exist: the table's exact column set already names missing columns
+    out = [ExpectationSpec(type="expect_column_values_to_be_in_type_list", kwargs={"column": column, "type_list": accepted})]
     null_fraction = float(series.isna().mean())
     limit = 0.0 if null_fraction == 0 else min(1.0, null_fraction + opts.null_margin)
     kwargs: dict[str, Any] = {"column": column}

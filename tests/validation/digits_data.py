@@ -21,7 +21,7 @@ def corrupt(frame, variant: str):
     """(corrupted frame, offending column, expectation that must name it)."""
     bad = frame.copy()
     if variant == "missing-column":
-        return bad.drop(columns=["pixel_10"]), "pixel_10", "expect_column_to_exist"
+        return bad.drop(columns=["pixel_10"]), "pixel_10", "expect_table_columns_to_match_set"
     if variant == "extra-column":
         bad["sensor_temp"] = 1.0
         return bad, "sensor_temp", "expect_table_columns_to_match_set"

@@ -44,7 +44,7 @@ def test_reference_passes_its_own_suite(suite):
 def corrupted(variant: str):
     frame = reference()
     if variant == "missing-column":
-        return frame.drop(columns=["y"]), "y", "expect_column_to_exist"
+        return frame.drop(columns=["y"]), "y", "expect_table_columns_to_match_set"
     if variant == "extra-column":
         frame["extra"] = 1
         return frame, "extra", "expect_table_columns_to_match_set"
