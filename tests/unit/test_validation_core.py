@@ -35,14 +35,26 @@ def reference() -> pd.DataFrame:
 
 def by(suite: SuiteSpec, type_: str, column: str | None = None, severity: str | None = None):
     return [
-        e for e in suite.expectations
-        if e.type == type_ and (column is None or e.column == column) and (severity is None or e.severity == severity)
+        e
+        for e in suite.expectations
+        if e.type == type_
+        and (column is None or e.column == column)
+        and (severity is None or e.severity == severity)
     ]
 
 
 @pytest.mark.parametrize(
     "dtype, family",
-    [("float32", "float"), ("float64", "float"), ("int64", "int"), ("uint8", "int"), ("bool", "bool"), ("str", "string"), ("object", "string"), ("datetime64[ns]", "other")],
+    [
+        ("float32", "float"),
+        ("float64", "float"),
+        ("int64", "int"),
+        ("uint8", "int"),
+        ("bool", "bool"),
+        ("str", "string"),
+        ("object", "string"),
+        ("datetime64[ns]", "other"),
+    ],
 )
 def test_type_family(dtype, family):
     assert type_family(dtype)[0] == family
@@ -56,7 +68,10 @@ def test_float_family_accepts_integers_but_int_family_refuses_floats():
 def test_derived_table_expectations():
     suite = derive_suite(reference())
     (columns,) = by(suite, "expect_table_columns_to_match_set")
-    assert columns.kwargs == {"column_set": ["x", "n", "colour", "label", "sparse"], "exact_match": True}
+    assert columns.kwargs == {
+        "column_set": ["x", "n", "colour", "label", "sparse"],
+        "exact_match": True,
+    }
     assert by(suite, "expect_table_columns_to_match_ordered_list")[0].severity == "warning"
     counts = by(suite, "expect_table_row_count_to_be_between")
     assert [c.severity for c in counts] == ["critical", "warning"]
@@ -74,7 +89,9 @@ def test_every_column_keeps_its_type(column):
 def test_null_limit_is_zero_without_reference_nulls_and_margin_with_them():
     suite = derive_suite(reference(), options=DeriveOptions(null_margin=0.05))
     assert "mostly" not in by(suite, "expect_column_values_to_not_be_null", "x")[0].kwargs
-    assert by(suite, "expect_column_values_to_not_be_null", "sparse")[0].kwargs["mostly"] == pytest.approx(0.70)
+    assert by(suite, "expect_column_values_to_not_be_null", "sparse")[0].kwargs[
+        "mostly"
+    ] == pytest.approx(0.70)
 
 
 def test_numeric_ranges_hard_critical_and_soft_warning():
@@ -93,7 +110,11 @@ def test_constant_column_gets_room_from_the_pooled_span():
 
 def test_categorical_value_sets_for_strings_and_low_cardinality_ints():
     suite = derive_suite(reference(), options=DeriveOptions(max_categories=3))
-    assert by(suite, "expect_column_values_to_be_in_set", "colour")[0].kwargs["value_set"] == ["blue", "green", "red"]
+    assert by(suite, "expect_column_values_to_be_in_set", "colour")[0].kwargs["value_set"] == [
+        "blue",
+        "green",
+        "red",
+    ]
     assert by(suite, "expect_column_values_to_be_in_set", "label")[0].kwargs["value_set"] == [0, 1]
     assert not by(suite, "expect_column_values_to_be_in_set", "n")  # 4 values > 3: a range instead
     assert by(suite, "expect_column_values_to_be_between", "n")
@@ -122,7 +143,9 @@ def test_bad_reference_is_refused(frame, message):
 def test_contract_excludes_target_keeps_order_and_takes_critical_bounds():
     frame = reference().drop(columns=["colour"])
     suite = derive_suite(frame)
-    contract = build_contract(frame, suite, target_column="label", source={"reference_sha256": "abc"})
+    contract = build_contract(
+        frame, suite, target_column="label", source={"reference_sha256": "abc"}
+    )
     assert contract.feature_names == ["x", "n", "sparse"]
     assert contract.input_name == "input" and contract.input_dtype == "float32"
     assert contract.shape == [-1, 3]
@@ -147,43 +170,89 @@ def test_contract_bad_input(target, message):
         build_contract(reference(), derive_suite(reference()), target_column=target)
 
 
-def spec(type_="expect_column_values_to_not_be_null", column="a", severity="critical") -> ExpectationSpec:
-    return ExpectationSpec(type=type_, kwargs={"column": column} if column else {}, severity=severity)
+def spec(
+    type_="expect_column_values_to_not_be_null", column="a", severity="critical"
+) -> ExpectationSpec:
+    return ExpectationSpec(
+        type=type_, kwargs={"column": column} if column else {}, severity=severity
+    )
 
 
 def test_outcome_counts_and_examples():
-    result = {"element_count": 4, "unexpected_count": 1, "unexpected_percent": 25.0, "partial_unexpected_list": [float("inf")]}
-    outcome = outcome_from_result(spec("expect_column_values_to_be_between"), False, result, None, ["a"])
-    assert (outcome.unexpected_count, outcome.unexpected_percent, outcome.unexpected_examples) == (1, 25.0, ["inf"])
-    assert outcome.describe() == "a: expect_column_values_to_be_between [critical] (1 unexpected, 25.00%, e.g. inf)"
+    result = {
+        "element_count": 4,
+        "unexpected_count": 1,
+        "unexpected_percent": 25.0,
+        "partial_unexpected_list": [float("inf")],
+    }
+    outcome = outcome_from_result(
+        spec("expect_column_values_to_be_between"), False, result, None, ["a"]
+    )
+    assert (outcome.unexpected_count, outcome.unexpected_percent, outcome.unexpected_examples) == (
+        1,
+        25.0,
+        ["inf"],
+    )
+    assert (
+        outcome.describe()
+        == "a: expect_column_values_to_be_between [critical] (1 unexpected, 25.00%, e.g. inf)"
+    )
 
 
 def test_outcome_on_a_missing_column_says_so_instead_of_the_traceback():
-    outcome = outcome_from_result(spec(column="gone"), False, {}, "KeyError: 'gone'\nlong traceback", ["a"])
+    outcome = outcome_from_result(
+        spec(column="gone"), False, {}, "KeyError: 'gone'\nlong traceback", ["a"]
+    )
     assert outcome.error == "the column is missing" and not outcome.success
 
 
 def test_outcome_names_extra_and_missing_columns_of_the_set():
-    result = {"observed_value": ["a", "z"], "details": {"mismatched": {"unexpected": ["z"], "missing": ["b"]}}}
+    result = {
+        "observed_value": ["a", "z"],
+        "details": {"mismatched": {"unexpected": ["z"], "missing": ["b"]}},
+    }
     outcome = outcome_from_result(
-        ExpectationSpec(type="expect_table_columns_to_match_set", kwargs={"column_set": ["a", "b"]}), False, result, None, ["a", "z"]
+        ExpectationSpec(
+            type="expect_table_columns_to_match_set", kwargs={"column_set": ["a", "b"]}
+        ),
+        False,
+        result,
+        None,
+        ["a", "z"],
     )
     assert outcome.offending_columns == ["z", "b"]
     assert outcome.describe().startswith("z, b: expect_table_columns_to_match_set")
 
 
 def test_outcome_names_columns_out_of_order():
-    result = {"observed_value": ["b", "a"], "details": {"mismatched": [{"Expected Column Position": 0, "Expected": "a", "Found": "b"}]}}
+    result = {
+        "observed_value": ["b", "a"],
+        "details": {"mismatched": [{"Expected Column Position": 0, "Expected": "a", "Found": "b"}]},
+    }
     outcome = outcome_from_result(
-        ExpectationSpec(type="expect_table_columns_to_match_ordered_list", kwargs={"column_list": ["a", "b"]}, severity="warning"),
-        False, result, None, ["b", "a"],
+        ExpectationSpec(
+            type="expect_table_columns_to_match_ordered_list",
+            kwargs={"column_list": ["a", "b"]},
+            severity="warning",
+        ),
+        False,
+        result,
+        None,
+        ["b", "a"],
     )
     assert outcome.offending_columns == ["b"]
 
 
 @pytest.mark.parametrize(
     "value, expected",
-    [(float("nan"), "nan"), (float("-inf"), "-inf"), (np.float32(1.5), 1.5), (np.int64(3), 3), ((1, "a"), [1, "a"]), ({"k": np.bool_(True)}, {"k": True})],
+    [
+        (float("nan"), "nan"),
+        (float("-inf"), "-inf"),
+        (np.float32(1.5), 1.5),
+        (np.int64(3), 3),
+        ((1, "a"), [1, "a"]),
+        ({"k": np.bool_(True)}, {"k": True}),
+    ],
 )
 def test_json_safe(value, expected):
     assert json_safe(value) == expected
@@ -203,13 +272,23 @@ def outcomes(*specs_and_success):
 )
 def test_only_critical_failures_fail_the_report(results, success, critical, warnings):
     report = make_report("s", "data.csv", 3, 2, outcomes(*results))
-    assert (report.success, report.critical_failures, report.warnings) == (success, critical, warnings)
+    assert (report.success, report.critical_failures, report.warnings) == (
+        success,
+        critical,
+        warnings,
+    )
     assert ("PASSED" in report.summary) is success
 
 
 def test_failures_listed_column_first_in_column_order_table_last():
     table = ExpectationSpec(type="expect_table_row_count_to_be_between", kwargs={"min_value": 1})
-    report = make_report("s", "d", 0, 2, outcomes((table, False), (spec(column="b"), False), (spec(column="a"), False)))
+    report = make_report(
+        "s",
+        "d",
+        0,
+        2,
+        outcomes((table, False), (spec(column="b"), False), (spec(column="a"), False)),
+    )
     lines = report.failure_lines()
     assert [line.split(":")[0] for line in lines] == ["b", "a", "(table)"]
     message = gate_message(report, "file:///r.json")
@@ -226,5 +305,11 @@ def test_markdown_table_puts_failures_first():
 
 
 def test_report_json_has_no_nan():
-    report = make_report("s", "d", 1, 1, [outcome_from_result(spec(), False, {"observed_value": math.nan}, None, ["a"])])
+    report = make_report(
+        "s",
+        "d",
+        1,
+        1,
+        [outcome_from_result(spec(), False, {"observed_value": math.nan}, None, ["a"])],
+    )
     assert "NaN" not in report.model_dump_json()

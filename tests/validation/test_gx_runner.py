@@ -69,7 +69,16 @@ def corrupted(variant: str):
     raise ValueError(variant)
 
 
-VARIANTS = ["missing-column", "extra-column", "strings-in-numeric", "all-null", "nan", "infinity", "unknown-category", "zero-rows"]
+VARIANTS = [
+    "missing-column",
+    "extra-column",
+    "strings-in-numeric",
+    "all-null",
+    "nan",
+    "infinity",
+    "unknown-category",
+    "zero-rows",
+]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -85,7 +94,13 @@ def test_corruption_fails_naming_column_and_expectation(suite, variant):
 def test_warning_only_failure_passes_the_gate():
     suite = SuiteSpec(
         name="w",
-        expectations=[ExpectationSpec(type="expect_column_values_to_be_between", kwargs={"column": "x", "max_value": 1}, severity="warning")],
+        expectations=[
+            ExpectationSpec(
+                type="expect_column_values_to_be_between",
+                kwargs={"column": "x", "max_value": 1},
+                severity="warning",
+            )
+        ],
     )
     report = run_suite(reference(), suite, "ref")
     assert report.success and report.warnings == 1
@@ -106,12 +121,30 @@ def test_suite_yaml_round_trip(tmp_path, suite):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("name: s\nexpectations:\n  - type: expect_column_to_be_magic\n    kwargs: {column: x}\n", r"expectations\[0\] expect_column_to_be_magic: unknown expectation type"),
-        ("name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, min_value: low}\n", r"expectations\[0\] expect_column_values_to_be_between: bad kwargs \(min_value"),
-        ("name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, colour: red}\n", r"bad kwargs \(colour: extra fields not permitted"),
-        ("name: s\nexpectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {}\n", r"bad kwargs \(column: field required"),
-        ("name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x}\n    severity: fatal\n", r"invalid suite at expectations.0.severity"),
-        ("name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x, severity: warning}\n", r"put 'severity' beside kwargs"),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_to_be_magic\n    kwargs: {column: x}\n",
+            r"expectations\[0\] expect_column_to_be_magic: unknown expectation type",
+        ),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, min_value: low}\n",
+            r"expectations\[0\] expect_column_values_to_be_between: bad kwargs \(min_value",
+        ),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, colour: red}\n",
+            r"bad kwargs \(colour: extra fields not permitted",
+        ),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {}\n",
+            r"bad kwargs \(column: field required",
+        ),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x}\n    severity: fatal\n",
+            r"invalid suite at expectations.0.severity",
+        ),
+        (
+            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x, severity: warning}\n",
+            r"put 'severity' beside kwargs",
+        ),
         ("name: s\nexpectations: []\n", r"invalid suite at expectations"),
         ("name: s\nexpectatons: []\n", r"invalid suite at"),
         ("- just a list\n", r"expected a mapping"),
@@ -138,7 +171,11 @@ def test_dump_is_loadable_yaml(suite):
     [
         ("missing.csv", None, "data .*missing.csv: no such file"),
         ("empty.csv", b"", "data .*empty.csv: the file is empty"),
-        ("garbage.parquet", b"this is not parquet", "data .*garbage.parquet: cannot read as parquet"),
+        (
+            "garbage.parquet",
+            b"this is not parquet",
+            "data .*garbage.parquet: cannot read as parquet",
+        ),
         ("binary.csv", b"\xff\xfe\x00\x01\x02", "data .*binary.csv: cannot read as csv"),
         ("dup.csv", b"a,b,a\n1,2,3\n", "data .*dup.csv: duplicated column names a"),
         ("data.txt", b"a\n1\n", "unsupported data file type .txt"),
