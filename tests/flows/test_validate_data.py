@@ -104,3 +104,23 @@ def test_fail_on_critical_false_returns_the_failing_result(small_digits, tmp_pat
 def test_neither_reference_nor_suite_is_bad_input(digits):
     with pytest.raises(BadInput, match="needs a reference"):
         validate_data(ValidateParams(data=str(digits["eval"])))
+
+
+def test_reads_from_and_reports_to_s3(s3_bucket, monkeypatch):
+    import pandas as pd
+
+    from slipway.data import table_bytes
+
+    monkeypatch.setenv("SLIPWAY_ARTIFACT_ROOT", f"s3://{s3_bucket}/slipway")
+    frame = pd.DataFrame({"x": [0.5, 1.5, 2.5], "y": [0, 1, 0]})
+    store = open_store()
+    data_uri = store.put_bytes("inputs/data.parquet", table_bytes(frame))
+    result = validate_data(ValidateParams(data=data_uri, reference=data_uri, target_column="y"))
+    assert result.report.success
+    assert result.report_uri == f"s3://{s3_bucket}/slipway/{_key_s3(result.report_uri)}"
+    assert ValidationReport.model_validate_json(store.get_text(_key_s3(result.report_uri))) == result.report
+    assert result.contract.feature_names == ["x"]
+
+
+def _key_s3(uri: str) -> str:
+    return uri.split("/slipway/", 1)[1]
