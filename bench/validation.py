@@ -42,7 +42,9 @@ def inject_faults(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def plain_checks(frame: pd.DataFrame, suite: SuiteSpec) -> list[tuple[str, str | None, bool, int | None]]:
+def plain_checks(
+    frame: pd.DataFrame, suite: SuiteSpec
+) -> list[tuple[str, str | None, bool, int | None]]:
     """The same expectations as GX evaluates them, in pandas/numpy: (type, column, success, unexpected)."""
     out = []
     names = [str(c) for c in frame.columns]
@@ -110,22 +112,33 @@ def main(argv: list[str] | None = None) -> int:
     gx_s, gx_all, report = timed(lambda: run_suite(data, suite, "bench"), args.repeats)
     plain_s, plain_all, plain = timed(lambda: plain_checks(data, suite), args.repeats)
 
-    gx_view = [(o.expectation_type, o.column, o.success, o.unexpected_count) for o in report.outcomes]
+    gx_view = [
+        (o.expectation_type, o.column, o.success, o.unexpected_count) for o in report.outcomes
+    ]
     diff = [
         (g, p)
         for g, p in zip(gx_view, plain, strict=True)
-        if g[:3] != p[:3] or (p[3] is not None and g[3] != p[3])  # GX also counts for object type checks
+        if g[:3] != p[:3]
+        or (p[3] is not None and g[3] != p[3])  # GX also counts for object type checks
     ]
     if diff:
         print(f"engines disagree on {len(diff)} expectation(s): {diff[:3]}", file=sys.stderr)
         return 1
 
-    print(f"data: {len(data):,} rows x {len(data.columns)} columns; suite: {len(suite.expectations)} expectations (derived in {derive_s:.2f} s)")
-    print(f"verdicts agree: {report.critical_failures} critical failure(s), {report.warnings} warning(s) in both engines")
+    print(
+        f"data: {len(data):,} rows x {len(data.columns)} columns; suite: {len(suite.expectations)} expectations (derived in {derive_s:.2f} s)"
+    )
+    print(
+        f"verdicts agree: {report.critical_failures} critical failure(s), {report.warnings} warning(s) in both engines"
+    )
     print(f"great_expectations import:          {import_s:8.2f} s")
     print(f"GX first run (context + validate):  {first_s:8.2f} s")
-    print(f"GX warm run, median of {args.repeats}:        {gx_s:8.2f} s  {['%.2f' % t for t in gx_all]}")
-    print(f"plain pandas/numpy, median of {args.repeats}:  {plain_s:8.2f} s  {['%.2f' % t for t in plain_all]}")
+    print(
+        f"GX warm run, median of {args.repeats}:        {gx_s:8.2f} s  {[f'{t:.2f}' for t in gx_all]}"
+    )
+    print(
+        f"plain pandas/numpy, median of {args.repeats}:  {plain_s:8.2f} s  {[f'{t:.2f}' for t in plain_all]}"
+    )
     print(f"ratio GX / plain (warm):            {gx_s / plain_s:8.2f} x")
     return 0
 

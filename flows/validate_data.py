@@ -44,4 +44,6 @@ def validate_data(params: ValidateParams) -> ValidationResult:
 if __name__ == "__main__":
     import sys
 
-    validate_data(ValidateParams(data=sys.argv[1], reference=sys.argv[2] if len(sys.argv) > 2 else None))
+    validate_data(
+        ValidateParams(data=sys.argv[1], reference=sys.argv[2] if len(sys.argv) > 2 else None)
+    )

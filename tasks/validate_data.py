@@ -30,7 +30,9 @@ def resolve_suite(params: ValidateParams, reference) -> SuiteSpec:
     if params.suite:
         suite = load_suite(params.suite)
     else:
-        suite = derive_suite(reference, name="derived-from-reference", origin=f"reference {params.reference}")
+        suite = derive_suite(
+            reference, name="derived-from-reference", origin=f"reference {params.reference}"
+        )
     if params.save_suite:
         save_suite(suite, params.save_suite)
     return suite
@@ -49,12 +51,20 @@ def make_contract(reference, suite: SuiteSpec, params: ValidateParams) -> Servin
     from slipway.core.derivation import build_contract
     from slipway.data import fingerprint
 
-    source = {"reference": str(params.reference), "reference_sha256": fingerprint(reference), "suite": suite.name}
-    return build_contract(reference, suite, params.target_column, params.input_name, params.input_dtype, source)
+    source = {
+        "reference": str(params.reference),
+        "reference_sha256": fingerprint(reference),
+        "suite": suite.name,
+    }
+    return build_contract(
+        reference, suite, params.target_column, params.input_name, params.input_dtype, source
+    )
 
 
 @task(name="publish-validation", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def publish_validation(report: ValidationReport, suite: SuiteSpec, contract: ServingContract | None) -> dict[str, str]:
+def publish_validation(
+    report: ValidationReport, suite: SuiteSpec, contract: ServingContract | None
+) -> dict[str, str]:
     """Report, suite and contract to the store; report to MLflow when a run is active."""
     from slipway.store import open_store
     from slipway.validation.publish import log_to_mlflow, new_validation_id, store_outputs
@@ -71,4 +81,6 @@ def report_artifact(report: ValidationReport) -> None:
     """The report as a markdown table in the Prefect UI."""
     from prefect.artifacts import create_markdown_artifact
 
-    create_markdown_artifact(markdown=markdown_table(report), key="validation-report", description=report.summary)
+    create_markdown_artifact(
+        markdown=markdown_table(report), key="validation-report", description=report.summary
+    )

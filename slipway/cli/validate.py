@@ -16,12 +16,24 @@ def register(sub, common) -> None:
         "expectations listed, column first), 2 on bad input. With both --reference and --suite, "
         "the suite is used and the reference gives the serving contract.",
     )
-    p.add_argument("data", metavar="DATA", help="CSV or Parquet: a path, s3://bucket/key or store:KEY")
-    p.add_argument("--reference", metavar="REF", help="reference data: the suite is derived from it")
+    p.add_argument(
+        "data", metavar="DATA", help="CSV or Parquet: a path, s3://bucket/key or store:KEY"
+    )
+    p.add_argument(
+        "--reference", metavar="REF", help="reference data: the suite is derived from it"
+    )
     p.add_argument("--suite", metavar="SUITE.yaml", help="an expectation suite YAML file")
-    p.add_argument("--target-column", metavar="COL", help="the label column (left out of the serving contract)")
-    p.add_argument("--save-suite", metavar="OUT.yaml", help="write the suite used to this YAML file")
-    p.add_argument("--contract-out", metavar="PATH", help="also write the serving contract JSON here (needs --reference)")
+    p.add_argument(
+        "--target-column", metavar="COL", help="the label column (left out of the serving contract)"
+    )
+    p.add_argument(
+        "--save-suite", metavar="OUT.yaml", help="write the suite used to this YAML file"
+    )
+    p.add_argument(
+        "--contract-out",
+        metavar="PATH",
+        help="also write the serving contract JSON here (needs --reference)",
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
@@ -33,7 +45,9 @@ def _params(args):
     if not args.reference and not args.suite:
         raise BadInput("validate: give --reference REF (derive the suite) or --suite SUITE.yaml")
     if args.contract_out and not args.reference:
-        raise BadInput("--contract-out needs --reference: the contract is built from the reference data")
+        raise BadInput(
+            "--contract-out needs --reference: the contract is built from the reference data"
+        )
     return ValidateParams(
         data=args.data,
         reference=args.reference,

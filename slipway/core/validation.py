@@ -73,7 +73,11 @@ class ExpectationOutcome(BaseModel):
             detail = self.error
         elif self.unexpected_count is not None:
             pct = f", {self.unexpected_percent:.2f}%" if self.unexpected_percent is not None else ""
-            examples = f", e.g. {', '.join(self.unexpected_examples[:3])}" if self.unexpected_examples else ""
+            examples = (
+                f", e.g. {', '.join(self.unexpected_examples[:3])}"
+                if self.unexpected_examples
+                else ""
+            )
             detail = f"{self.unexpected_count} unexpected{pct}{examples}"
         else:
             detail = f"observed {display(self.observed)}"
@@ -101,7 +105,11 @@ class ValidationReport(BaseModel):
     data_fingerprint: str | None = None
 
     def failures(self, severity: Severity | None = None) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if not o.success and (severity is None or o.severity == severity)]
+        return [
+            o
+            for o in self.outcomes
+            if not o.success and (severity is None or o.severity == severity)
+        ]
 
     def failure_lines(self, severity: Severity | None = "critical") -> list[str]:
         return [o.describe() for o in sorted_by_column(self.failures(severity))]
@@ -172,7 +180,11 @@ def outcome_from_result(
     if column is not None and column not in data_columns and spec.type != "expect_column_to_exist":
         error = "the column is missing"
     elif error:
-        error = error.strip().splitlines()[-1][:200] if error.strip() else "the expectation raised an error"
+        error = (
+            error.strip().splitlines()[-1][:200]
+            if error.strip()
+            else "the expectation raised an error"
+        )
     offending = _offending(spec.type, result, data_columns)
     observed = _observed(result.get("observed_value"))
     if offending and not success:
@@ -195,7 +207,9 @@ def outcome_from_result(
         element_count=result.get("element_count"),
         unexpected_count=result.get("unexpected_count"),
         unexpected_percent=json_safe(result.get("unexpected_percent")),
-        unexpected_examples=[display(v) for v in (result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]],
+        unexpected_examples=[
+            display(v) for v in (result.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]
+        ],
         error=error,
     )
 
@@ -214,7 +228,9 @@ def make_report(
     warnings = sum(1 for o in outcomes if not o.success and o.severity == "warning")
     passed = sum(1 for o in outcomes if o.success)
     verdict = "PASSED" if critical == 0 else "FAILED"
-    failing_columns = sorted({o.where() for o in outcomes if not o.success and o.severity == "critical"})
+    failing_columns = sorted(
+        {o.where() for o in outcomes if not o.success and o.severity == "critical"}
+    )
     summary = (
         f"validate-data {verdict}: {passed}/{len(outcomes)} expectations met, {critical} critical "
         f"failure(s), {warnings} warning(s) on {rows} rows x {columns} columns of {data_ref}"

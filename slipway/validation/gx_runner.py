@@ -62,7 +62,9 @@ def to_gx_expectation(spec: ExpectationSpec, origin: str = "suite", index: int =
     try:
         cls = get_expectation_impl(spec.type)
     except ExpectationNotFoundError:
-        raise BadInput(f"{where}: unknown expectation type; use a Great Expectations 1.x expectation name") from None
+        raise BadInput(
+            f"{where}: unknown expectation type; use a Great Expectations 1.x expectation name"
+        ) from None
     for reserved in ("severity", "meta"):
         if reserved in spec.kwargs:
             raise BadInput(f"{where}: put {reserved!r} beside kwargs, not inside them")
@@ -96,9 +98,21 @@ def _first_error(exception_info) -> str | None:
     return None
 
 
-SCHEMA_TYPES = ("expect_column_values_to_be_in_type_list", "expect_column_values_to_be_of_type", "expect_column_to_exist")
-_WIDEN = {"float16": "float64", "float32": "float64", "int8": "int64", "int16": "int64", "int32": "int64",
-          "uint8": "int64", "uint16": "int64", "uint32": "int64"}  # exact conversions only
+SCHEMA_TYPES = (
+    "expect_column_values_to_be_in_type_list",
+    "expect_column_values_to_be_of_type",
+    "expect_column_to_exist",
+)
+_WIDEN = {
+    "float16": "float64",
+    "float32": "float64",
+    "int8": "int64",
+    "int16": "int64",
+    "int32": "int64",
+    "uint8": "int64",
+    "uint16": "int64",
+    "uint32": "int64",
+}  # exact conversions only
 
 
 def gx_compatible(frame):
@@ -137,7 +151,9 @@ def _checkpoint_run(gx, name: str, expectations: list, frame) -> list:
         )
         added.append(context.validation_definitions)
         checkpoint = context.checkpoints.add(
-            gx.Checkpoint(name=tag, validation_definitions=[definition], result_format=RESULT_FORMAT)
+            gx.Checkpoint(
+                name=tag, validation_definitions=[definition], result_format=RESULT_FORMAT
+            )
         )
         added.append(context.checkpoints)
         result = checkpoint.run(batch_parameters={"dataframe": frame})
@@ -148,7 +164,9 @@ def _checkpoint_run(gx, name: str, expectations: list, frame) -> list:
     return list(suite_result.results)
 
 
-def run_suite(frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | None = None) -> ValidationReport:
+def run_suite(
+    frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | None = None
+) -> ValidationReport:
     """Validate `frame` against `suite` through GX Checkpoints; the typed report.
 
     Schema checks run on the frame as given (strings as object), value checks on the frame
@@ -159,10 +177,18 @@ def run_suite(frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | No
     names = [str(c) for c in frame.columns]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise BadInput(f"{data_ref}: duplicated column names {', '.join(dupes)}; each column must appear once")
-    expectations = [to_gx_expectation(spec, suite.name, i) for i, spec in enumerate(suite.expectations)]
-    schema = [e for e, spec in zip(expectations, suite.expectations, strict=True) if is_schema(spec)]
-    values = [e for e, spec in zip(expectations, suite.expectations, strict=True) if not is_schema(spec)]
+        raise BadInput(
+            f"{data_ref}: duplicated column names {', '.join(dupes)}; each column must appear once"
+        )
+    expectations = [
+        to_gx_expectation(spec, suite.name, i) for i, spec in enumerate(suite.expectations)
+    ]
+    schema = [
+        e for e, spec in zip(expectations, suite.expectations, strict=True) if is_schema(spec)
+    ]
+    values = [
+        e for e, spec in zip(expectations, suite.expectations, strict=True) if not is_schema(spec)
+    ]
     started = time.perf_counter()
     results = []
     with _LOCK:
@@ -175,7 +201,11 @@ def run_suite(frame, suite: SuiteSpec, data_ref: str, data_fingerprint: str | No
     for item in results:
         index = int((item.expectation_config.meta or {})["slipway_index"])
         outcome = outcome_from_result(
-            suite.expectations[index], bool(item.success), dict(item.result or {}), _first_error(item.exception_info), names
+            suite.expectations[index],
+            bool(item.success),
+            dict(item.result or {}),
+            _first_error(item.exception_info),
+            names,
         )
         outcomes.append((index, outcome))
     outcomes = [outcome for _, outcome in sorted(outcomes, key=lambda pair: pair[0])]  # suite order

@@ -46,14 +46,18 @@ def load_frame(ref: str, role: str = "data"):
     if not (ref.startswith("s3://") or ref.startswith("store:")) and path.is_file():
         dupes = duplicated(header_names(path))
         if dupes:
-            raise BadInput(f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once")
+            raise BadInput(
+                f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once"
+            )
     try:
         frame = read_table(ref)
     except BadInput as exc:
         raise BadInput(f"{role} {exc}") from None
     dupes = duplicated([str(c) for c in frame.columns])
     if dupes:
-        raise BadInput(f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once")
+        raise BadInput(
+            f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once"
+        )
     if len(frame.columns) == 0:
         raise BadInput(f"{role} {ref}: has no columns")
     return frame

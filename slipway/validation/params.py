@@ -12,11 +12,20 @@ class ValidateParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     data: str = Field(description="the data to validate: CSV/Parquet path, s3:// URI or store:KEY")
-    reference: str | None = Field(None, description="reference data: derives the suite (unless `suite` is given) and the serving contract")
+    reference: str | None = Field(
+        None,
+        description="reference data: derives the suite (unless `suite` is given) and the serving contract",
+    )
     suite: str | None = Field(None, description="a suite YAML file; used instead of deriving one")
-    target_column: str | None = Field(None, description="the label column: left out of the serving contract")
-    save_suite: str | None = Field(None, description="write the suite used (derived or loaded) to this YAML path")
-    fail_on_critical: bool = Field(True, description="raise GateFailed when a critical expectation fails")
+    target_column: str | None = Field(
+        None, description="the label column: left out of the serving contract"
+    )
+    save_suite: str | None = Field(
+        None, description="write the suite used (derived or loaded) to this YAML path"
+    )
+    fail_on_critical: bool = Field(
+        True, description="raise GateFailed when a critical expectation fails"
+    )
     input_name: str = "input"
     input_dtype: Dtype = "float32"
 

@@ -35,11 +35,15 @@ def store_outputs(
         "suite": store.put_text(f"{prefix}/{SUITE_FILE}", dump_suite(suite)),
     }
     if contract is not None:
-        uris["contract"] = store.put_text(f"{prefix}/{CONTRACT_FILE}", contract.model_dump_json(indent=2))
+        uris["contract"] = store.put_text(
+            f"{prefix}/{CONTRACT_FILE}", contract.model_dump_json(indent=2)
+        )
     return uris
 
 
-def log_to_mlflow(report: ValidationReport, contract: ServingContract | None, uris: dict[str, str]) -> str | None:
+def log_to_mlflow(
+    report: ValidationReport, contract: ServingContract | None, uris: dict[str, str]
+) -> str | None:
     """Log the report (and contract) to the active MLflow run; its run id, or None when no run is active."""
     import mlflow
 

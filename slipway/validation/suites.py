@@ -62,7 +62,9 @@ def load_suite(path: str | Path) -> SuiteSpec:
 def dump_suite(suite: SuiteSpec) -> str:
     import yaml
 
-    return yaml.safe_dump(suite.model_dump(mode="json"), sort_keys=False, width=120, default_flow_style=None)
+    return yaml.safe_dump(
+        suite.model_dump(mode="json"), sort_keys=False, width=120, default_flow_style=None
+    )
 
 
 def save_suite(suite: SuiteSpec, path: str | Path) -> Path:

@@ -32,14 +32,14 @@ def test_clean_eval_passes_and_publishes_everything(digits, tmp_path):
 
     from slipway.tracking import configure_mlflow
 
-    configure_mlflow()
+    experiment_id = configure_mlflow()  # start_run() alone would use experiment 0 and ./mlruns
     params = ValidateParams(
         data=str(digits["eval"]),
         reference=str(digits["reference"]),
         target_column="digit",
         save_suite=str(tmp_path / "suite.yaml"),
     )
-    with mlflow.start_run() as run:
+    with mlflow.start_run(experiment_id=experiment_id) as run:
         result = validate_data(params)
     report = result.report
     assert report.success and report.critical_failures == 0 and report.rows == 359
