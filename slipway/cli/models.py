@@ -26,7 +26,8 @@ def handle_list(args) -> int:
     models = []
     for model in c.search_registered_models():
         latest = max((int(v.version) for v in c.search_model_versions(f"name='{model.name}'")), default=None)
-        models.append({"name": model.name, "aliases": dict(sorted(model.aliases.items())), "latest_version": latest})
+        models.append({"name": model.name, "aliases": {a: str(v) for a, v in sorted(model.aliases.items())},
+                       "latest_version": latest})
     if args.json:
         emit_json(models)
         return 0
