@@ -8,7 +8,9 @@ import pytest
 
 from slipway.core.contract import ServingContract
 from slipway.errors import BadInput, ConfigError, GateFailed
+from slipway.events import REGISTERED
 from tests.registry.helpers import selected_copy, validation_report
+from tests.prefect_events import prefect_events
 
 NAME = "digits-test"
 
@@ -17,10 +19,10 @@ def contract_of(directory) -> ServingContract:
     return ServingContract.model_validate_json((directory / "serving_contract.json").read_text())
 
 
-def register(directory, trained, report=None, **kwargs):
+def register(directory, trained, report=None, name=NAME, **kwargs):
     from slipway.registry import register_candidate
 
-    return register_candidate(directory, NAME, contract=contract_of(directory),
+    return register_candidate(directory, name, contract=contract_of(directory),
                               validation_report=validation_report() if report is None else report,
                               train_result=trained, **kwargs)
 
@@ -38,6 +40,12 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     # then one version exists, with alias candidate and the evidence as tags
     assert first.created and first.version == "1" and not again.created and again.version == "1"
     c = registry.client()
+    # and the Prefect event names it (the model name is unique to this test: the Prefect server is shared)
+    unique = f"digits-{first.run_id[:8]}"
+    registered = register(directory, trained, name=unique)
+    (event,) = prefect_events(REGISTERED, f"mlflow.model.{unique}.1")
+    assert event.payload == {"name": unique, "version": "1", "run_id": registered.run_id, "sha256": first.sha256,
+                             "candidate": "onnx-fp32"}
     assert len(c.search_model_versions(f"name='{NAME}'")) == 1
     assert registry.alias_version(NAME, "candidate") == "1"
     mv = c.get_model_version(NAME, "1")

@@ -20,6 +20,7 @@ import pytest
 from slipway import events
 from slipway.webhooks.receiver import PATH, create_app
 from tests.conftest import free_port
+from tests.prefect_events import prefect_events
 from tests.webhooks.server import serving
 
 SECRET = "e2e-secret"
@@ -59,21 +60,6 @@ def mlflow_server(tmp_path):
             proc.kill()
             proc.wait()
         log.close()
-
-
-def prefect_events(name: str, resource_id: str, timeout_s: float = 30) -> list:
-    from prefect import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
-
-    flt = EventFilter(event=EventNameFilter(name=[name]), resource=EventResourceFilter(id=[resource_id]))
-    deadline = time.monotonic() + timeout_s
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            found = client.read_events(filter=flt, limit=50).events
-            if found:
-                return found
-            time.sleep(0.5)
-    return []
 
 
 @pytest.mark.slow
