@@ -9,8 +9,8 @@ import pytest
 from slipway.core.contract import ServingContract
 from slipway.errors import BadInput, ConfigError, GateFailed
 from slipway.events import REGISTERED
-from tests.registry.helpers import selected_copy, validation_report
 from tests.prefect_events import prefect_events
+from tests.registry.helpers import selected_copy, validation_report
 
 NAME = "digits-test"
 

@@ -6,8 +6,8 @@ import pytest
 
 from slipway.core.evidence import (
     GATES,
-    EvidenceBundle,
     Environment,
+    EvidenceBundle,
     GateResult,
     accuracy_gate,
     data_validation_gate,
