@@ -9,6 +9,7 @@ then the receiver verifies the signed deliveries and the Prefect API holds the e
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -33,12 +34,13 @@ def mlflow_server(tmp_path):
     port = free_port()
     env = {**os.environ, "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https", "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
            "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY": Fernet.generate_key().decode(), "MLFLOW_WEBHOOK_CACHE_TTL": "1",
-           "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "1", "MLFLOW_WEBHOOK_REQUEST_TIMEOUT": "10"}
+           "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "1", "MLFLOW_WEBHOOK_REQUEST_TIMEOUT": "10",
+           "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no job runner / huey consumers: faster, lighter
     cmd = [os.path.join(os.path.dirname(sys.executable), "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
            "--default-artifact-root", str(tmp_path / "server-artifacts"), "--workers", "1"]
     log = open(tmp_path / "mlflow-server.log", "wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -52,12 +54,12 @@ def mlflow_server(tmp_path):
                 raise RuntimeError(f"mlflow server did not start: {(tmp_path / 'mlflow-server.log').read_text()[-2000:]}")
             time.sleep(0.5)
         yield url
-    finally:
-        proc.terminate()
+    finally:  # the server and the uvicorn it spawned: the process group this test started
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
 
