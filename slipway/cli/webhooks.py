@@ -14,8 +14,7 @@ def register(sub, common) -> None:
 
 
 def handle_serve(args) -> int:
-    from slipway.webhooks.receiver import PATH, serve
+    from slipway.webhooks.receiver import serve
 
-    print(f"MLflow webhooks: http://{args.host}:{args.port}{PATH}", flush=True)
     serve(args.host, args.port)
     return 0

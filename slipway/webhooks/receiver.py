@@ -79,10 +79,12 @@ def create_app(secret: str, *, max_age_s: int = 300, emit: Callable | None = Non
 
 
 def serve(host: str, port: int) -> None:
+    """Run the receiver until interrupted (the secret comes from SLIPWAY_WEBHOOK_SECRET)."""
     import uvicorn
 
     from slipway.settings import get_settings
 
     settings = get_settings()
     app = create_app(settings.webhook_secret or "", max_age_s=settings.webhook_max_age_s)
+    print(f"MLflow webhooks: http://{host}:{port}{PATH}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")

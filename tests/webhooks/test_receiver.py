@@ -105,3 +105,12 @@ def test_no_secret_is_a_config_error():
 
     with pytest.raises(ConfigError, match="SLIPWAY_WEBHOOK_SECRET"):
         create_app("")
+
+
+def test_serve_without_a_secret_is_exit_2(capsys, monkeypatch):
+    from slipway.cli import main
+
+    monkeypatch.delenv("SLIPWAY_WEBHOOK_SECRET", raising=False)
+    assert main(["webhooks", "serve", "--port", "1"]) == 2
+    captured = capsys.readouterr()
+    assert "SLIPWAY_WEBHOOK_SECRET" in captured.err and captured.out == ""
