@@ -135,3 +135,21 @@ def test_unreachable_mlflow_names_the_tracking_uri(candidate_dir, trained, tmp_p
     directory = selected_copy(candidate_dir, tmp_path / "c")
     with pytest.raises(ConfigError, match=uri):
         register(directory, trained)
+
+
+def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp_path):
+    from slipway.registry import register_candidate
+
+    directory = selected_copy(candidate_dir, tmp_path / "c")
+    (directory / "serving_contract.json").unlink()
+    with pytest.raises(BadInput, match="no serving contract"):
+        register_candidate(directory, NAME, validation_report=validation_report(), train_result=trained)
+
+
+def test_a_broken_contract_file_is_bad_input(candidate_dir, trained, tmp_path):
+    from slipway.registry import register_candidate
+
+    directory = selected_copy(candidate_dir, tmp_path / "c")
+    (directory / "serving_contract.json").write_text("{}")
+    with pytest.raises(BadInput, match="not a serving contract"):
+        register_candidate(directory, NAME, validation_report=validation_report(), train_result=trained)
