@@ -16,12 +16,12 @@ def register(sub, common) -> None:
     p.set_defaults(handler=handle)
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived: stop the services like Ctrl-C does."""
+class _Stop(Exception):
+    """Ctrl-C (SIGINT) or SIGTERM arrived: stop the services."""
 
 
-def _on_sigterm(signum, frame) -> None:
-    raise _Terminated()
+def _on_stop_signal(signum, frame) -> None:
+    raise _Stop()
 
 
 def handle(args) -> int:
@@ -40,7 +40,8 @@ def handle(args) -> int:
     specs = build_specs(opts)
     check_ports(specs)
 
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Handle SIGINT explicitly too: a shell's background job inherits it ignored.
+    previous = {sig: signal.signal(sig, _on_stop_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     group = ServiceGroup(opts.log_dir)
     try:
         print(f"starting {', '.join(s.name for s in specs)} (logs in {opts.log_dir}) ...", flush=True)
@@ -48,11 +49,14 @@ def handle(args) -> int:
         _print_ready(opts, specs, group)
         name, code = group.supervise()
         raise ServiceFailed(f"{name} stopped on its own (exit code {code}): see {group.log_path(name)}")
-    except (KeyboardInterrupt, _Terminated):
+    except (KeyboardInterrupt, _Stop):
         print("stopping ...", flush=True)
     finally:
+        for sig in previous:  # a second Ctrl-C must not cut the shutdown short
+            signal.signal(sig, signal.SIG_IGN)
         group.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print("stopped", flush=True)
     return 0
 
