@@ -1,0 +1,145 @@
+"""The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker.
+
+Each service is one builder `(UpOptions) -> ServiceSpec | None` in `SERVICE_BUILDERS`;
+`slipway up` starts the list in order of need (see `slipway.supervisor`). To add a
+service, write a builder and append it there. Everything binds to 127.0.0.1 and keeps
+its state under SLIPWAY_HOME: `prefect.db` (Prefect's SQLite), `mlflow.db` (the same
+tracking/registry database the embedded default uses), `mlruns/` (artifacts) and
+`logs/<service>.log`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from slipway.supervisor import LOOPBACK, ServiceFailed, ServiceSpec, http_ok
+
+WORK_POOL = "slipway-local"
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    home: Path
+    prefect_port: int = 4200
+    mlflow_port: int = 5000
+    worker: bool = True
+    work_pool: str = WORK_POOL
+
+    @property
+    def prefect_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.prefect_port}"
+
+    @property
+    def prefect_api_url(self) -> str:
+        return f"{self.prefect_url}/api"
+
+    @property
+    def mlflow_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.mlflow_port}"
+
+    @property
+    def worker_name(self) -> str:
+        return f"slipway-up-{os.getpid()}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+
+def prefect_server(opts: UpOptions) -> ServiceSpec:
+    return ServiceSpec(
+        name="prefect",
+        argv=[sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK,
+              "--port", str(opts.prefect_port)],
+        env={
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{opts.home / 'prefect.db'}",
+            "PREFECT_API_URL": opts.prefect_api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        },
+        ready=lambda: http_ok(f"{opts.prefect_api_url}/health"),
+        url=opts.prefect_url,
+        port=opts.prefect_port,
+        port_flag="--prefect-port",
+        on_ready=lambda: ensure_work_pool(opts.prefect_api_url, opts.work_pool),
+    )
+
+
+def mlflow_server(opts: UpOptions) -> ServiceSpec:
+    # Artifacts go straight to <home>/mlruns (no proxying), the same place the embedded
+    # default uses, so runs logged with or without the server stay readable by both.
+    return ServiceSpec(
+        name="mlflow",
+        argv=[sys.executable, "-m", "mlflow", "server", "--host", LOOPBACK, "--port", str(opts.mlflow_port),
+              "--backend-store-uri", f"sqlite:///{opts.home / 'mlflow.db'}",
+              "--default-artifact-root", (opts.home / "mlruns").as_uri(),
+              "--no-serve-artifacts", "--workers", "1"],
+        env={"MLFLOW_ENABLE_TELEMETRY": "false"},
+        ready=lambda: http_ok(f"{opts.mlflow_url}/health"),
+        url=opts.mlflow_url,
+        port=opts.mlflow_port,
+        port_flag="--mlflow-port",
+    )
+
+
+def prefect_worker(opts: UpOptions) -> ServiceSpec | None:
+    if not opts.worker:
+        return None
+    return ServiceSpec(
+        name="worker",
+        argv=[sys.executable, "-m", "prefect", "worker", "start", "--pool", opts.work_pool,
+              "--type", "process", "--name", opts.worker_name],
+        env={"PREFECT_API_URL": opts.prefect_api_url, "SLIPWAY_PROJECT_DIR": str(project_dir())},
+        ready=lambda: worker_registered(opts.prefect_api_url, opts.work_pool, opts.worker_name),
+        url=f"pool {opts.work_pool}",
+        needs=("prefect",),
+    )
+
+
+SERVICE_BUILDERS: list[Callable[[UpOptions], ServiceSpec | None]] = [
+    prefect_server,
+    mlflow_server,
+    prefect_worker,
+]
+
+
+def build_specs(opts: UpOptions) -> list[ServiceSpec]:
+    return [spec for build in SERVICE_BUILDERS if (spec := build(opts)) is not None]
+
+
+def project_dir() -> Path:
+    """The checkout holding flows/ and prefect.yaml (deployments pull from it)."""
+    return Path(os.environ.get("SLIPWAY_PROJECT_DIR") or Path(__file__).resolve().parents[1])
+
+
+def ensure_work_pool(api_url: str, name: str) -> bool:
+    """Create the `process` work pool `name` unless it exists; True when it was created."""
+    import httpx
+
+    found = httpx.get(f"{api_url}/work_pools/{name}", timeout=10)
+    if found.status_code == 200:
+        return False
+    if found.status_code != 404:
+        raise ServiceFailed(f"Prefect at {api_url}: reading work pool {name} answered {found.status_code}")
+    from prefect.workers.process import ProcessWorker
+
+    body = {"name": name, "type": "process",
+            "base_job_template": ProcessWorker.get_default_base_job_template()}
+    made = httpx.post(f"{api_url}/work_pools/", json=body, timeout=10)
+    if made.status_code not in (200, 201, 409):  # 409: created meanwhile by someone else
+        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} answered {made.status_code}: {made.text[:200]}")
+    return made.status_code != 409
+
+
+def worker_registered(api_url: str, pool: str, worker_name: str) -> bool:
+    """True once the worker has sent its first heartbeat to the pool."""
+    import httpx
+
+    try:
+        answer = httpx.post(f"{api_url}/work_pools/{pool}/workers/filter", json={}, timeout=5)
+    except httpx.HTTPError:
+        return False
+    return answer.is_success and any(w.get("name") == worker_name for w in answer.json())
