@@ -1,4 +1,4 @@
-"""Load a candidate with its own runtime and predict: ONNX Runtime or OpenVINO.
+"""Load a candidate with its own runtime and predict: ONNX Runtime, OpenVINO or TensorRT.
 
 One interface for every consumer (accuracy scoring, latency benchmark, gateway, canary
 pre-flight): `load_candidate(bundle_dir, candidate).predict(x) -> {"label", "probabilities"}`
@@ -64,12 +64,15 @@ def load_onnx(path: Path, threads: int | None = None) -> Predictor:
     return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, {input_name: x}))
 
 
-def load_openvino(path: Path, threads: int | None = None) -> Predictor:
+def load_openvino(path: Path, threads: int | None = None, precision: str | None = None) -> Predictor:
+    """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16)."""
     import openvino as ov
 
     core = ov.Core()
     config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
     config["PERFORMANCE_HINT"] = "LATENCY"
+    if precision in ("fp32", "fp16"):
+        config["INFERENCE_PRECISION_HINT"] = "f32"
     try:
         compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
     except Exception as exc:
@@ -86,6 +89,19 @@ def load_openvino(path: Path, threads: int | None = None) -> Predictor:
     return Predictor("openvino", input_name, names, run)
 
 
+def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt") -> Predictor:
+    """An ONNX model run by ONNX Runtime's TensorRT provider (FP16 engine cached next to it)."""
+    from slipway.convert.tensorrt import session
+
+    try:
+        sess = session(path, threads)
+    except Unavailable as exc:
+        raise Unavailable(f"candidate {name}: {exc}") from None
+    input_name = sess.get_inputs()[0].name
+    names = [o.name for o in sess.get_outputs()]
+    return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, {input_name: x}))
+
+
 def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None) -> Predictor:
     """Load one candidate of a manifest with its runtime."""
     if not candidate.path:
@@ -94,12 +110,7 @@ def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | 
     if candidate.runtime == "onnxruntime":
         return load_onnx(path, threads)
     if candidate.runtime == "openvino":
-        return load_openvino(path, threads)
+        return load_openvino(path, threads, candidate.precision)
     if candidate.runtime == "tensorrt":
-        from slipway.accel import tensorrt_status
-
-        status = tensorrt_status()
-        if not status.tensorrt:
-            raise Unavailable(f"candidate {candidate.name}: {status.reason}")
-        raise Unavailable(f"candidate {candidate.name}: load TensorRT engines through slipway.convert.tensorrt")
-    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime or OpenVINO only)")
+        return load_tensorrt(path, threads, candidate.name)
+    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, OpenVINO or TensorRT only)")
