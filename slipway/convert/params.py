@@ -48,3 +48,4 @@ class OptimizeResult(BaseModel):
     candidate_dir: str
     manifest: Manifest
     summary: str
+    mlflow_run_id: str | None = None
