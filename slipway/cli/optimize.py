@@ -45,9 +45,13 @@ def build_params(args):
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
+    from slipway.convert.sources import preflight
+
+    params = build_params(args)
+    preflight(params.model, params.trust_pickle)
     from flows.convert_and_quantize import convert_and_quantize
 
-    result = convert_and_quantize(build_params(args))
+    result = convert_and_quantize(params)
     if args.json:
         emit_json(result)
         return 0

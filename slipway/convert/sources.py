@@ -105,6 +105,17 @@ def fetch_mlflow(uri: str, workdir: Path) -> Path:
     return found[0]
 
 
+def preflight(ref: str, trust_pickle: bool = False) -> None:
+    """Cheap checks before any work starts: a local file exists, its type is known, pickle is trusted."""
+    if ref.startswith(("models:/", "runs:/", "s3://")):
+        return
+    path = Path(ref).expanduser()
+    if not path.is_file():
+        raise BadInput(f"{ref}: no such model file")
+    if kind_of(path) == "pickle" and not trust_pickle:
+        raise BadInput(PICKLE_REFUSAL.format(path=ref))
+
+
 def load_source(ref: str, trust_pickle: bool = False, workdir: Path | None = None) -> SourceModel:
     """Fetch, classify, hash and load the model; refuse pickle unless trusted."""
     from slipway.store import sha256_file
