@@ -24,6 +24,7 @@ class Predictor:
     _run: Any = field(repr=False)
 
     def predict(self, x) -> dict[str, Any]:
+        """`x`: the float32 [N, F] array for `input`, or a dict of named inputs (e.g. input_ids, attention_mask)."""
         import numpy as np
 
         outputs = dict(zip(self.output_names, self._run(x), strict=True))
@@ -41,6 +42,10 @@ def resolve_inside(base: Path, relative: str) -> Path:
     if not path.is_file():
         raise BadInput(f"{path}: no such model file")
     return path
+
+
+def _feed(x, input_name: str) -> dict:
+    return x if isinstance(x, dict) else {input_name: x}
 
 
 def onnx_session(path: Path, threads: int | None = None):
@@ -61,7 +66,7 @@ def load_onnx(path: Path, threads: int | None = None) -> Predictor:
     session = onnx_session(path, threads)
     input_name = session.get_inputs()[0].name
     names = [o.name for o in session.get_outputs()]
-    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, {input_name: x}))
+    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name)))
 
 
 def load_openvino(path: Path, threads: int | None = None, precision: str | None = None) -> Predictor:
@@ -83,7 +88,7 @@ def load_openvino(path: Path, threads: int | None = None, precision: str | None 
     names = [o.get_any_name() for o in outputs]
 
     def run(x):
-        result = request.infer({0: x})
+        result = request.infer(x if isinstance(x, dict) else {0: x})
         return [result[o].copy() for o in outputs]
 
     return Predictor("openvino", input_name, names, run)
@@ -99,7 +104,7 @@ def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt"
         raise Unavailable(f"candidate {name}: {exc}") from None
     input_name = sess.get_inputs()[0].name
     names = [o.name for o in sess.get_outputs()]
-    return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, {input_name: x}))
+    return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, _feed(x, input_name)))
 
 
 def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None) -> Predictor:

@@ -76,22 +76,29 @@ def convert_ir(src: Path, dest_xml: Path, fp16: bool):
 def quantize_int8(
     src: Path,
     dest_xml: Path,
-    calibration: np.ndarray,
+    calibration: np.ndarray | list[dict[str, np.ndarray]],
     subset_size: int = 300,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     max_drop: float = 0.01,
+    transformer: bool = False,
 ) -> Path:
-    """NNCF post-training INT8; with `validation` (x, y): accuracy-controlled quantization."""
+    """NNCF post-training INT8 from calibration rows (or a list of named-input batches);
+    with `validation` (x, y): accuracy-controlled quantization; `transformer` picks NNCF's
+    transformer scheme (keeps sensitive ops in float)."""
     import nncf
     import openvino as ov
 
     core = ov.Core()
     model = core.read_model(str(src))
-    items = [calibration[i:i + 1] for i in range(len(calibration))]
+    if isinstance(calibration, np.ndarray):
+        items = [calibration[i:i + 1] for i in range(len(calibration))]
+    else:
+        items = list(calibration)
     dataset = nncf.Dataset(items)
     subset = max(1, min(subset_size, len(items)))
     if validation is None:
-        quantized = nncf.quantize(model, dataset, subset_size=subset)
+        extra = {"model_type": nncf.ModelType.TRANSFORMER} if transformer else {}
+        quantized = nncf.quantize(model, dataset, subset_size=subset, **extra)
     else:
         x, y = validation
         val = nncf.Dataset([(x[i:i + 1], y[i]) for i in range(len(x))], lambda item: item[0])
