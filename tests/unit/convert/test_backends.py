@@ -106,3 +106,35 @@ def test_tensorrt_fp16_candidate_predicts(reference, tmp_path):
                           path="tensorrt-fp16/model.onnx", status="accepted")
     labels = load_candidate(tmp_path, candidate).predict(x)["label"]
     assert dest.is_file() and (labels == model.predict(x)).mean() >= 0.98
+
+
+@pytest.mark.parametrize("accuracy_control", [False, True])
+def test_openvino_int8_with_and_without_accuracy_control(reference, tmp_path, accuracy_control):
+    # given the OpenVINO FP32 IR of the classifier
+    model, path, x = reference
+    ready = openvino_ir.openvino_ready(path, tmp_path / "ready.onnx", classifier=True)
+    fp32 = openvino_ir.convert_ir(ready, tmp_path / "fp32" / "model.xml", fp16=False)
+    validation = (x[:100], model.predict(x[:100])) if accuracy_control else None
+    # when quantized by NNCF on a small subset
+    xml = openvino_ir.quantize_int8(fp32, tmp_path / "int8" / "model.xml", x[:64], subset_size=32,
+                                    validation=validation, max_drop=0.01)
+    # then the INT8 model still agrees with scikit-learn
+    labels = load_openvino(xml, threads=1).predict(x)["label"]
+    assert (tmp_path / "int8" / "model.bin").is_file()
+    assert (labels == model.predict(x)).mean() >= 0.95
+
+
+def test_onnx_file_passthrough(small_model, reference, tmp_path):
+    # given an ONNX file that already follows the contract
+    from slipway.convert import stage
+    from slipway.convert.params import OptimizeParams
+    from slipway.convert.prepare import prepare
+
+    params = OptimizeParams(model=str(reference[1]), eval_data=str(small_model[2]), target_column="digit",
+                            out=str(tmp_path / "out"), targets=["onnx-fp32", "openvino-fp32"])
+    # when prepared and built / then its outputs are the parity reference and both candidates pass
+    prep = prepare(params)
+    base = stage.baseline(prep)
+    built = [stage.build_and_score(name, prep, params, base) for name in params.targets]
+    assert prep.source.framework == "onnx" and prep.source_meta["path"] == "source/model.onnx"
+    assert [c.status for c in built] == ["accepted", "accepted"], [c.reason for c in built]
