@@ -8,6 +8,7 @@ from slipway.convert.params import OptimizeParams, OptimizeResult
 from slipway.convert.stage import require_accepted, summary_line
 from tasks.convert_and_quantize import (
     build_candidate,
+    discard_workdir,
     fp32_baseline,
     log_manifest,
     prepare_inputs,
@@ -19,9 +20,12 @@ from tasks.convert_and_quantize import (
 @flow(name="convert-and-quantize", log_prints=True)
 def convert_and_quantize(params: OptimizeParams) -> OptimizeResult:
     prep = prepare_inputs(params)
-    base = fp32_baseline(prep)
-    candidates = [build_candidate(name, prep, params, base) for name in params.targets]
-    manifest = write_manifest(prep, params, candidates)
+    try:
+        base = fp32_baseline(prep)
+        candidates = [build_candidate(name, prep, params, base) for name in params.targets]
+        manifest = write_manifest(prep, params, candidates)
+    finally:
+        discard_workdir(prep)
     run_id = log_manifest(manifest, prep.out, params)
     publish_table(manifest)
     summary = summary_line(manifest)

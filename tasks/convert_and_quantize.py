@@ -89,3 +89,8 @@ def publish_table(manifest: Manifest) -> None:
         table=table_rows(manifest),
         description=stage.summary_line(manifest),
     )
+
+
+@task(name="discard-workdir", cache_policy=NO_CACHE)
+def discard_workdir(prep: Prepared) -> None:
+    stage.discard_workdir(prep)

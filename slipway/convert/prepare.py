@@ -35,6 +35,8 @@ class Prepared:
     x_cal: np.ndarray
     source_outputs: dict[str, np.ndarray] = field(repr=False)
     output_names: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    """ref and sha256 fingerprint of the eval (and calibration) data."""
 
 
 def candidate_root(params: OptimizeParams) -> Path:
@@ -109,10 +111,20 @@ def source_predict(source: SourceModel, reference: Path, x: np.ndarray) -> dict[
 
 
 def prepare(params: OptimizeParams) -> Prepared:
-    from slipway.data import read_table
+    from slipway.data import fingerprint, read_table
 
     out = candidate_root(params)
     workdir = Path(tempfile.mkdtemp(prefix="slipway-convert-"))
+    try:
+        return _prepare(params, out, workdir, read_table, fingerprint)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, fingerprint) -> Prepared:
     source = load_source(params.model, params.trust_pickle, workdir)
     onnx_model = onnx_checks.load_checked(source.path) if source.framework == "onnx" else None
     eval_frame = read_table(params.eval_data)
@@ -122,8 +134,10 @@ def prepare(params: OptimizeParams) -> Prepared:
     checked = onnx_checks.load_checked(reference)
     task = "regression" if source.framework == "sklearn" and sklearn_onnx.task_of(source.model) == "regression" else "classification"
     onnx_checks.check_contract(checked, Path(params.model), classifier=task == "classification")
+    data = {"eval": {"ref": params.eval_data, "sha256": fingerprint(eval_frame), "rows": len(eval_frame)}}
     if params.calibration_data:
         cal_frame = read_table(params.calibration_data)
+        data["calibration"] = {"ref": params.calibration_data, "sha256": fingerprint(cal_frame), "rows": len(cal_frame)}
         absent = [f for f in features if f not in cal_frame.columns]
         if absent:
             raise BadInput(f"calibration data {params.calibration_data}: missing feature column(s) {', '.join(absent[:5])}")
@@ -144,4 +158,5 @@ def prepare(params: OptimizeParams) -> Prepared:
         x_cal=x_cal,
         source_outputs=source_predict(source, reference, x_eval),
         output_names=[o.name for o in checked.graph.output],
+        data=data,
     )

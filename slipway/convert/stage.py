@@ -146,11 +146,19 @@ def assemble(prep: Prepared, params: OptimizeParams, candidates: list[Candidate]
         target_column=params.target_column,
         candidates=candidates,
         max_accuracy_drop=params.max_accuracy_drop,
+        data=prep.data,
         eval_rows=int(len(prep.x_eval)),
         calibration_rows=int(len(prep.x_cal)),
     )
     (prep.out / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
     return manifest
+
+
+def discard_workdir(prep: Prepared) -> None:
+    """Remove the scratch folder (downloads, reference ONNX, pre-processed graphs)."""
+    import shutil
+
+    shutil.rmtree(prep.workdir, ignore_errors=True)
 
 
 def summary_line(manifest: Manifest) -> str:

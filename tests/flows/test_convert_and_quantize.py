@@ -71,6 +71,7 @@ def test_candidate_directory_layout_and_hashes(result, trained):
     manifest = Manifest.model_validate_json((out / "manifest.json").read_text())
     assert manifest.input_name == "input" and manifest.output_names == ["label", "probabilities"]
     assert manifest.target_column == "digit" and len(manifest.feature_names) == 64
+    assert manifest.model_dump()["data"]["eval"]["sha256"] == trained.fingerprints["eval"]
     assert manifest.source["sha256"] == sha256_file(out / manifest.source["path"]) == sha256_file(trained.model_uri)
     assert manifest.source["path"].startswith("source/") and manifest.source["kind"] == "sklearn"
     for c in manifest.accepted():
