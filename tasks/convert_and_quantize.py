@@ -41,8 +41,8 @@ def log_manifest(manifest: Manifest, out: Path, params: OptimizeParams) -> str:
 
     from slipway.tracking import configure_mlflow
 
-    configure_mlflow()
-    with mlflow.start_run(run_name="convert-and-quantize") as run:
+    experiment_id = configure_mlflow()
+    with mlflow.start_run(run_name="convert-and-quantize", experiment_id=experiment_id) as run:
         mlflow.log_params({
             "model": params.model,
             "targets": ",".join(params.targets),

@@ -8,6 +8,7 @@ int64 [N] (ArgMax). `export_named` exports any module with given input/output na
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +63,11 @@ def export_classifier(module, path: Path, width: int) -> Path:
 def export_named(module, path: Path, sample: dict[str, np.ndarray], output_names: list[str], dynamic: dict) -> Path:
     """torch.onnx.export (TorchScript-based exporter, works for ScriptModules too)."""
     torch = require_torch()
+    path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     args = tuple(torch.from_numpy(v) for v in sample.values())
-    try:
-        with torch.no_grad():
+    try:  # in the model's folder: the exporter may leave a scratch weights file in the working directory
+        with torch.no_grad(), contextlib.chdir(path.parent):
             torch.onnx.export(
                 module, args, str(path), input_names=list(sample), output_names=output_names,
                 dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,

@@ -112,8 +112,7 @@ def test_mlflow_run_uri_is_accepted(trained, tmp_path):
     from slipway.tracking import configure_mlflow
 
     # given the skops model logged as an artifact of an MLflow run
-    configure_mlflow()
-    with mlflow.start_run() as mlrun:
+    with mlflow.start_run(experiment_id=configure_mlflow()) as mlrun:
         mlflow.log_artifact(trained.model_uri, "model")
     # when optimized from runs:/ / then it converts and records where it came from
     uri = f"runs:/{mlrun.info.run_id}/model/{Path(trained.model_uri).name}"
