@@ -7,6 +7,7 @@ exports can fail symbolic shape inference, so it is retried with `skip_symbolic_
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -29,10 +30,13 @@ def with_pre_process(src: Path, workdir: Path, tag: str, quantize) -> Path:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     errors = []
+    src, workdir = src.resolve(), workdir.resolve()
     for i, options in enumerate(PRE_PROCESS_VARIANTS):
         prepared = workdir / f"{tag}-pre{i}.onnx"
         try:
-            quant_pre_process(str(src), str(prepared), **options)
+            # in workdir: a failed symbolic shape inference drops sym_shape_infer_temp.onnx in the cwd
+            with contextlib.chdir(workdir):
+                quant_pre_process(str(src), str(prepared), **options)
             return quantize(prepared)
         except Exception as exc:  # next variant; all failing raises below with every reason
             errors.append(f"{options or 'default'}: {str(exc).splitlines()[0][:150]}")
