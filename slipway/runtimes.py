@@ -1,4 +1,4 @@
-"""Load a candidate with its own runtime and predict: ONNX Runtime or OpenVINO.
+"""Load a candidate with its own runtime and predict: ONNX Runtime, OpenVINO or TensorRT.
 
 One interface for every consumer (accuracy scoring, latency benchmark, gateway, canary
 pre-flight): `load_candidate(bundle_dir, candidate).predict(x) -> {"label", "probabilities"}`
@@ -24,6 +24,7 @@ class Predictor:
     _run: Any = field(repr=False)
 
     def predict(self, x) -> dict[str, Any]:
+        """`x`: the float32 [N, F] array for `input`, or a dict of named inputs (e.g. input_ids, attention_mask)."""
         import numpy as np
 
         outputs = dict(zip(self.output_names, self._run(x), strict=True))
@@ -41,6 +42,10 @@ def resolve_inside(base: Path, relative: str) -> Path:
     if not path.is_file():
         raise BadInput(f"{path}: no such model file")
     return path
+
+
+def _feed(x, input_name: str) -> dict:
+    return x if isinstance(x, dict) else {input_name: x}
 
 
 def onnx_session(path: Path, threads: int | None = None):
@@ -61,15 +66,18 @@ def load_onnx(path: Path, threads: int | None = None) -> Predictor:
     session = onnx_session(path, threads)
     input_name = session.get_inputs()[0].name
     names = [o.name for o in session.get_outputs()]
-    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, {input_name: x}))
+    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name)))
 
 
-def load_openvino(path: Path, threads: int | None = None) -> Predictor:
+def load_openvino(path: Path, threads: int | None = None, precision: str | None = None) -> Predictor:
+    """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16)."""
     import openvino as ov
 
     core = ov.Core()
     config = {"INFERENCE_NUM_THREADS": threads} if threads else {}
     config["PERFORMANCE_HINT"] = "LATENCY"
+    if precision in ("fp32", "fp16"):
+        config["INFERENCE_PRECISION_HINT"] = "f32"
     try:
         compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
     except Exception as exc:
@@ -80,10 +88,23 @@ def load_openvino(path: Path, threads: int | None = None) -> Predictor:
     names = [o.get_any_name() for o in outputs]
 
     def run(x):
-        result = request.infer({0: x})
+        result = request.infer(x if isinstance(x, dict) else {0: x})
         return [result[o].copy() for o in outputs]
 
     return Predictor("openvino", input_name, names, run)
+
+
+def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt") -> Predictor:
+    """An ONNX model run by ONNX Runtime's TensorRT provider (FP16 engine cached next to it)."""
+    from slipway.convert.tensorrt import session
+
+    try:
+        sess = session(path, threads)
+    except Unavailable as exc:
+        raise Unavailable(f"candidate {name}: {exc}") from None
+    input_name = sess.get_inputs()[0].name
+    names = [o.name for o in sess.get_outputs()]
+    return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, _feed(x, input_name)))
 
 
 def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None) -> Predictor:
@@ -94,12 +115,7 @@ def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | 
     if candidate.runtime == "onnxruntime":
         return load_onnx(path, threads)
     if candidate.runtime == "openvino":
-        return load_openvino(path, threads)
+        return load_openvino(path, threads, candidate.precision)
     if candidate.runtime == "tensorrt":
-        from slipway.accel import tensorrt_status
-
-        status = tensorrt_status()
-        if not status.tensorrt:
-            raise Unavailable(f"candidate {candidate.name}: {status.reason}")
-        raise Unavailable(f"candidate {candidate.name}: load TensorRT engines through slipway.convert.tensorrt")
-    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime or OpenVINO only)")
+        return load_tensorrt(path, threads, candidate.name)
+    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, OpenVINO or TensorRT only)")

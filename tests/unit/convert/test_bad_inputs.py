@@ -1,0 +1,145 @@
+"""Every input a user can get wrong fails with one clear message naming the thing (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slipway.convert import onnx_checks, sklearn_onnx
+from slipway.convert.params import OptimizeParams
+from slipway.convert.prepare import prepare
+from slipway.convert.sources import load_source
+from slipway.errors import BadInput
+
+
+def params(model, eval_path, tmp_path, **kw) -> OptimizeParams:
+    return OptimizeParams(model=str(model), eval_data=str(eval_path), target_column="digit", out=str(tmp_path / "out"), **kw)
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model.txt", "model"])
+def test_unsupported_file_type(tmp_path, name):
+    # given a file of a type slipway does not read
+    path = tmp_path / name
+    path.write_bytes(b"\x00")
+    # when loaded / then the message names the type and the accepted ones
+    with pytest.raises(BadInput, match=r"unsupported model file type .*\.skops"):
+        load_source(str(path))
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(BadInput, match="no such model file"):
+        load_source(str(tmp_path / "absent.skops"))
+
+
+def test_corrupt_onnx(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"this is not protobuf \xff\xfe" * 10)
+    with pytest.raises(BadInput, match="not a readable ONNX model|ONNX checker refuses"):
+        onnx_checks.load_checked(path)
+
+
+@pytest.mark.parametrize("suffix", [".pkl", ".joblib"])
+def test_pickle_refused_without_trust(tmp_path, small_model, suffix):
+    # given a joblib/pickle file of a real model
+    import joblib
+
+    path = tmp_path / f"model{suffix}"
+    joblib.dump(small_model[0], path)
+    # when loaded without the trust flag / then refused, saying why and what to do
+    with pytest.raises(BadInput, match=r"run arbitrary code.*--trust-pickle"):
+        load_source(str(path))
+    # and with the trust flag it loads
+    assert load_source(str(path), trust_pickle=True).model is not None
+
+
+def test_pipeline_step_without_converter_is_named():
+    # given a pipeline whose middle step skl2onnx cannot convert
+    from sklearn.kernel_approximation import AdditiveChi2Sampler
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    x = np.abs(np.random.default_rng(0).normal(size=(40, 4))).astype(np.float32)
+    y = (x[:, 0] > x[:, 1]).astype(int)
+    model = Pipeline([("chi2", AdditiveChi2Sampler()), ("clf", LogisticRegression())]).fit(x, y)
+    # when converted / then the step is named with its type
+    with pytest.raises(BadInput, match=r"no skl2onnx converter for pipeline step chi2 \(.*AdditiveChi2Sampler\)"):
+        sklearn_onnx.to_onnx(model, Path("/nonexistent/never-written.onnx"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f.drop(columns=["pixel_05"]), r"63 feature columns besides 'digit', but the model takes 64"),
+        (lambda f: f.assign(extra=1.0), r"65 feature columns"),
+        (lambda f: f.drop(columns=["digit"]), r"target column 'digit' is missing"),
+    ],
+)
+def test_eval_columns_must_match_model(tmp_path, small_model, change, message):
+    # given eval data whose columns do not fit the model
+    _, model_path, _, frame = small_model
+    bad = tmp_path / "eval.parquet"
+    change(frame).to_parquet(bad)
+    # when preparing / then the message says what does not match
+    with pytest.raises(BadInput, match=message):
+        prepare(params(model_path, bad, tmp_path))
+
+
+def test_out_dir_must_be_empty(tmp_path, small_model):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x").write_text("keep")
+    with pytest.raises(BadInput, match="not empty"):
+        prepare(params(small_model[1], small_model[2], tmp_path))
+
+
+def test_unknown_target_is_refused():
+    with pytest.raises(ValueError, match="unknown target.*openvino-int4"):
+        OptimizeParams(model="m.skops", eval_data="e.csv", target_column="y", targets=["openvino-int4"])
+
+
+def external_model(folder: Path, location: str) -> Path:
+    """A one-Add ONNX model whose initializer lives in external data at `location`."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.ones(2048, np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["input", "w"], ["out"])], "g",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2048])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [2048])], [weight],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(folder / "model.onnx"), save_as_external_data=True, location="weights.bin", size_threshold=0)
+    loaded = onnx.load(str(folder / "model.onnx"), load_external_data=False)
+    for entry in loaded.graph.initializer[0].external_data:
+        if entry.key == "location":
+            entry.value = location
+    onnx.save(loaded, str(folder / "model.onnx"))
+    return folder / "model.onnx"
+
+
+def test_external_data_inside_folder_loads(tmp_path):
+    path = external_model(tmp_path / "m", "weights.bin")
+    assert onnx_checks.load_checked(path).graph.initializer[0].name == "w"
+
+
+@pytest.mark.parametrize("location", ["../weights.bin", "/etc/passwd", "sub/../../weights.bin"])
+def test_external_data_outside_folder_is_refused(tmp_path, location):
+    # given a model whose external data points outside its folder
+    path = external_model(tmp_path / "m", "weights.bin")
+    (tmp_path / "weights.bin").write_bytes((tmp_path / "m" / "weights.bin").read_bytes())
+    external_model(tmp_path / "m", location)
+    # when loaded / then refused before reading the data
+    with pytest.raises(BadInput, match="outside the model's folder"):
+        onnx_checks.load_checked(path)
+
+
+def test_external_data_symlink_is_refused(tmp_path):
+    path = external_model(tmp_path / "m", "weights.bin")
+    (tmp_path / "outside.bin").write_bytes((tmp_path / "m" / "weights.bin").read_bytes())
+    (tmp_path / "m" / "link.bin").symlink_to(tmp_path / "outside.bin")
+    external_model(tmp_path / "m", "link.bin")
+    with pytest.raises(BadInput, match="symlink"):
+        onnx_checks.load_checked(path)

@@ -1,0 +1,53 @@
+"""PyTorch sources (`.pt2` ExportedProgram and TorchScript) -> ONNX with the classifier contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (the `torch` extra): pip install -e '.[torch]'")
+
+from slipway.convert import stage  # noqa: E402
+from slipway.convert.params import OptimizeParams  # noqa: E402
+from slipway.convert.prepare import prepare  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def torch_classifier(small_model):
+    """A linear+ReLU net fitted for a few steps on the digits eval frame (enough for parity)."""
+    _, _, _, frame = small_model
+    x = torch.from_numpy(frame.drop(columns=["digit"]).to_numpy(np.float32) / 16.0)
+    y = torch.from_numpy(frame["digit"].to_numpy())
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    optim = torch.optim.Adam(net.parameters(), lr=0.05)
+    for _ in range(60):
+        optim.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        optim.step()
+    return net.eval()
+
+
+@pytest.mark.parametrize("fmt", ["pt2", "torchscript"])
+def test_torch_model_converts_and_passes_gates(torch_classifier, small_model, tmp_path, fmt):
+    # given a PyTorch classifier saved as an ExportedProgram or TorchScript
+    sample = torch.zeros(2, 64)
+    if fmt == "pt2":
+        path = tmp_path / "model.pt2"
+        batch = torch.export.Dim("batch", min=1)
+        torch.export.save(torch.export.export(torch_classifier, (sample,), dynamic_shapes=({0: batch},)), str(path))
+    else:
+        path = tmp_path / "model.pt"
+        torch.jit.save(torch.jit.trace(torch_classifier, sample), str(path))
+    params = OptimizeParams(model=str(path), eval_data=str(small_model[2]), target_column="digit",
+                            out=str(tmp_path / "out"), targets=["onnx-fp32", "ort-int8-dynamic"])
+    # when converted and scored
+    prep = prepare(params)
+    base = stage.baseline(prep)
+    fp32 = stage.build_and_score("onnx-fp32", prep, params, base)
+    int8 = stage.build_and_score("ort-int8-dynamic", prep, params, base)
+    # then the ONNX model matches PyTorch eager and follows the contract
+    assert prep.source.framework == "torch" and prep.output_names == ["label", "probabilities"]
+    assert fp32.status == "accepted", fp32.reason
+    assert fp32.parity.max_abs_error["probabilities"] < 1e-4
+    assert int8.parity.top1_agreement >= 0.95
