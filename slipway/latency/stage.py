@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from slipway.core.latency import DEFAULT_MAX_CV, BenchRow, SelectionOutcome, select
-from slipway.core.manifest import Manifest, Selection
+from slipway.core.manifest import Candidate, Manifest, Selection
 from slipway.latency.harness import WORKER_MODULE, run_worker, timeout_for, worker_specs
 from slipway.latency.inputs import Target
 
@@ -70,12 +70,18 @@ class BenchResult(BaseModel):
     summary: str
 
 
+def model_size(bundle_dir: Path, candidate: Candidate) -> int | None:
+    """Bytes of every file of the candidate (an IR's .xml and .bin), else the manifest's size."""
+    files = [bundle_dir / f for f in candidate.files if (bundle_dir / f).is_file()]
+    return sum(f.stat().st_size for f in files) if files else candidate.size_bytes
+
+
 def table_row(spec: dict, result: dict, manifest: Manifest) -> TableRow:
     if spec["role"] == "baseline":
         runtime, precision, size, acc = spec["kind"], "fp32", spec["source"].get("size_bytes"), None
     else:
         c = manifest.get(spec["name"])
-        runtime, precision, size = c.runtime, c.precision, c.size_bytes
+        runtime, precision, size = c.runtime, c.precision, model_size(Path(spec["bundle_dir"]), c)
         acc = c.accuracy.passed if c.accuracy else None
     row = TableRow(name=spec["name"], role=spec["role"], runtime=runtime, precision=precision,
                    status="ok" if result.get("ok") else "failed", error=result.get("error", ""),
@@ -119,7 +125,7 @@ def gate_rows(rows: list[TableRow], manifest: Manifest) -> list[BenchRow]:
             p50_ms=lat["p50_ms"] if lat else None, p99_ms=lat["p99_ms"] if lat else None,
             threads=row.threads if row else None,
             best_throughput=max((b["throughput"] for b in row.batches), default=None) if row else None,
-            size_bytes=c.size_bytes,
+            size_bytes=row.size_bytes if row and row.size_bytes is not None else c.size_bytes,
         ))
     return out
 
