@@ -76,8 +76,8 @@ def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | 
     }, indent=2))
     files["markdown"].write_text(table)
     create_markdown_artifact(key="benchmark-latency", markdown=table, description=report.summary_line(rows, outcome))
-    configure_mlflow()
-    with mlflow.start_run(run_name="benchmark-latency") as run:
+    experiment_id = configure_mlflow()
+    with mlflow.start_run(run_name="benchmark-latency", experiment_id=experiment_id) as run:
         mlflow.set_tags({"slipway.stage": "benchmark-latency", "slipway.gate.passed": str(outcome.passed).lower(),
                          "slipway.selected": outcome.candidate or "", "slipway.host.cpu": host["cpu_model"]})
         mlflow.log_params({"slo_p99_ms": params.slo_p99_ms, "min_throughput": params.min_throughput,

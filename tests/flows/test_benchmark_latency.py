@@ -56,6 +56,7 @@ def test_flow_measures_gates_chooses_and_writes_the_manifest(bench_dir, trained)
     run = mlflow.get_run(result.mlflow_run_id)
     assert run.data.tags["slipway.selected"] == result.selection.candidate
     assert f"{result.selection.candidate}.p99_ms" in run.data.metrics
+    assert run.info.experiment_id != "0"  # the slipway experiment, not the Default one under ./mlruns
     assert "benchmark/latency.png" in {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "benchmark")}
 
 
