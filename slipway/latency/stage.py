@@ -1,0 +1,157 @@
+"""benchmark-latency as library functions: params, measuring, the table, the gate, write-back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from slipway.core.latency import DEFAULT_MAX_CV, BenchRow, SelectionOutcome, select
+from slipway.core.manifest import Candidate, Manifest, Selection
+from slipway.latency.harness import WORKER_MODULE, run_worker, timeout_for, worker_specs
+from slipway.latency.inputs import Target
+
+
+class BenchParams(BaseModel):
+    candidate_dir: str
+    """A candidate directory (manifest.json) or one .onnx / OpenVINO .xml file."""
+    eval_data: str | None = None
+    batch_sizes: list[int] = Field(default_factory=lambda: [1, 8, 32])
+    threads: list[int] = Field(default_factory=lambda: [1, 2])
+    duration_s: float = Field(default=0.2, gt=0, le=600)
+    """Seconds of timed calls per phase (batch-1 latency, each batch size), per thread count."""
+    slo_p99_ms: float = Field(default=50.0, gt=0)
+    min_throughput: float | None = Field(default=None, gt=0)
+    max_cv: float = Field(default=DEFAULT_MAX_CV, gt=0)
+    timeout_s: float | None = Field(default=None, gt=0)
+    """Per worker; default scales with the phases (at least 60 s)."""
+    worker_module: str = WORKER_MODULE
+
+    @field_validator("batch_sizes", "threads")
+    @classmethod
+    def _positive(cls, values: list[int]) -> list[int]:
+        if not values or any(v <= 0 for v in values):
+            raise ValueError("give one or more positive integers")
+        return sorted(set(values))
+
+
+class TableRow(BaseModel):
+    name: str
+    role: str
+    runtime: str
+    precision: str
+    status: str
+    """ok | failed."""
+    error: str = ""
+    size_bytes: int | None = None
+    load_s: float | None = None
+    peak_rss_mb: float | None = None
+    threads: int | None = None
+    latency: dict[str, Any] | None = None
+    """Batch-1 LatencyStats at `threads`, plus attempts and noisy."""
+    batches: list[dict[str, Any]] = Field(default_factory=list)
+    """{threads, batch, calls, p50_ms, p99_ms, throughput} for every combination."""
+    speedup_vs_baseline: float | None = None
+    accuracy_passed: bool | None = None
+
+
+class BenchResult(BaseModel):
+    passed: bool
+    rows: list[TableRow]
+    host: dict[str, Any]
+    selection: Selection | None
+    outcome: SelectionOutcome
+    chart_path: str | None = None
+    report_dir: str | None = None
+    manifest_path: str | None = None
+    baseline_note: str = ""
+    mlflow_run_id: str | None = None
+    summary: str
+
+
+def model_size(bundle_dir: Path, candidate: Candidate) -> int | None:
+    """Bytes of every file of the candidate (an IR's .xml and .bin), else the manifest's size."""
+    files = [bundle_dir / f for f in candidate.files if (bundle_dir / f).is_file()]
+    return sum(f.stat().st_size for f in files) if files else candidate.size_bytes
+
+
+def table_row(spec: dict, result: dict, manifest: Manifest) -> TableRow:
+    if spec["role"] == "baseline":
+        runtime, precision, size, acc = spec["kind"], "fp32", spec["source"].get("size_bytes"), None
+    else:
+        c = manifest.get(spec["name"])
+        runtime, precision, size = c.runtime, c.precision, model_size(Path(spec["bundle_dir"]), c)
+        acc = c.accuracy.passed if c.accuracy else None
+    row = TableRow(name=spec["name"], role=spec["role"], runtime=runtime, precision=precision,
+                   status="ok" if result.get("ok") else "failed", error=result.get("error", ""),
+                   size_bytes=size, accuracy_passed=acc)
+    if not result.get("ok"):
+        return row
+    runs = result["runs"]
+    best = min(runs, key=lambda r: r["latency"]["p50_ms"])
+    row.threads = best["threads"]
+    row.load_s = runs[0]["load_s"]
+    row.peak_rss_mb = result["peak_rss_mb"]
+    row.latency = {**best["latency"], "attempts": best["attempts"], "noisy": best["noisy"]}
+    row.batches = [{"threads": r["threads"], **b} for r in runs for b in r["batches"]]
+    return row
+
+
+def measure_all(target: Target, inputs_path: Path, params: BenchParams) -> list[TableRow]:
+    settings = {"batch_sizes": params.batch_sizes, "threads": params.threads, "duration_s": params.duration_s,
+                "warmup": 10, "max_cv": params.max_cv, "max_attempts": 3}
+    rows = []
+    for spec in worker_specs(target.manifest, target.bundle_dir, inputs_path, settings):
+        timeout = params.timeout_s or timeout_for(spec)
+        rows.append(table_row(spec, run_worker(spec, timeout, params.worker_module), target.manifest))
+    baseline = next((r for r in rows if r.role == "baseline" and r.latency), None)
+    for row in rows:
+        if baseline and row.latency and row.latency["p50_ms"] > 0:
+            row.speedup_vs_baseline = baseline.latency["p50_ms"] / row.latency["p50_ms"]
+    return rows
+
+
+def gate_rows(rows: list[TableRow], manifest: Manifest) -> list[BenchRow]:
+    """The gate's view: every manifest candidate (measured or not) plus the baseline."""
+    by_name = {r.name: r for r in rows}
+    out = [BenchRow(name=r.name, role="baseline", measured=r.status == "ok") for r in rows if r.role == "baseline"]
+    for c in manifest.candidates:
+        row = by_name.get(c.name)
+        lat = row.latency if row else None
+        out.append(BenchRow(
+            name=c.name, status=c.status, accuracy_passed=c.accuracy.passed if c.accuracy else None,
+            measured=bool(lat), error=(row.error if row else c.reason),
+            p50_ms=lat["p50_ms"] if lat else None, p99_ms=lat["p99_ms"] if lat else None,
+            threads=row.threads if row else None,
+            best_throughput=max((b["throughput"] for b in row.batches), default=None) if row else None,
+            size_bytes=row.size_bytes if row and row.size_bytes is not None else c.size_bytes,
+        ))
+    return out
+
+
+def decide(rows: list[TableRow], manifest: Manifest, params: BenchParams) -> tuple[SelectionOutcome, Selection | None]:
+    outcome = select(gate_rows(rows, manifest), params.slo_p99_ms, params.min_throughput)
+    if not outcome.passed:
+        return outcome, None
+    winner = next(r for r in rows if r.name == outcome.candidate)
+    selection = Selection(candidate=outcome.candidate, slo_p99_ms=params.slo_p99_ms,
+                          min_throughput=params.min_throughput, why=outcome.why, losers=outcome.losers,
+                          threads=winner.threads, p50_ms=winner.latency["p50_ms"], p99_ms=winner.latency["p99_ms"])
+    return outcome, selection
+
+
+def write_back(target: Target, rows: list[TableRow], host: dict, params: BenchParams,
+               selection: Selection | None) -> Path | None:
+    """The table and host into manifest.benchmark, the choice into manifest.selection (cleared on failure)."""
+    if target.manifest_path is None:
+        return None
+    manifest = Manifest.model_validate_json(target.manifest_path.read_text())
+    manifest.benchmark = {
+        "rows": [r.model_dump(mode="json") for r in rows],
+        "host": host,
+        "params": params.model_dump(mode="json", exclude={"candidate_dir", "worker_module"}),
+    }
+    manifest.selection = selection
+    target.manifest_path.write_text(manifest.model_dump_json(indent=2))
+    return target.manifest_path

@@ -1,0 +1,96 @@
+"""Tasks of the `benchmark-latency` flow: thin wrappers over slipway.latency."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import task
+
+from slipway.core.latency import SelectionOutcome
+from slipway.core.manifest import Selection
+from slipway.latency import inputs, report, stage
+from slipway.latency.host import host_record
+
+
+@task(name="load-candidates")
+def load_candidates(params: stage.BenchParams) -> inputs.Target:
+    return inputs.load_target(params.candidate_dir)
+
+
+@task(name="prepare-inputs")
+def prepare_inputs(target: inputs.Target, params: stage.BenchParams, out_dir: Path) -> Path:
+    import numpy as np
+
+    rows = inputs.input_rows(target.manifest, params.eval_data)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "inputs.npy"
+    np.save(path, rows)
+    return path
+
+
+@task(name="record-host")
+def record_host(params: stage.BenchParams) -> dict:
+    return host_record(params.threads)
+
+
+@task(name="measure-models")
+def measure_models(target: inputs.Target, inputs_path: Path, params: stage.BenchParams) -> list[stage.TableRow]:
+    return stage.measure_all(target, inputs_path, params)
+
+
+@task(name="select-candidate")
+def select_candidate(rows, target: inputs.Target, params: stage.BenchParams, host: dict):
+    outcome, selection = stage.decide(rows, target.manifest, params)
+    manifest_path = stage.write_back(target, rows, host, params, selection)
+    return outcome, selection, manifest_path
+
+
+def report_dir() -> Path:
+    from slipway.settings import get_settings
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return get_settings().reports_dir / "benchmark-latency" / stamp
+
+
+@task(name="publish-benchmark")
+def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | None, out_dir: Path,
+            params: stage.BenchParams) -> tuple[dict[str, str], str | None]:
+    """JSON, markdown and PNG into the report dir, Prefect artifacts, an MLflow run with metrics."""
+    import mlflow
+    from prefect.artifacts import create_markdown_artifact
+
+    from slipway.tracking import configure_mlflow
+
+    table = report.markdown_table(rows, outcome)
+    files = {
+        "json": out_dir / "benchmark.json",
+        "markdown": out_dir / "benchmark.md",
+        "chart": report.chart(rows, out_dir / "latency.png"),
+    }
+    files["json"].write_text(json.dumps({
+        "rows": [r.model_dump(mode="json") for r in rows], "host": host,
+        "outcome": outcome.model_dump(mode="json"),
+        "selection": selection.model_dump(mode="json") if selection else None,
+    }, indent=2))
+    files["markdown"].write_text(table)
+    create_markdown_artifact(key="benchmark-latency", markdown=table, description=report.summary_line(rows, outcome))
+    experiment_id = configure_mlflow()
+    with mlflow.start_run(run_name="benchmark-latency", experiment_id=experiment_id) as run:
+        mlflow.set_tags({"slipway.stage": "benchmark-latency", "slipway.gate.passed": str(outcome.passed).lower(),
+                         "slipway.selected": outcome.candidate or "", "slipway.host.cpu": host["cpu_model"]})
+        mlflow.log_params({"slo_p99_ms": params.slo_p99_ms, "min_throughput": params.min_throughput,
+                           "batch_sizes": ",".join(map(str, params.batch_sizes)),
+                           "threads": ",".join(map(str, params.threads)), "duration_s": params.duration_s})
+        for r in rows:
+            if r.latency:
+                key = r.name.replace("/", "_")
+                mlflow.log_metrics({f"{key}.p50_ms": r.latency["p50_ms"], f"{key}.p99_ms": r.latency["p99_ms"],
+                                    f"{key}.peak_rss_mb": r.peak_rss_mb or 0.0})
+                for b in r.batches:
+                    mlflow.log_metric(f"{key}.throughput.t{b['threads']}.b{b['batch']}", b["throughput"])
+        for path in files.values():
+            mlflow.log_artifact(str(path), artifact_path="benchmark")
+        mlflow.log_dict(host, "benchmark/host.json")
+    return {k: str(v) for k, v in files.items()}, run.info.run_id

@@ -1,0 +1,5 @@
+"""A worker that never answers (the harness must kill it at its timeout)."""
+
+import time
+
+time.sleep(120)
