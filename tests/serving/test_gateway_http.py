@@ -95,7 +95,7 @@ def test_v1_by_list_and_by_name_agree_and_say_version(gateway, keys, row):
     _, plain = keys
     values, names = row
     by_list = httpx.post(f"{gateway}/v1/models/{MODEL}:predict", json={"instances": [values]}, headers=auth(plain["app"]))
-    by_name = httpx.post(f"{gateway}/v1/models/{MODEL}:predict", json={"instances": [dict(zip(names, values))]},
+    by_name = httpx.post(f"{gateway}/v1/models/{MODEL}:predict", json={"instances": [dict(zip(names, values, strict=True))]},
                          headers=auth(plain["app"]))
     assert by_list.status_code == by_name.status_code == 200
     assert by_list.json()["predictions"] == by_name.json()["predictions"]
@@ -126,8 +126,8 @@ def _bad_cases(values, names):
         ("wrong shape", {"instances": [values[:-1]]}, "application/json", 422, "instances[0]"),
         ("wrong dtype", {"instances": [values[:-1] + ["7"]]}, "application/json", 422, names[-1]),
         ("NaN", "NAN", "application/json", 422, names[0]),
-        ("missing field", {"instances": [dict(list(zip(names, values))[1:])]}, "application/json", 422, names[0]),
-        ("extra field", {"instances": [{**dict(zip(names, values)), "zzz": 1}]}, "application/json", 422, "zzz"),
+        ("missing field", {"instances": [dict(list(zip(names, values, strict=True))[1:])]}, "application/json", 422, names[0]),
+        ("extra field", {"instances": [{**dict(zip(names, values, strict=True)), "zzz": 1}]}, "application/json", 422, "zzz"),
         ("out of range", {"instances": [[1e6] + values[1:]]}, "application/json", 422, names[0]),
         ("v2 wrong shape", {"inputs": [{"name": "input", "shape": [1, n + 1], "datatype": "FP32",
                                         "data": values + [0]}]}, "application/json", 422, "shape"),
