@@ -20,6 +20,8 @@ def register(sub, common) -> None:
     p.add_argument("--rate-burst", type=int, default=None, help="token bucket size (default: the rate)")
     p.add_argument("--max-batch-rows", type=int, default=64)
     p.add_argument("--max-wait-ms", type=float, default=0.0)
+    p.add_argument("--batch-worker", choices=["loop", "thread"], default="loop",
+                   help="run batches on the event loop (small models) or a worker thread (slow models)")
     p.add_argument("--threads", type=int, default=None, help="runtime threads per model")
     p.add_argument("--profile-window-s", type=float, default=300.0)
     p.add_argument("--profile-sample", type=float, default=0.1, help="fraction of requests profiled")
@@ -60,7 +62,7 @@ def handle(args) -> int:
             enable_admin=args.enable_admin, poll_interval_s=args.poll_interval_s,
             max_body_bytes=args.max_body_bytes, request_timeout_s=args.request_timeout_s,
             rate_limit=args.rate_limit, rate_burst=args.rate_burst, max_batch_rows=args.max_batch_rows,
-            max_wait_ms=args.max_wait_ms, threads=args.threads, profile_window_s=args.profile_window_s,
+            max_wait_ms=args.max_wait_ms, batch_worker=args.batch_worker, threads=args.threads, profile_window_s=args.profile_window_s,
             profile_sample=args.profile_sample, replica_id=args.replica_id, drain_delay_s=args.drain_delay_s,
             drain_window_s=args.drain_window_s,
             ssl_certfile=Path(args.ssl_certfile) if args.ssl_certfile else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,8 @@ class ServeConfig(BaseModel):
     rate_burst: int | None = Field(None, ge=1)
     max_batch_rows: int = Field(64, ge=1)
     max_wait_ms: float = Field(0.0, ge=0)
+    batch_worker: Literal["loop", "thread"] = "loop"
+    """loop: batch and run on the event loop (small models); thread: a worker thread per version."""
     threads: int | None = Field(None, ge=1)
     profile_window_s: float = Field(300.0, gt=0)
     profile_sample: float = Field(0.1, ge=0, le=1)

@@ -40,7 +40,7 @@ class Gateway:
         self.limiter = RateLimiter(config.rate_limit, config.rate_burst)
         self.manager = ModelManager(config.models, self.metrics,
                                     BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
-                                    config.poll_interval_s, config.threads)
+                                    config.poll_interval_s, config.threads, config.batch_worker)
         replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
         self.profiler = ProfileCollector(open_store(), replica, config.profile_window_s, config.profile_sample)
         self.draining = False

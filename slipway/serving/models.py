@@ -20,7 +20,7 @@ from slipway.core.batching import BatchPolicy
 from slipway.core.contract import ServingContract
 from slipway.core.manifest import Manifest
 from slipway.core.routing import Routing
-from slipway.serving.batcher import MicroBatcher
+from slipway.serving.batcher import LoopBatcher, MicroBatcher
 from slipway.serving.metrics import GatewayMetrics
 
 log = logging.getLogger("slipway.serving")
@@ -35,7 +35,7 @@ class Served:
     contract: ServingContract
     candidate: str
     runtime: str
-    batcher: MicroBatcher = field(repr=False)
+    batcher: LoopBatcher | MicroBatcher = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class ModelState:
 
 
 def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metrics: GatewayMetrics,
-                threads: int | None, variant_of) -> Served:
+                threads: int | None, variant_of, batch_worker: str = "loop") -> Served:
     """Load the manifest's selected candidate (or the first accepted one) and warm it."""
     from slipway.errors import BadInput
     from slipway.runtimes import load_candidate
@@ -70,7 +70,8 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
     def on_batch(rows: int) -> None:
         metrics.batch_size.labels(name, version, variant_of(version)).observe(rows)
 
-    batcher = MicroBatcher(predictor.predict, policy, on_batch, f"{name}-v{version}")
+    kind = LoopBatcher if batch_worker == "loop" else MicroBatcher
+    batcher = kind(predictor.predict, policy, on_batch, f"{name}-v{version}")
     return Served(name, version, contract, candidate.name, candidate.runtime, batcher)
 
 
@@ -84,7 +85,8 @@ class ModelManager:
     """Holds every configured model's state and keeps it in step with the registry."""
 
     def __init__(self, names: list[str], metrics: GatewayMetrics, policy: BatchPolicy,
-                 poll_interval_s: float = 5.0, threads: int | None = None) -> None:
+                 poll_interval_s: float = 5.0, threads: int | None = None, batch_worker: str = "loop") -> None:
+        self.batch_worker = batch_worker
         self.names = list(names)
         self.metrics = metrics
         self.policy = policy
@@ -160,7 +162,7 @@ class ModelManager:
         try:
             bundle = registry.download_bundle(name, version)
             return load_bundle(name, version, bundle, self.policy, self.metrics, self.threads,
-                               lambda v: self.variant_of(name, v))
+                               lambda v: self.variant_of(name, v), self.batch_worker)
         except Exception as exc:  # a broken version must never take the serving one down
             self._failed[(name, version)] = _one_line(exc)
             self.metrics.load_failures.labels(name).inc()
