@@ -120,7 +120,9 @@ def prepare(work: Path):
     register_bundle(cand, "digits-bench", work)
     onnx_path = cand / "onnx-fp32" / "model.onnx"
     x = splits.reference.drop(columns=[params.target_column]).to_numpy(np.float32)[:1]
-    with mlflow.start_run() as run:
+    from slipway.tracking import configure_mlflow
+
+    with mlflow.start_run(experiment_id=configure_mlflow()) as run:
         mlflow.onnx.log_model(onnx.load(str(onnx_path)), name="model", input_example=x)
     return onnx_path, x, f"runs:/{run.info.run_id}/model"
 

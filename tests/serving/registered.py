@@ -27,8 +27,10 @@ def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: st
     (bundle / "manifest.json").write_text(manifest.model_dump_json(indent=2))
     if corrupt:
         (bundle / manifest.get(candidate).path).write_bytes(b"this is not an ONNX model")
+    from slipway.tracking import configure_mlflow
+
     c = registry.client()
-    with mlflow.start_run() as run:
+    with mlflow.start_run(experiment_id=configure_mlflow()) as run:
         mlflow.log_artifacts(str(bundle), artifact_path=registry.BUNDLE_ARTIFACT_PATH)
     try:
         c.get_registered_model(name)
