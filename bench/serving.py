@@ -1,0 +1,201 @@
+"""Serving benchmark: raw in-process ONNX Runtime vs the slipway gateway vs `mlflow models serve`.
+
+Same ONNX model (the example digits MLP, FP32), same machine, same closed-loop load
+generator for both HTTP servers (one process per connection, keep-alive http.client, one
+row per request), side by side in one run. Raw ORT is the floor: `session.run` in-process
+from 1 or 8 threads, no HTTP. The gateway runs with its defaults (auth on with a Bearer
+key, validation, metrics, access log, 10% profile sampling).
+
+    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def closed_loop_worker(port, path, body, headers, warmup_s, seconds, out):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    lat, errors = [], 0
+    start = time.perf_counter()
+    deadline, measure_from = start + warmup_s + seconds, start + warmup_s
+    while (now := time.perf_counter()) < deadline:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        done = time.perf_counter()
+        if now >= measure_from:
+            lat.append(done - now)
+            errors += response.status != 200
+    out.put((lat, errors))
+
+
+def http_load(port, path, body, headers, connections, seconds, warmup_s=1.0) -> dict:
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=closed_loop_worker, args=(port, path, body, headers, warmup_s, seconds, out))
+             for _ in range(connections)]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    lat = np.concatenate([np.asarray(r[0]) for r in results])
+    return summarize(lat, seconds, sum(r[1] for r in results))
+
+
+def raw_ort(session, x, threads, seconds, warmup_s=1.0) -> dict:
+    lats: list[list[float]] = [[] for _ in range(threads)]
+
+    def worker(i):
+        start = time.perf_counter()
+        deadline, measure_from = start + warmup_s + seconds, start + warmup_s
+        while (now := time.perf_counter()) < deadline:
+            session.run(None, {"input": x})
+            if now >= measure_from:
+                lats[i].append(time.perf_counter() - now)
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return summarize(np.concatenate([np.asarray(v) for v in lats]), seconds, 0)
+
+
+def summarize(lat: np.ndarray, seconds: float, errors: int) -> dict:
+    return {"rps": len(lat) / seconds, "p50_ms": float(np.percentile(lat, 50) * 1e3),
+            "p99_ms": float(np.percentile(lat, 99) * 1e3), "n": int(len(lat)), "errors": int(errors)}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The round with the median throughput (its latencies belong to the same round)."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    return {**ordered[len(ordered) // 2], "errors": sum(r["errors"] for r in runs)}
+
+
+def wait_http(port, path, timeout=120.0, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"no 200 from :{port}{path} after {timeout}s")
+
+
+def prepare(work: Path):
+    """Train the example MLP, build its candidate directory, register it, log it for mlflow."""
+    import mlflow
+    import onnx
+
+    from slipway.training import TrainParams, digits_frame, fit, split
+    from tests.candidates import build_candidate_dir
+    from tests.serving.registered import register_bundle
+
+    params = TrainParams(max_iter=200)
+    splits = split(digits_frame(), params)
+    model = fit(splits.train, params)
+    cand = build_candidate_dir(model, splits.reference, params.target_column, work / "candidates")
+    register_bundle(cand, "digits-bench", work)
+    onnx_path = cand / "onnx-fp32" / "model.onnx"
+    x = splits.reference.drop(columns=[params.target_column]).to_numpy(np.float32)[:1]
+    from slipway.tracking import configure_mlflow
+
+    with mlflow.start_run(experiment_id=configure_mlflow()) as run:
+        mlflow.onnx.log_model(onnx.load(str(onnx_path)), name="model", input_example=x)
+    return onnx_path, x, f"runs:/{run.info.run_id}/model"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--connections", default="1,8")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    conns = [int(c) for c in args.connections.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="slipway-bench-serving-"))
+    os.environ["SLIPWAY_HOME"] = str(work / "home")
+    from slipway.registry import client
+    from slipway.runtimes import onnx_session
+    from slipway.serving.auth import add_key
+    from slipway.serving.testing import free_port, gateway_process
+
+    client()  # configures MLflow on the bench home
+    onnx_path, x, mlflow_uri = prepare(work)
+    row = x[0].tolist()
+    results: dict[str, dict[int, dict]] = {"raw ORT (in-process)": {}, "slipway gateway": {}, "mlflow models serve": {}}
+
+    session = onnx_session(onnx_path)
+    key = add_key(work / "keys.json", "bench", ["predict"])
+    gw_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    ml_port = free_port()
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'home' / 'mlflow.db'}",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # its uvicorn
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "models", "serve", "-m", mlflow_uri, "--env-manager",
+                             "local", "-h", "127.0.0.1", "-p", str(ml_port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(work / "mlflow-serve.log", "wb"))
+    rounds: dict[str, dict[int, list]] = {name: {c: [] for c in conns} for name in results}
+    try:
+        with gateway_process(["digits-bench"], extra_args=["--keys-file", str(work / "keys.json")],
+                             poll_interval_s=5) as url:
+            wait_http(ml_port, "/ping", proc=proc)
+            gw_port = int(url.rsplit(":", 1)[1])
+            gw_body = json.dumps({"instances": [row]})
+            ml_body = json.dumps({"inputs": [row]})
+            # interleaved rounds: the machine's background load hits every target alike
+            for _ in range(args.rounds):
+                for c in conns:
+                    rounds["raw ORT (in-process)"][c].append(raw_ort(session, x, c, args.seconds))
+                    rounds["slipway gateway"][c].append(
+                        http_load(gw_port, "/v1/models/digits-bench:predict", gw_body, gw_headers, c, args.seconds))
+                    rounds["mlflow models serve"][c].append(
+                        http_load(ml_port, "/invocations", ml_body, {"Content-Type": "application/json"}, c, args.seconds))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    for name, cells in rounds.items():
+        for c, runs in cells.items():
+            results[name][c] = median_run(runs)
+    report(results, conns, args)
+
+
+def report(results, conns, args) -> None:
+    print(f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell (median round), "
+          f"1 row per request, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+    print("| target | conns | req/s | p50 ms | p99 ms | requests | non-200 |")
+    print("|---|---|---|---|---|---|---|")
+    for name, cells in results.items():
+        for c in conns:
+            r = cells[c]
+            print(f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | {r['n']} | {r['errors']} |")
+    gw, ml, raw = results["slipway gateway"], results["mlflow models serve"], results["raw ORT (in-process)"]
+    print()
+    for c in conns:
+        print(f"- {c} conn: gateway / mlflow throughput = {gw[c]['rps'] / ml[c]['rps']:.2f}x; "
+              f"gateway p50 - raw ORT p50 = {gw[c]['p50_ms'] - raw[c]['p50_ms']:.3f} ms; "
+              f"mlflow p50 / gateway p50 = {ml[c]['p50_ms'] / gw[c]['p50_ms']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
