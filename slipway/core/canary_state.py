@@ -19,10 +19,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from slipway.core.canary import CanaryPolicy, StepAnalysis, StepWindow, VariantWindow, describe
+from slipway.core.routing import Routing
 
 Phase = Literal["shadow", "canary"]
 Status = Literal["running", "promoting", "promoted", "rolling_back", "rolled_back"]
 Outcome = Literal["pass", "fail", "inconclusive", "source_error"]
+Resume = Literal["start", "resume", "finish_promote", "finish_rollback", "already_promoted", "already_rolled_back"]
 HISTORY_LIMIT = 60
 
 
@@ -75,6 +77,8 @@ class CanaryProgress(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
+    champion_version: str
+    """The champion the canary is compared with; if it changes mid-way, the canary aborts."""
     plan: list[Step]
     policy: CanaryPolicy = CanaryPolicy()
     status: Status = "running"
@@ -163,3 +167,31 @@ def record_window(progress: CanaryProgress, window: StepWindow, analysis: StepAn
         return abort(updated, f"inconclusive at {where}: {why} ({inconclusive} inconclusive windows, limit "
                               f"{policy.inconclusive_limit}); nothing is promoted on missing data")
     return updated
+
+
+def resume_action(version: str, progress: CanaryProgress | None, routing: Routing, champion: str | None,
+                  rejected: bool) -> tuple[Resume, str]:
+    """What a (re)run of the canary of `version` must do, from what the registry holds now.
+
+    Raises ValueError when another version's canary holds the routing.
+    """
+    routed_here = routing.mode != "off" and routing.canary_version == str(version)
+    if rejected:
+        if routed_here or (progress is not None and progress.status != "rolled_back"):
+            return "finish_rollback", "the version is rejected but its rollback did not finish: finishing it"
+        return "already_rolled_back", "the version was already rejected"
+    if champion == str(version):
+        if routed_here or (progress is not None and progress.status != "promoted"):
+            return "finish_promote", "the version is champion but the promotion did not finish: finishing it"
+        return "already_promoted", "the version is already the champion"
+    if routing.mode != "off" and routing.canary_version not in (None, str(version)):
+        raise ValueError(f"version {routing.canary_version} is in a canary ({routing.mode}, {routing.weight}%): "
+                         "let it finish, or rerun its canary to finish or abort it")
+    if progress is not None:
+        if progress.status == "running":
+            return "resume", f"resuming at step {progress.step_index + 1}/{len(progress.plan)} ({progress.step.label})"
+        if progress.status == "promoting":
+            return "finish_promote", "the last step passed but the promotion did not happen: promoting"
+        if progress.status == "rolling_back":
+            return "finish_rollback", f"an abort did not finish: {progress.reason}"
+    return "start", "starting a new canary"

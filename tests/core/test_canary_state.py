@@ -11,7 +11,9 @@ from slipway.core.canary_state import (
     plan_steps,
     record_source_error,
     record_window,
+    resume_action,
 )
+from slipway.core.routing import Routing
 from tests.core.test_canary import variant
 
 GOOD = StepWindow(champion=variant(), candidate=variant())
@@ -21,7 +23,7 @@ EMPTY = StepWindow()
 
 
 def start(steps=(5, 25, 50, 100), shadow_s=None, **policy) -> CanaryProgress:
-    return CanaryProgress(version="2", plan=plan_steps(list(steps), 1.0, shadow_s), policy=CanaryPolicy(**policy))
+    return CanaryProgress(version="2", champion_version="1", plan=plan_steps(list(steps), 1.0, shadow_s), policy=CanaryPolicy(**policy))
 
 
 def feed(progress: CanaryProgress, *windows) -> CanaryProgress:
@@ -176,3 +178,44 @@ def test_window_lines_are_readable():
     lines = [r.line(len(progress.plan)) for r in progress.history]
     assert lines[0].startswith("step 1/4 5%: pass")
     assert lines[1] == "step 2/4 25%: metrics source error: connection refused"
+
+
+# --- resume after a crash -----------------------------------------------------------------
+
+OFF = Routing()
+ROUTED = Routing(mode="canary", weight=25, canary_version="2")
+OTHER = Routing(mode="canary", weight=5, canary_version="3")
+RUNNING = start()
+PROMOTING = RUNNING.model_copy(update={"status": "promoting"})
+PROMOTED = RUNNING.model_copy(update={"status": "promoted"})
+ROLLING = RUNNING.model_copy(update={"status": "rolling_back", "reason": "error_rate"})
+ROLLED = RUNNING.model_copy(update={"status": "rolled_back"})
+
+
+@pytest.mark.parametrize(
+    ("progress", "routing", "champion", "rejected", "action"),
+    [
+        (None, OFF, "1", False, "start"),
+        (None, ROUTED, "1", False, "start"),               # routing set, crash before the first save
+        (RUNNING, ROUTED, "1", False, "resume"),
+        (RUNNING, OFF, "1", False, "resume"),
+        (PROMOTING, ROUTED, "1", False, "finish_promote"),
+        (PROMOTING, ROUTED, "2", False, "finish_promote"),  # promoted, routing not yet reset
+        (PROMOTED, OFF, "2", False, "already_promoted"),
+        (PROMOTED, ROUTED, "2", False, "finish_promote"),
+        (None, OFF, "2", False, "already_promoted"),
+        (PROMOTED, OFF, "3", False, "start"),              # promoted once, rolled back since: a new canary
+        (ROLLING, ROUTED, "1", False, "finish_rollback"),
+        (ROLLING, OFF, "1", True, "finish_rollback"),       # rejected, final save missing
+        (ROLLED, OFF, "1", True, "already_rolled_back"),
+        (None, ROUTED, "1", True, "finish_rollback"),
+        (None, OFF, "1", True, "already_rolled_back"),
+    ],
+)
+def test_resume_action(progress, routing, champion, rejected, action):
+    assert resume_action("2", progress, routing, champion, rejected)[0] == action
+
+
+def test_another_versions_canary_blocks_a_new_one():
+    with pytest.raises(ValueError, match="version 3 is in a canary"):
+        resume_action("2", None, OTHER, "1", False)
