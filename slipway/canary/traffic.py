@@ -163,27 +163,3 @@ class BackgroundTraffic:
         if self.error is not None and exc_info[0] is None:
             raise self.error
 
-
-def load_rows(data: str, feature_names: list[str] | None = None, target_column: str | None = None,
-              limit: int = 10_000) -> list[list[float]]:
-    """Rows of model input from a table (CSV/Parquet, local, s3:// or store:KEY): the given
-    features in order, or every column but the target."""
-    import numpy as np
-
-    from slipway.data import read_table
-
-    frame = read_table(data)
-    if feature_names:
-        missing = [c for c in feature_names if c not in frame.columns]
-        if missing:
-            raise BadInput(f"{data}: lacks the model's features {missing[:5]}{'...' if len(missing) > 5 else ''}")
-        frame = frame[feature_names]
-    elif target_column and target_column in frame.columns:
-        frame = frame.drop(columns=[target_column])
-    try:
-        values = frame.head(limit).to_numpy(dtype=np.float32)
-    except (TypeError, ValueError):
-        raise BadInput(f"{data}: the feature columns are not all numeric") from None
-    if values.size == 0:
-        raise BadInput(f"{data}: has no rows to send")
-    return values.tolist()
