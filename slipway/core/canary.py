@@ -14,7 +14,9 @@ Metrics, candidate vs champion over the same window:
 - `validation_rejection_rate`: contract rejections / requests, at most
   `max_rejection_rate_increase` above the champion;
 - `prediction_divergence`: Jensen-Shannon divergence (base 2, 0..1) between the predicted
-  class distributions, at most `max_prediction_divergence`;
+  class distributions; fails when it exceeds `max_prediction_divergence` AND a G-test of
+  homogeneity says the difference is not sampling noise (p < `divergence_alpha`): with a few
+  dozen requests over ten classes, identical models already show a JS of ~0.1 by chance;
 - `shadow_agreement` (shadow phase only): share of mirrored requests on which shadow and
   champion predicted the same class, at least `min_shadow_agreement`.
 """
@@ -42,6 +44,7 @@ class CanaryPolicy(BaseModel):
     latency_tolerance_ms: float = Field(5.0, ge=0)
     max_rejection_rate_increase: float = Field(0.02, ge=0, le=1)
     max_prediction_divergence: float = Field(0.1, ge=0, le=1)
+    divergence_alpha: float = Field(0.01, gt=0, le=1, description="significance the divergence must reach")
     min_shadow_agreement: float = Field(0.95, ge=0, le=1)
     failure_limit: int = Field(0, ge=0, description="failed checks tolerated, counted over the whole canary")
     inconclusive_limit: int = Field(1, ge=0, description="inconclusive windows tolerated over the whole canary")
@@ -185,6 +188,25 @@ def js_divergence(p_counts: dict[str, float], q_counts: dict[str, float]) -> flo
     return min(max(result, 0.0), 1.0)
 
 
+def g_test_p_value(p_counts: dict[str, float], q_counts: dict[str, float]) -> float | None:
+    """p-value of a G-test that two class-count samples come from one distribution."""
+    from scipy.stats import chi2
+
+    keys = [k for k in set(p_counts) | set(q_counts) if p_counts.get(k, 0.0) + q_counts.get(k, 0.0) > 0]
+    p_total, q_total = sum(p_counts.get(k, 0.0) for k in keys), sum(q_counts.get(k, 0.0) for k in keys)
+    if p_total <= 0 or q_total <= 0:
+        return None
+    if len(keys) < 2:
+        return 1.0
+    total, g = p_total + q_total, 0.0
+    for k in keys:
+        column = p_counts.get(k, 0.0) + q_counts.get(k, 0.0)
+        for observed, row in ((p_counts.get(k, 0.0), p_total), (q_counts.get(k, 0.0), q_total)):
+            if observed > 0:
+                g += 2 * observed * math.log(observed / (row * column / total))
+    return float(chi2.sf(g, len(keys) - 1))
+
+
 def _rate(part: float, whole: float) -> float:
     return part / whole if whole > 0 else 0.0
 
@@ -220,10 +242,13 @@ def _divergence_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryP
     if cand.predictions < policy.min_requests or champ.predictions < policy.min_requests:
         return _few("prediction_divergence", cand.predictions, champ.predictions, policy.min_requests)
     js = js_divergence(cand.classes, champ.classes)
-    assert js is not None  # both have predictions here
-    limit = policy.max_prediction_divergence
-    return Check(metric="prediction_divergence", status="fail" if js > limit else "pass", value=js,
-                 threshold=limit, detail=f"Jensen-Shannon {js:.3f} over classes (max {limit:g})")
+    p_value = g_test_p_value(cand.classes, champ.classes)
+    assert js is not None and p_value is not None  # both have predictions here
+    limit, alpha = policy.max_prediction_divergence, policy.divergence_alpha
+    fail = js > limit and p_value < alpha
+    return Check(metric="prediction_divergence", status="fail" if fail else "pass", value=js, threshold=limit,
+                 detail=f"Jensen-Shannon {js:.3f} over classes, G-test p={p_value:.2g} (fails above {limit:g} "
+                        f"with p < {alpha:g})")
 
 
 def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:

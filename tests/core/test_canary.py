@@ -15,6 +15,7 @@ from slipway.core.canary import (
     VariantWindow,
     analyze_step,
     describe,
+    g_test_p_value,
     histogram_quantile,
     js_divergence,
 )
@@ -231,3 +232,38 @@ def test_describe_is_one_line_with_every_metric():
     assert "\n" not in line and line.startswith("fail")
     assert "error_rate=0.5 FAIL" in line and "prediction_divergence=" in line
     assert not math.isnan(check(analysis, "error_rate").value)
+
+
+# --- divergence: effect size and significance ------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("p", "q", "low", "high"),
+    [
+        ({"a": 50, "b": 50}, {"a": 50, "b": 50}, 0.99, 1.0),
+        ({"a": 100}, {"b": 100}, 0.0, 1e-10),
+        ({"a": 5, "b": 5}, {"a": 6, "b": 4}, 0.5, 1.0),
+        ({"a": 3}, {"a": 7}, 1.0, 1.0),          # one class only: nothing to test
+    ],
+)
+def test_g_test_p_value(p, q, low, high):
+    assert low <= g_test_p_value(p, q) <= high
+
+
+def test_g_test_without_data_is_none():
+    assert g_test_p_value({}, {"a": 1}) is None
+
+
+def test_small_samples_of_one_distribution_do_not_fail_on_noise():
+    """Ten classes, 20 vs 60 predictions: JS is above 0.1 by chance, the G-test says noise."""
+    cand = {str(i): 2.0 for i in range(10)}
+    champ = {str(i): 6.0 for i in range(10)}
+    cand.update({"0": 5.0, "1": 0.0, "2": 0.0, "3": 3.0})   # a lumpy but plausible sample
+    window = StepWindow(champion=variant(n=60, classes=champ), candidate=variant(n=20, classes=cand))
+    result = check(analyze_step(window, CanaryPolicy()), "prediction_divergence")
+    assert result.value > 0.1 and result.status == "pass"
+
+
+def test_a_real_shift_fails_even_on_small_samples():
+    window = StepWindow(champion=variant(n=60, classes={"0": 20, "1": 20, "2": 20}),
+                        candidate=variant(n=20, classes={str(i): 2 for i in range(10)}))
+    assert check(analyze_step(window, CanaryPolicy()), "prediction_divergence").status == "fail"
