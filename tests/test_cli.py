@@ -70,8 +70,8 @@ def test_unreachable_mlflow_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setenv("SLIPWAY_TRACKING_URI", "http://127.0.0.1:9")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
-    from slipway.tracking import configure_mlflow
     from slipway.errors import ConfigError
+    from slipway.tracking import configure_mlflow
 
     with pytest.raises(ConfigError, match="127.0.0.1:9"):
         configure_mlflow()
