@@ -11,10 +11,11 @@ from slipway.canary.params import CanaryParams
 from slipway.core.canary import CanaryPolicy
 from slipway.core.routing import Routing
 from slipway.errors import BadInput
-from tests.canary.fixtures import canary_home, in_canary_home  # noqa: F401
+from tests.canary import fixtures
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
+canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
 
 
 def params(home, version, **kw) -> CanaryParams:
