@@ -49,6 +49,12 @@ def example_rows(example: Any, feature_names: list[str]) -> list[list[float]]:
     raise ValueError("input example holds no rows")
 
 
+def _tail(message: str, limit: int = 300) -> str:
+    """The end of a long runtime error (where ONNX Runtime puts the reason), on one line."""
+    flat = " ".join(message.split())
+    return flat if len(flat) <= limit else "..." + flat[-limit:]
+
+
 def check_bundle(bundle_dir: Path) -> InfraCheck:
     """In this process: load the selected candidate, predict on the example, check the answer."""
     import numpy as np
@@ -69,7 +75,14 @@ def check_bundle(bundle_dir: Path) -> InfraCheck:
         return InfraCheck(ok=False, detail=f"input example has shape {list(x.shape)}, the contract wants "
                                            f"[N, {len(contract.features)}]", candidate=candidate.name)
     predictor = load_candidate(bundle_dir, candidate, threads=1)
-    answers = [predictor.predict(x[i:i + 1]) for i in range(len(x))] + [predictor.predict(x)]
+    answers = []
+    for i, batch in [*((i, x[i:i + 1]) for i in range(len(x))), (len(x), x)]:
+        try:
+            answers.append(predictor.predict(batch))
+        except Exception as exc:  # the runtime's own error, reported with the request it failed on
+            which = f"request {i + 1} of the input example" if i < len(x) else "the batch of the input example"
+            return InfraCheck(ok=False, detail=f"{which} failed on {predictor.runtime}: {_tail(str(exc))}",
+                              candidate=candidate.name, runtime=predictor.runtime)
     for answer in answers:
         labels = np.asarray(answer.get("label"))
         probabilities = answer.get("probabilities")
