@@ -55,8 +55,11 @@ def build_params(args):
         )
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "canary parameters"
-        raise BadInput(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
+        message = err["msg"].removeprefix("Value error, ")
+        if not err["loc"]:
+            raise BadInput(message) from None
+        flag = "--" + str(err["loc"][-1]).replace("_", "-")
+        raise BadInput(f"{flag} {err.get('input')!r}: {message}") from None
 
 
 def handle(args) -> int:
