@@ -116,3 +116,52 @@ def test_the_champion_itself_is_already_promoted(in_canary_home):
 def test_bad_params_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         CanaryParams(**{"name": "m", "version": "2", **changes})
+
+
+def _paused_run_id(timeout_s: float = 60.0):
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    flt = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=flt)
+            if runs:
+                return runs[0].id
+            time.sleep(0.3)
+    raise AssertionError("the canary never paused for approval")
+
+
+@pytest.mark.parametrize(("approve", "reason"), [(False, "not approved before the last step: not today"),
+                                                 (True, "metrics source failed")])
+def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, approve, reason):
+    import threading
+
+    from prefect.flow_runs import resume_flow_run
+
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    results = []
+    run = threading.Thread(target=lambda: results.append(
+        canary_release(params(home, version, steps=[100], approve_before_last=True))))
+    run.start()
+    resume_flow_run(_paused_run_id(), run_input={"approve": approve, "note": "not today"})
+    run.join(timeout=120)
+    assert results and reason in results[0].reason
+    assert ledger.load_progress(home.name, version).approved is approve
+    assert_clean_rollback(home, version, results[0], reason)
+
+
+def test_no_answer_in_time_rolls_back(in_canary_home, candidate_dir, trained):
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    result = canary_release(params(home, version, steps=[100], approve_before_last=True, approval_timeout_s=1))
+    assert_clean_rollback(home, version, result, "no approval within 1 s")
