@@ -55,6 +55,8 @@ class CanaryResult(BaseModel):
     champion_after: str | None
     steps: list[WindowRecord] = Field(default_factory=list)
     """Every analysed window (and metric-source error), in order."""
+    plan: list[str] = Field(default_factory=list)
+    """The steps' labels: shadow, 5%, 25%, ..."""
     failed_metrics: list[str] = Field(default_factory=list)
     preflight: list[str] = Field(default_factory=list)
     report: str | None = None
@@ -72,9 +74,8 @@ class CanaryResult(BaseModel):
                    f"{progress.reason}")
         return cls(name=name, version=progress.version, decision=decision, reason=progress.reason,
                    champion_before=progress.champion_version, champion_after=champion_after,
-                   steps=list(progress.history), failed_metrics=list(progress.failed_metrics),
+                   steps=list(progress.history), plan=[s.label for s in progress.plan], failed_metrics=list(progress.failed_metrics),
                    preflight=preflight, report=report, summary=summary)
 
     def lines(self) -> list[str]:
-        total = max((r.step_index for r in self.steps), default=0) + 1
-        return [*self.preflight, *(r.line(total) for r in self.steps), self.summary]
+        return [*self.preflight, *(r.line(len(self.plan)) for r in self.steps), self.summary]

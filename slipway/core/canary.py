@@ -18,7 +18,9 @@ Metrics, candidate vs champion over the same window:
   homogeneity says the difference is not sampling noise (p < `divergence_alpha`): with a few
   dozen requests over ten classes, identical models already show a JS of ~0.1 by chance;
 - `shadow_agreement` (shadow phase only): share of mirrored requests on which shadow and
-  champion predicted the same class, at least `min_shadow_agreement`.
+  champion predicted the same class, at least `min_shadow_agreement`. In the shadow phase
+  only the shadow's answers are judged (agreement and divergence): it answers no client, so
+  there is no status, latency or rejection of its own to compare.
 """
 
 from __future__ import annotations
@@ -264,6 +266,8 @@ def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:
 def analyze_step(window: StepWindow, policy: CanaryPolicy, baseline: VariantWindow | None = None) -> StepAnalysis:
     """Judge one window. With too few champion requests (e.g. at 100 %), `baseline` (the
     champion's earlier windows, accumulated) stands in for the champion."""
+    if window.shadow is not None:
+        return _analyze_shadow(window, policy)
     cand, champ = window.candidate, window.champion
     baseline_used = False
     if champ.requests < policy.min_requests and baseline is not None and baseline.requests >= policy.min_requests:
@@ -288,10 +292,28 @@ def analyze_step(window: StepWindow, policy: CanaryPolicy, baseline: VariantWind
             checks.append(_latency_check(cand, champ, policy))
         else:
             checks.append(_divergence_check(cand, champ, policy))
-    statuses = {c.status for c in checks}
-    status: CheckStatus = "fail" if "fail" in statuses else "inconclusive" if ("inconclusive" in statuses or not checks) else "pass"
-    return StepAnalysis(status=status, checks=checks, candidate_requests=cand.requests,
+    return StepAnalysis(status=_overall(checks), checks=checks, candidate_requests=cand.requests,
                         champion_requests=window.champion.requests, baseline_used=baseline_used)
+
+
+def _analyze_shadow(window: StepWindow, policy: CanaryPolicy) -> StepAnalysis:
+    """Shadow phase: the shadow answers no client, so only its answers are judged (agreement
+    with the champion on the same rows, and the class distribution); status and latency
+    belong to the champion's responses."""
+    checks = []
+    if "prediction_divergence" not in policy.disabled:
+        checks.append(_divergence_check(window.candidate, window.champion, policy))
+    if "shadow_agreement" not in policy.disabled:
+        checks.append(_shadow_check(window.shadow, policy))
+    return StepAnalysis(status=_overall(checks), checks=checks, candidate_requests=window.shadow.comparisons,
+                        champion_requests=window.champion.requests)
+
+
+def _overall(checks: list[Check]) -> CheckStatus:
+    statuses = {c.status for c in checks}
+    if "fail" in statuses:
+        return "fail"
+    return "inconclusive" if ("inconclusive" in statuses or not checks) else "pass"
 
 
 def describe(analysis: StepAnalysis) -> str:

@@ -126,8 +126,10 @@ def register(candidate_dir: Path, name: str, trained) -> str:
     from slipway.registration import register_candidate
     from tests.candidates import contract_for
 
-    reference = read_table(trained.data_uris["reference"])
-    result = register_candidate(candidate_dir, name, contract=contract_for(reference, trained.target_column),
+    import pandas as pd
+
+    everything = pd.concat([read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")])
+    result = register_candidate(candidate_dir, name, contract=contract_for(everything, trained.target_column),
                                 validation_report=validation_report(), train_result=trained)
     assert result.created
     return result.version

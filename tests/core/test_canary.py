@@ -267,3 +267,18 @@ def test_a_real_shift_fails_even_on_small_samples():
     window = StepWindow(champion=variant(n=60, classes={"0": 20, "1": 20, "2": 20}),
                         candidate=variant(n=20, classes={str(i): 2 for i in range(10)}))
     assert check(analyze_step(window, CanaryPolicy()), "prediction_divergence").status == "fail"
+
+
+def test_shadow_phase_judges_only_the_shadows_answers():
+    """No requests/latency of its own (it answers no client): agreement and divergence only."""
+    shadow_variant = VariantWindow(classes={"0": 50, "1": 50})
+    window = StepWindow(champion=variant(), candidate=shadow_variant,
+                        shadow=ShadowWindow(comparisons=100, agreements=99))
+    analysis = analyze_step(window, CanaryPolicy())
+    assert analysis.status == "pass" and analysis.candidate_requests == 100
+    assert [c.metric for c in analysis.checks] == ["prediction_divergence", "shadow_agreement"]
+
+
+def test_shadow_phase_without_comparisons_is_inconclusive():
+    window = StepWindow(champion=variant(), candidate=VariantWindow(), shadow=ShadowWindow())
+    assert analyze_step(window, CanaryPolicy()).status == "inconclusive"

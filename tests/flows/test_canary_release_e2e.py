@@ -34,7 +34,7 @@ RATE = 40.0
 @pytest.fixture(scope="module")
 def gateway(canary_home):
     with testing.gateway_process([canary_home.name], env={"SLIPWAY_HOME": str(canary_home.home)},
-                                 poll_interval_s=0.3) as url:
+                                 extra_args=("--no-auth",), poll_interval_s=0.3) as url:
         yield url
 
 
@@ -54,6 +54,7 @@ def release(params, gateway_url, rows, rate=RATE):
     with BackgroundTraffic(gateway_url, params.name, rows, rate=rate) as traffic:
         result = canary_release(params)
     report = traffic.report
+    print("\n".join(result.lines()), report.line(), sep="\n")
     assert report.failed_for("champion") == 0, report.errors
     assert report.failed_for("none") == 0, report.errors
     return result, report, champion
