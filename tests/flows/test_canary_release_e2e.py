@@ -27,7 +27,10 @@ testing = pytest.importorskip("slipway.serving.testing", reason="needs the gatew
 pytestmark = pytest.mark.slow
 canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
 
-POLICY = CanaryPolicy(min_requests=8, latency_tolerance_ms=10.0, max_p99_latency_ratio=2.0, inconclusive_limit=1)
+# The machine is shared: a p99 over a few dozen requests catches scheduling spikes, hence a
+# 20 ms tolerance and one failed check forgiven (the step is then measured again).
+POLICY = CanaryPolicy(min_requests=8, latency_tolerance_ms=20.0, max_p99_latency_ratio=2.0, inconclusive_limit=1,
+                      failure_limit=1)
 RATE = 40.0
 
 
@@ -106,7 +109,7 @@ def test_candidate_that_errors_on_part_of_the_inputs_is_rolled_back(in_canary_ho
 
 def test_slower_candidate_is_rolled_back_on_latency(in_canary_home, gateway, eval_rows, candidate_dir, trained):
     home = in_canary_home
-    version = home.register(candidate_dir, trained, builders.slow(builders.served_model(candidate_dir), layers=4))
+    version = home.register(candidate_dir, trained, builders.slow(builders.served_model(candidate_dir), layers=6))
     result, _, champion = release(canary(home, gateway, version), gateway, eval_rows, rate=25)
     assert_rolled_back(home, version, champion, result, "latency_p99_ratio")
 
