@@ -19,6 +19,9 @@ def register(sub, common) -> None:
     p.add_argument("--min-requests", type=int, default=None, help="per variant per window (default 20)")
     p.add_argument("--failure-limit", type=int, default=None, help="failed checks tolerated (default 0)")
     p.add_argument("--inconclusive-limit", type=int, default=None, help="inconclusive windows tolerated (default 1)")
+    p.add_argument("--max-p99-ratio", type=float, default=None, help="candidate/champion p99 latency (default 1.5)")
+    p.add_argument("--latency-tolerance-ms", type=float, default=None,
+                   help="slower by less than this is never a failure (default 5)")
     p.add_argument("--approve-before-last", action="store_true",
                    help="pause for approval (Prefect UI) before the last step")
     add_json_flag(p)
@@ -45,7 +48,9 @@ def build_params(args):
     from slipway.errors import BadInput
 
     overrides = {k: v for k, v in {"min_requests": args.min_requests, "failure_limit": args.failure_limit,
-                                   "inconclusive_limit": args.inconclusive_limit}.items() if v is not None}
+                                   "inconclusive_limit": args.inconclusive_limit,
+                                   "max_p99_latency_ratio": args.max_p99_ratio,
+                                   "latency_tolerance_ms": args.latency_tolerance_ms}.items() if v is not None}
     try:
         return CanaryParams(
             name=args.name, version=args.version, steps=parse_steps(args.steps), interval_s=args.interval_s,

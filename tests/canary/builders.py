@@ -122,11 +122,11 @@ def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | Non
 
 def register(candidate_dir: Path, name: str, trained) -> str:
     """register-version's real function; returns the new version number."""
+    import pandas as pd
+
     from slipway.data import read_table
     from slipway.registration import register_candidate
     from tests.candidates import contract_for
-
-    import pandas as pd
 
     everything = pd.concat([read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")])
     result = register_candidate(candidate_dir, name, contract=contract_for(everything, trained.target_column),

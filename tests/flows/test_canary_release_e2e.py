@@ -27,9 +27,11 @@ testing = pytest.importorskip("slipway.serving.testing", reason="needs the gatew
 pytestmark = pytest.mark.slow
 canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
 
-# The machine is shared: a p99 over a few dozen requests catches scheduling spikes, hence a
-# 20 ms tolerance and one failed check forgiven (the step is then measured again).
-POLICY = CanaryPolicy(min_requests=8, latency_tolerance_ms=20.0, max_p99_latency_ratio=2.0, inconclusive_limit=1,
+# The test machine is shared by many jobs (load average ~10 on 2 cores): a p99 over a few dozen
+# requests is mostly scheduling noise there (100-300 ms spikes seen), so the scenarios that are
+# not about latency tolerate 150 ms; the latency scenario uses a strict policy and a model
+# that is slower by design.
+POLICY = CanaryPolicy(min_requests=8, latency_tolerance_ms=150.0, max_p99_latency_ratio=2.0, inconclusive_limit=1,
                       failure_limit=1)
 RATE = 40.0
 
@@ -47,7 +49,7 @@ def eval_rows(trained):
 
 
 def canary(home, gateway_url, version, **kw) -> CanaryParams:
-    base = {"name": home.name, "version": version, "steps": [50, 100], "interval_s": 1.5, "settle_s": 0.5,
+    base = {"name": home.name, "version": version, "steps": [50, 100], "interval_s": 1.2, "settle_s": 0.3,
             "gateway_url": gateway_url, "policy": POLICY}
     return CanaryParams(**{**base, **kw})
 
@@ -74,7 +76,7 @@ def assert_rolled_back(home, version, champion, result, metric):
 def test_good_candidate_is_promoted_after_a_shadow_phase(in_canary_home, gateway, eval_rows, candidate_dir, trained):
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    result, report, champion = release(canary(home, gateway, version, shadow_s=1.5), gateway, eval_rows)
+    result, report, champion = release(canary(home, gateway, version, shadow_s=1.2), gateway, eval_rows)
     assert result.decision == "promote", result.summary
     assert [r.step.label for r in result.steps if r.outcome == "pass"] == ["shadow", "50%", "100%"]
     shadow_checks = {c.metric: c.status for c in result.steps[0].analysis.checks}
@@ -109,8 +111,12 @@ def test_candidate_that_errors_on_part_of_the_inputs_is_rolled_back(in_canary_ho
 
 def test_slower_candidate_is_rolled_back_on_latency(in_canary_home, gateway, eval_rows, candidate_dir, trained):
     home = in_canary_home
-    version = home.register(candidate_dir, trained, builders.slow(builders.served_model(candidate_dir), layers=6))
-    result, _, champion = release(canary(home, gateway, version), gateway, eval_rows, rate=25)
+    version = home.register(candidate_dir, trained, builders.slow(builders.served_model(candidate_dir), layers=8))
+    # the slow model also takes CPU from the champion on a shared machine: judge at the default
+    # ratio (1.5) and abort on the first failed check
+    policy = POLICY.model_copy(update={"max_p99_latency_ratio": 1.5, "latency_tolerance_ms": 20.0,
+                                       "failure_limit": 0})
+    result, _, champion = release(canary(home, gateway, version, policy=policy), gateway, eval_rows, rate=25)
     assert_rolled_back(home, version, champion, result, "latency_p99_ratio")
 
 
@@ -174,8 +180,9 @@ def test_killing_the_flow_mid_canary_then_rerunning_leaves_a_consistent_registry
     champion = registry.alias_version(home.name, registry.CHAMPION)
     env = {**os.environ, "SLIPWAY_HOME": str(home.home), "PREFECT_API_URL": PREFECT_API_URL.value(),
            "PYTHONPATH": os.getcwd()}
-    argv = ["canary", home.name, version, "--steps", "50,100", "--interval-s", "1.5", "--settle-s", "0.5",
-            "--gateway", gateway, "--min-requests", "8"]
+    argv = ["canary", home.name, version, "--steps", "50,100", "--interval-s", "1.2", "--settle-s", "0.3",
+            "--gateway", gateway, "--min-requests", "8", "--failure-limit", "1", "--max-p99-ratio", "2",
+            "--latency-tolerance-ms", "150"]
     code = f"import sys; from slipway.cli import main; sys.exit(main({argv!r}))"
     with BackgroundTraffic(gateway, home.name, eval_rows, rate=RATE) as traffic:
         child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
