@@ -60,7 +60,14 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
             except RequestInvalid as exc:
                 gw.metrics.rejections.labels(name, version, variant).inc()
                 raise HttpError(422, str(exc)) from None
-            served, outputs = await gw.predict(name, served, variant, x)
+            try:
+                served, outputs = await gw.predict(name, served, variant, x)
+            except HttpError:
+                raise
+            except Exception as exc:  # the runtime failed on this input: a counted 500 for this version
+                log.warning("inference failed", extra={"model": name, "version": version, "variant": variant,
+                                                       "error": f"{type(exc).__name__}: {exc}"[:300]})
+                raise HttpError(500, f"inference failed on version {version}: {type(exc).__name__}") from None
             version = served.version
             labels = outputs.get("label")
             if labels is not None:

@@ -1,0 +1,1 @@
+"""canary-release adapters: metrics sources, registry-held progress, pre-flight, traffic."""
