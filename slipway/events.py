@@ -14,6 +14,7 @@ PROMOTED = "slipway.model.version.promoted"
 VERSION_ROLLED_BACK = "slipway.model.version.rolled_back"
 MODEL_ROLLED_BACK = "slipway.model.rolled_back"
 DRIFT_DETECTED = "slipway.drift.detected"
+DRIFT_NO_DATA = "slipway.drift.no_data"
 
 
 def model_resource(name: str, version: str | int | None = None) -> dict[str, str]:

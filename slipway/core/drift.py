@@ -170,7 +170,8 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         reasons.append(f"{perf_text}; {why}")
     if reasons:
         return "retrain", reasons
-    if any_drift or scores.missing:
+    unscored = [f.name for f in scores.features if f.statistic is None]
+    if any_drift or scores.missing or unscored:
         alerts = []
         if drifted:
             alerts.append("drift below the retrain policy: " + "; ".join(f.describe() for f in drifted))
@@ -178,6 +179,8 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
             alerts.append("prediction drift (policy does not retrain on it): " + scores.prediction.describe())
         if scores.missing:
             alerts.append("columns missing from production profiles: " + ", ".join(scores.missing))
+        if unscored:
+            alerts.append("columns the test could not score (no values?): " + ", ".join(unscored))
         return "alert-only", alerts
     return "none", [f"no drift in {len(scores.features)} features over {scores.rows} rows"]
 
