@@ -73,7 +73,7 @@ def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
     else:
         child = RollbackParams(model_name=params.model_name, reason=f"drift-monitor: {why}")
     if params.act in ("auto", "deployment"):
-        record = open_deployment(action, params.model_name, child.model_dump(mode="json"))
+        record = open_deployment(action, params.model_name, {"params": child.model_dump(mode="json")})
         if record is not None:
             return record
         if params.act == "deployment":

@@ -1,0 +1,124 @@
+"""The drift loop end to end: real MLflow registry, real Prefect flow runs, real profiles."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from flows.drift_monitor import drift_monitor
+from slipway.drift_params import MonitorParams
+from slipway.policies import EXAMPLE_POLICY
+from tests.drift_fixtures import FEATURES, make_bundle, register_versions, with_predictions, write_profile
+
+pytestmark = pytest.mark.slow
+
+NAME = "digits-drift"
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def bundle(trained, candidate_dir, tmp_path_factory):
+    from slipway.data import read_table
+
+    reference = read_table(trained.data_uris["reference"])
+    return make_bundle(candidate_dir, reference, tmp_path_factory.mktemp("bundle") / "bundle")
+
+
+@pytest.fixture(scope="module")
+def production(trained):
+    """Unshifted production traffic: the eval split (same distribution as the reference)."""
+    from slipway.data import read_table
+
+    return read_table(trained.data_uris["eval"])
+
+
+@pytest.fixture
+def registered(bundle):
+    """v1 and v2; v2 is champion, v1 previous."""
+    from slipway.registry import client
+
+    v1, v2 = register_versions(NAME, bundle)
+    c = client()
+    c.set_registered_model_alias(NAME, "champion", v2)
+    c.set_registered_model_alias(NAME, "previous", v1)
+    return v1, v2
+
+
+def write_window(bundle, version, frame, hours=(3, 1)):
+    """Half the frame in each of two gateway windows (two replicas)."""
+    half = len(frame) // 2
+    parts = (frame.iloc[:half], frame.iloc[half:])
+    return [write_profile(NAME, version, with_predictions(bundle, part[FEATURES]), NOW - timedelta(hours=h),
+                          replica=f"gw-{i}") for i, (part, h) in enumerate(zip(parts, hours, strict=True))]
+
+
+def params(**kw):
+    return MonitorParams(model_name=NAME, window="24h", policy=str(EXAMPLE_POLICY), now=NOW, **kw)
+
+
+def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
+    import mlflow
+
+    from slipway.registry import client
+    from slipway.store import open_store
+
+    _, v2 = registered
+    keys = write_window(bundle, v2, production)
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "none", result.decision.reasons
+    assert result.version == v2 and result.profiles == keys
+    assert result.scores.rows == len(production)
+    # the JSON report is in the store, the PNG chart too, metrics on the monitoring run in MLflow
+    stored = json.loads(open_store().get_text(result.report["json"].split("artifacts/", 1)[1]))
+    assert stored["decision"]["action"] == "none"
+    assert open_store().exists(result.report["png"].split("artifacts/", 1)[1])
+    run = mlflow.get_run(result.report["mlflow_run_id"])
+    assert run.data.metrics["drift_rows"] == len(production)
+    assert "drift_pixel_21" in run.data.metrics
+    assert client().get_model_version(NAME, v2).tags["slipway.drift.last_decision"] == "none"
+
+
+def test_missing_profiles_give_no_data(registered):
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "no-data"
+    assert "no usable production profiles for digits-drift v2" in result.decision.reasons[0]
+    assert result.report["json"]
+
+
+def test_no_champion_gives_no_data(bundle):
+    register_versions(NAME, bundle, count=1)
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "no-data"
+    assert "has no `champion` version" in result.decision.reasons[0]
+
+
+def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(registered, bundle, production):
+    from prefect.client.orchestration import get_client
+
+    from flows.retrain import retrain
+
+    _, v2 = registered
+    shifted = production.copy()
+    shifted["pixel_21"] = np.clip(shifted["pixel_21"] + 6, 0, 16)
+    write_window(bundle, v2, shifted)
+    retrain.to_deployment(name="retrain").apply()
+    # when the monitor runs on a window with one important feature shifted
+    first = drift_monitor(params())
+    # then it asks for a retrain naming that feature and runs the retrain deployment, linked
+    assert first.decision.action == "retrain"
+    assert first.decision.drifted[0] == "pixel_21"
+    assert "important features drifted: pixel_21 (ks" in first.decision.reasons[0]
+    assert first.action.via == "deployment" and first.action.state == "SCHEDULED"
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(first.action.flow_run_id)
+    assert run.parent_task_run_id is not None
+    assert f"slipway.model:{NAME}" in run.tags
+    assert run.parameters["params"]["model_name"] == NAME
+    # and a second run while that retrain is pending opens nothing
+    second = drift_monitor(params())
+    assert second.decision.action == "alert-only"
+    assert second.decision.suppressed == "retrain"
+    assert second.action is None
