@@ -122,3 +122,66 @@ def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(reg
     assert second.decision.action == "alert-only"
     assert second.decision.suppressed == "retrain"
     assert second.action is None
+
+
+def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tmp_path):
+    from flows.retrain import retrain
+    from slipway.data import read_table
+    from slipway.drift_params import RetrainParams
+    from slipway.traffic import shifted_digits
+
+    labelled = shifted_digits(120, kind="invert", seed=3, with_labels=True)
+    labelled.to_parquet(tmp_path / "window.parquet", index=False)
+    result = retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "window.parquet"), max_iter=5,
+                                   hidden_layers=(8,), reason="test"))
+    assert result.rows == {"reference": 1797, "labelled": 120, "total": 1917}
+    assert len(read_table(result.dataset)) == 1917
+    trained = result.release["stages"]["train"]
+    assert trained["metrics"]["accuracy"] > 0
+    import mlflow
+
+    assert mlflow.get_run(trained["run_id"]).data.params["dataset"] == result.dataset
+
+
+def test_retrain_refuses_a_window_without_labels(tmp_path):
+    from flows.retrain import retrain
+    from slipway.drift_params import RetrainParams
+    from slipway.errors import BadInput
+    from slipway.traffic import shifted_digits
+
+    shifted_digits(50, seed=3).to_parquet(tmp_path / "w.parquet", index=False)
+    with pytest.raises(BadInput, match="labelled window data has no label column 'digit'"):
+        retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "w.parquet"), max_iter=5))
+
+
+def test_regression_right_after_promotion_rolls_back_to_previous(registered, bundle, production, tmp_path):
+    from slipway.drift_history import PROMOTED_AT_TAG
+    from slipway.registry import alias_version, client
+
+    v1, v2 = registered
+    client().set_model_version_tag(NAME, v2, PROMOTED_AT_TAG, (NOW - timedelta(hours=2)).isoformat())
+    write_window(bundle, v2, production)
+    # labels that disagree with the model on most rows: the accuracy collapses
+    labelled = production.copy()
+    labelled["digit"] = (labelled["digit"] + 1) % 10
+    labelled.to_parquet(tmp_path / "labelled.parquet", index=False)
+    result = drift_monitor(params(labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+    assert result.decision.action == "rollback"
+    assert "regression since the promotion" in result.decision.reasons[0]
+    assert result.scores.performance.current < 0.2
+    assert result.action.via == "inline" and result.action.state == "COMPLETED"
+    # the previous version serves again
+    assert alias_version(NAME, "champion") == v1
+    assert result.action.detail["champion"] == v1 and result.action.detail["demoted"] == v2
+
+
+def test_rollback_without_previous_is_refused(bundle):
+    from flows.rollback import rollback
+    from slipway.drift_params import RollbackParams
+    from slipway.errors import BadInput
+    from slipway.registry import client
+
+    (v1,) = register_versions(NAME, bundle, count=1)
+    client().set_registered_model_alias(NAME, "champion", v1)
+    with pytest.raises(BadInput, match="previous"):
+        rollback(RollbackParams(model_name=NAME, reason="test"))
