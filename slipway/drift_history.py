@@ -96,12 +96,13 @@ def log_monitoring(name: str, version: str, metrics: dict[str, float], tags: dic
 
     from slipway.tracking import configure_mlflow
 
-    configure_mlflow()
+    experiment_id = configure_mlflow()
     key = f"{name}:{version}"
-    found = mlflow.search_runs(filter_string=f"tags.`{MONITOR_RUN_TAG}` = '{key}'", max_results=1,
-                               output_format="list")
+    found = mlflow.search_runs(experiment_ids=[experiment_id], max_results=1, output_format="list",
+                               filter_string=f"tags.`{MONITOR_RUN_TAG}` = '{key}'")
     run_id = found[0].info.run_id if found else None
-    with mlflow.start_run(run_id=run_id, run_name=None if run_id else f"monitor-{name}-v{version}") as run:
+    with mlflow.start_run(run_id=run_id, experiment_id=experiment_id,
+                          run_name=None if run_id else f"monitor-{name}-v{version}") as run:
         mlflow.set_tags({MONITOR_RUN_TAG: key, "slipway.stage": "drift-monitor", **tags})
         mlflow.log_metrics(metrics, step=int(now.timestamp()))
         stamp = now.strftime("%Y%m%dT%H%M%SZ")

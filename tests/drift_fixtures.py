@@ -44,12 +44,14 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
     import mlflow
 
     from slipway.registry import BUNDLE_ARTIFACT_PATH, client
+    from slipway.tracking import configure_mlflow
 
+    experiment_id = configure_mlflow()
     c = client()
     c.create_registered_model(name)
     versions = []
     for _ in range(count):
-        with mlflow.start_run(run_name="test-bundle") as run:
+        with mlflow.start_run(run_name="test-bundle", experiment_id=experiment_id) as run:
             mlflow.log_artifacts(str(bundle), BUNDLE_ARTIFACT_PATH)
             source = f"{run.info.artifact_uri}/{BUNDLE_ARTIFACT_PATH}"
         versions.append(str(c.create_model_version(name, source, run_id=run.info.run_id).version))
