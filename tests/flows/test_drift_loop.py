@@ -185,3 +185,23 @@ def test_rollback_without_previous_is_refused(bundle):
     client().set_registered_model_alias(NAME, "champion", v1)
     with pytest.raises(BadInput, match="previous"):
         rollback(RollbackParams(model_name=NAME, reason="test"))
+
+
+def test_monitor_cli_prints_one_json_document_and_exits_1_unless_none(registered, capsys):
+    from slipway.cli import main
+
+    code = main(["monitor", NAME, "--window", "6h", "--policy", str(EXAMPLE_POLICY), "--act", "off", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["decision"]["action"] == "no-data" and out["version"] == registered[1]
+
+
+def test_rollback_cli(registered, capsys):
+    from slipway.cli import main
+    from slipway.registry import alias_version
+
+    v1, v2 = registered
+    assert main(["rollback", NAME, "--reason", "operator test", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["champion"], out["demoted"], out["reason"]) == (v1, v2, "operator test")
+    assert alias_version(NAME, "champion") == v1
