@@ -8,13 +8,19 @@ the deployment; `inline` always calls the flow; `off` only decides.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import flow, tags
 
 from slipway.core.drift import History
 from slipway.core.drift_policy import parse_duration
-from slipway.drift_params import ActionRecord, MonitorParams, MonitorResult, RetrainParams, RollbackParams
+from slipway.drift_params import (
+    ActionRecord,
+    MonitorParams,
+    MonitorResult,
+    RetrainParams,
+    RollbackParams,
+)
 from slipway.errors import BadInput
 from tasks.drift import (
     action_history,
@@ -34,7 +40,7 @@ from tasks.drift import (
 
 @flow(name="drift-monitor", log_prints=True)
 def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
-    now = params.now or datetime.now(timezone.utc)
+    now = params.now or datetime.now(UTC)
     start = now - parse_duration(params.window)
     policy = load_drift_policy(params.policy)
     state = release_state(params.model_name)

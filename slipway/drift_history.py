@@ -13,7 +13,7 @@ MLflow registry, the retrain/rollback runs it opened (Prefect API), and its verd
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 LAST_DECISION_TAG = "slipway.drift.last_decision"
 LAST_CHECKED_TAG = "slipway.drift.last_checked"
@@ -41,7 +41,7 @@ def _parse_time(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def release_state(name: str) -> ReleaseState:

@@ -10,7 +10,7 @@ Missing or empty profiles are reported as such (the decision is then `no-data`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slipway import profiles
@@ -29,7 +29,7 @@ def profile_prefix(model: str, version: str, variant: str) -> str:
 
 
 def profile_key(model: str, version: str, variant: str, window_start: datetime, replica: str) -> str:
-    stamp = window_start.astimezone(timezone.utc).strftime(WINDOW_FORMAT)
+    stamp = window_start.astimezone(UTC).strftime(WINDOW_FORMAT)
     return join_key(PROFILE_ROOT, model, str(version), variant, f"{stamp}-{replica}.bin")
 
 
@@ -37,7 +37,7 @@ def window_start_of(key: str) -> datetime | None:
     """The window start encoded in a profile key's file name (None when it has none)."""
     name = key.rsplit("/", 1)[-1]
     try:
-        return datetime.strptime(name[:16], WINDOW_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(name[:16], WINDOW_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
 

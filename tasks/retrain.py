@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prefect import task
 
@@ -24,7 +24,7 @@ def build_training_set(params: RetrainParams) -> tuple[str, dict[str, int]]:
         rows["labelled"] = len(labelled)
         frame = combine(reference, labelled, params.target_column)
     rows["total"] = len(frame)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     key = f"retrain/{params.model_name}/{stamp}/train.parquet"
     open_store().put_bytes(key, table_bytes(frame))
     return f"store:{key}", rows

@@ -9,8 +9,8 @@ import pytest
 
 from slipway import profiles
 from slipway.cli import main
-from slipway.training import digits_frame
 from slipway.traffic import shifted_digits
+from slipway.training import digits_frame
 
 
 @pytest.fixture(scope="module")

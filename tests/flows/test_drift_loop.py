@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -11,12 +11,18 @@ import pytest
 from flows.drift_monitor import drift_monitor
 from slipway.drift_params import MonitorParams
 from slipway.policies import EXAMPLE_POLICY
-from tests.drift_fixtures import FEATURES, make_bundle, register_versions, with_predictions, write_profile
+from tests.drift_fixtures import (
+    FEATURES,
+    make_bundle,
+    register_versions,
+    with_predictions,
+    write_profile,
+)
 
 pytestmark = pytest.mark.slow
 
 NAME = "digits-drift"
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from slipway import drift_report
 from slipway.core.drift import Decision, DriftScores, FeatureScore, Performance
 from slipway.drift_params import MonitorResult
 
-T = datetime(2026, 11, 28, tzinfo=timezone.utc)
+T = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def result(scores=None, action="retrain"):

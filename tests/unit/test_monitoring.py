@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from slipway import monitoring, profiles
-from slipway.core.drift import decide, History
+from slipway.core.drift import History, decide
 from slipway.core.drift_policy import DriftPolicy, FeatureRule
 from slipway.errors import BadInput
 from slipway.store import open_store
 
-T0 = datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
 
 
 def frame(n, seed, shift=0.0, prediction_classes=10):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from slipway.core.drift import DriftScores, FeatureScore, History, Performance, decide, judge
 from slipway.core.drift_policy import DriftPolicy, FeatureRule, ResolvedRule
 
-NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 POLICY = DriftPolicy(min_rows=50, features={"vip": FeatureRule(weight=3)}, cooldown="24h",
                      rollback={"window": "72h", "max_performance_drop": 0.05})
 
