@@ -66,8 +66,8 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
     print(f"{params.model_name} v{version}: {decision.action}: " + " | ".join(decision.reasons))
     if decision.action in ("retrain", "rollback") and params.act != "off":
         result.action = open_action(decision.action, params, "; ".join(decision.reasons))
+    result.event_id = emit_drift_event(result)
     result.report = publish_report(result, now)
-    emit_drift_event(result)
     return result
 
 

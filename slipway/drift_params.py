@@ -56,6 +56,8 @@ class MonitorResult(BaseModel):
     scores: DriftScores | None = None
     decision: Decision
     action: ActionRecord | None = None
+    event_id: str | None = None
+    """The Prefect event emitted (slipway.drift.detected or slipway.drift.no_data); None for `none`."""
     report: dict[str, str] = Field(default_factory=dict)
     """Where the report went: json (store URI), png, markdown (local paths), mlflow_run_id."""
 

@@ -75,6 +75,7 @@ def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
     keys = write_window(bundle, v2, production)
     result = drift_monitor(params(act="off"))
     assert result.decision.action == "none", result.decision.reasons
+    assert result.event_id is None
     assert result.version == v2 and result.profiles == keys
     assert result.scores.rows == len(production)
     # the JSON report is in the store, the PNG chart too, metrics on the monitoring run in MLflow
@@ -91,6 +92,7 @@ def test_missing_profiles_give_no_data(registered):
     result = drift_monitor(params(act="off"))
     assert result.decision.action == "no-data"
     assert "no usable production profiles for digits-drift v2" in result.decision.reasons[0]
+    assert result.event_id is not None  # the alert: slipway.drift.no_data
     assert result.report["json"]
 
 
@@ -118,6 +120,7 @@ def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(reg
     assert first.decision.drifted[0] == "pixel_21"
     assert "important features drifted: pixel_21 (ks" in first.decision.reasons[0]
     assert first.action.via == "deployment" and first.action.state == "SCHEDULED"
+    assert first.event_id is not None  # slipway.drift.detected
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(first.action.flow_run_id)
     assert run.parent_task_run_id is not None
