@@ -16,11 +16,16 @@ Aliases: `champion` (serving), `candidate` (registered, not yet released), `prev
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from slipway.core.routing import ROUTING_TAG, Routing
-from slipway.errors import BadInput, ConfigError
+from slipway.errors import BadInput, ConfigError, GateFailed
 
 BUNDLE_ARTIFACT_PATH = "bundle"
 MANIFEST = "manifest.json"
@@ -30,10 +35,18 @@ REFERENCE_PROFILE = "reference_profile.bin"
 INPUT_EXAMPLE = "input_example.json"
 
 CHAMPION, CANDIDATE, PREVIOUS = "champion", "candidate", "previous"
+STATUS_TAG = "slipway.status"
+PROMOTED_AT_TAG = "slipway.promoted_at"
+
+# An unreachable tracking server fails after a few bounded retries, not minutes of backoff.
+HTTP_RETRY_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                       "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
 
 
 def client(settings=None):
-    """An MlflowClient on the configured tracking/registry URIs."""
+    """An MlflowClient on the configured tracking/registry URIs (bounded HTTP retries unless set)."""
+    for key, value in HTTP_RETRY_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     from mlflow import MlflowClient
 
     from slipway.tracking import configure_mlflow
@@ -109,3 +122,132 @@ def set_routing(name: str, routing: Routing, mlflow_client=None) -> Routing:
     c = mlflow_client or client()
     c.set_registered_model_tag(name, ROUTING_TAG, routing.to_tag())
     return routing
+
+
+class PromoteResult(BaseModel):
+    name: str
+    version: str
+    previous: str | None
+    """The version that was champion before this move (None for the first champion)."""
+
+
+def read_evidence(name: str, version: str, mlflow_client=None):
+    """The EvidenceBundle stored with a version; every gate `missing` when it has none."""
+    import tempfile
+
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from slipway.core.evidence import EvidenceBundle, missing_evidence
+
+    c = mlflow_client or client()
+    mv = resolve_version(name, version, c)
+    uri = c.get_model_version_download_uri(name, str(mv.version)).rstrip("/") + "/" + EVIDENCE
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp))
+        except (MlflowException, OSError):
+            return missing_evidence(f"version {mv.version} has no {EVIDENCE} (not registered by slipway)")
+        try:
+            return EvidenceBundle.model_validate_json(path.read_text())
+        except ValueError:
+            return missing_evidence(f"version {mv.version}: {EVIDENCE} is not a slipway evidence bundle")
+
+
+def _guard(name: str, version: str, c, action: str) -> None:
+    from slipway.core.evidence import evidence_problems
+
+    problems = evidence_problems(read_evidence(name, version, c))
+    if problems:
+        raise GateFailed(f"refusing to {action} {name} version {version}: " + "; ".join(problems), report=problems)
+
+
+def _move_champion(c, name: str, version: str, *, previous: str | None, set_previous: bool) -> None:
+    """Point champion at `version` (and `previous` at the old one); restore both if a step fails."""
+    from prefect.transactions import transaction
+
+    before = {alias: alias_version(name, alias, c) for alias in (CHAMPION, PREVIOUS)}
+
+    def restore(_txn) -> None:
+        for alias, old in before.items():
+            if old is None:
+                c.delete_registered_model_alias(name, alias)
+            else:
+                c.set_registered_model_alias(name, alias, old)
+
+    with transaction() as txn:
+        txn.stage(version, on_rollback_hooks=[restore])
+        if set_previous and previous is not None:
+            c.set_registered_model_alias(name, PREVIOUS, previous)
+        elif not set_previous and before[PREVIOUS] is not None:
+            c.delete_registered_model_alias(name, PREVIOUS)
+        c.set_registered_model_alias(name, CHAMPION, version)
+        if alias_version(name, CANDIDATE, c) == version:
+            c.delete_registered_model_alias(name, CANDIDATE)
+
+
+def promote(name: str, version: str, *, reason: str) -> PromoteResult:
+    """The only way to move `champion`: refused unless every gate in the version's evidence passed."""
+    from slipway import events
+
+    c = client()
+    version = str(resolve_version(name, version, c).version)
+    _guard(name, version, c, "promote")
+    old = alias_version(name, CHAMPION, c)
+    if old == version:
+        return PromoteResult(name=name, version=version, previous=alias_version(name, PREVIOUS, c))
+    _move_champion(c, name, version, previous=old, set_previous=True)
+    now = datetime.now(UTC).isoformat()
+    for key, value in {STATUS_TAG: "champion", PROMOTED_AT_TAG: now, "slipway.promoted_reason": reason}.items():
+        c.set_model_version_tag(name, version, key, value[:5000])
+    if old is not None:
+        c.set_model_version_tag(name, old, STATUS_TAG, "previous")
+    events.emit(events.PROMOTED, name, version, {"previous": old, "reason": reason})
+    return PromoteResult(name=name, version=version, previous=old)
+
+
+def reject(name: str, version: str, *, reason: str, details: dict | None = None) -> None:
+    """Tag a version rejected with the reason (and details); `candidate` stops pointing at it."""
+    c = client()
+    version = str(resolve_version(name, version, c).version)
+    if alias_version(name, CHAMPION, c) == version:
+        raise BadInput(f"{name} version {version} is the champion: roll back (`rollback_to_previous`) before rejecting it")
+    c.set_model_version_tag(name, version, STATUS_TAG, "rejected")
+    c.set_model_version_tag(name, version, "slipway.rejected_reason", reason[:5000])
+    c.set_model_version_tag(name, version, "slipway.rejected_details", json.dumps(details or {}, default=str)[:5000])
+    if alias_version(name, CANDIDATE, c) == version:
+        c.delete_registered_model_alias(name, CANDIDATE)
+
+
+def rollback_to_previous(name: str, *, reason: str) -> PromoteResult:
+    """Move `champion` back to `previous` (through the same evidence guard); tag the demoted version.
+
+    `previous` is cleared afterwards so that a second rollback cannot bring the demoted version back.
+    """
+    from slipway import events
+
+    c = client()
+    target = alias_version(name, PREVIOUS, c)
+    if target is None:
+        raise BadInput(f"model {name!r} has no `previous` version to roll back to (nothing was promoted over one)")
+    _guard(name, target, c, "roll back to")
+    demoted = alias_version(name, CHAMPION, c)
+    _move_champion(c, name, target, previous=None, set_previous=False)
+    now = datetime.now(UTC).isoformat()
+    c.set_model_version_tag(name, target, STATUS_TAG, "champion")
+    c.set_model_version_tag(name, target, PROMOTED_AT_TAG, now)
+    if demoted is not None and demoted != target:
+        c.set_model_version_tag(name, demoted, STATUS_TAG, "rolled_back")
+        c.set_model_version_tag(name, demoted, "slipway.rolled_back_reason", reason[:5000])
+        c.set_model_version_tag(name, demoted, "slipway.rolled_back_at", now)
+    events.emit(events.VERSION_ROLLED_BACK, name, demoted, {"champion": target, "reason": reason})
+    return PromoteResult(name=name, version=target, previous=demoted)
+
+
+def __getattr__(attr: str):
+    """`register_candidate` / `RegisterResult` live in slipway.registration (imported on first use)."""
+    if attr in ("register_candidate", "RegisterResult"):
+        from slipway import registration
+
+        return getattr(registration, attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

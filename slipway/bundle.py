@@ -1,0 +1,103 @@
+"""Assemble a version bundle (layout: slipway/registry.py) from a candidate directory.
+
+The selected candidate is the serving artifact; the other accepted candidates are stored
+beside it. The reference profile holds the reference features plus the serving
+candidate's predicted class (`prediction`), as the gateway profiles live traffic. An
+MLflow `MLmodel` file carries the signature and input example so the MLflow UI shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from slipway.core.contract import ServingContract
+from slipway.core.evidence import EvidenceBundle
+from slipway.core.manifest import MANIFEST_FILE, Candidate, Manifest
+from slipway.errors import BadInput
+
+EXAMPLE_ROWS = 5
+
+
+def candidate_files(candidate: Candidate) -> list[str]:
+    files = list(dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])]))
+    if not files:
+        raise BadInput(f"candidate {candidate.name} names no model file in {MANIFEST_FILE}")
+    return files
+
+
+def copy_candidates(source: Path, dest: Path, candidates: list[Candidate]) -> dict[str, str]:
+    """Copy each candidate's files (refusing paths that escape `source`); return name -> sha256."""
+    from slipway.runtimes import resolve_inside
+    from slipway.store import sha256_file
+
+    digests = {}
+    for candidate in candidates:
+        for rel in candidate_files(candidate):
+            src = resolve_inside(source, rel)
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+        main = resolve_inside(source, candidate.path or candidate_files(candidate)[0])
+        digest = sha256_file(main)
+        if candidate.sha256 and candidate.sha256 != digest:
+            raise BadInput(f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest says "
+                           f"{candidate.sha256[:12]}...: the file changed after conversion, rerun convert")
+        digests[candidate.name] = digest
+    return digests
+
+
+def feature_matrix(frame, feature_names: list[str]):
+    import numpy as np
+
+    missing = [c for c in feature_names if c not in frame.columns]
+    if missing:
+        raise BadInput(f"reference data lacks the model's features {missing[:5]}: pass the data the model was trained for")
+    return frame[feature_names].to_numpy(dtype=np.float32)
+
+
+def reference_with_predictions(bundle_dir: Path, manifest: Manifest, frame):
+    """Reference features plus the serving candidate's predicted class as int column `prediction`."""
+    from slipway.runtimes import load_candidate
+
+    x = feature_matrix(frame, manifest.feature_names)
+    predicted = load_candidate(bundle_dir, manifest.selected()).predict(x)
+    out = frame[manifest.feature_names].reset_index(drop=True).copy()
+    out["prediction"] = predicted["label"].astype("int64")
+    return out, predicted
+
+
+def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict) -> None:
+    """An MLmodel file with the signature (inputs: the features; outputs: label, probabilities)."""
+    from mlflow.models import Model, infer_signature
+
+    example = frame[manifest.feature_names].head(EXAMPLE_ROWS).astype("float32")
+    outputs = {k: v[:EXAMPLE_ROWS] for k, v in predicted.items()}
+    model = Model(signature=infer_signature(example, outputs))
+    model.metadata = {"slipway_bundle": True, "serving_candidate": manifest.selected().name}
+    model.save(str(bundle_dir / "MLmodel"))
+
+
+def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: ServingContract,
+             reference, evidence_for) -> EvidenceBundle:
+    """Write the bundle into `dest`; `evidence_for(stored_digests)` builds the evidence to store."""
+    from slipway import profiles
+    from slipway.registry import CONTRACT, EVIDENCE, INPUT_EXAMPLE, REFERENCE_PROFILE
+
+    selected = manifest.selected()
+    others = [c for c in manifest.accepted() if c.name != selected.name]
+    dest.mkdir(parents=True, exist_ok=True)
+    digests = copy_candidates(candidate_dir, dest, [selected, *others])
+    stored = [selected.name, *[c.name for c in others]]
+    kept = manifest.model_copy(update={"candidates": [c for c in manifest.candidates if c.name in stored]})
+    (dest / MANIFEST_FILE).write_text(kept.model_dump_json(indent=2))
+    (dest / CONTRACT).write_text(contract.model_dump_json(indent=2))
+    profiled, predicted = reference_with_predictions(dest, kept, reference)
+    (dest / REFERENCE_PROFILE).write_bytes(profiles.serialize(profiles.profile_frame(profiled)))
+    example = feature_matrix(reference.head(EXAMPLE_ROWS), kept.feature_names)
+    (dest / INPUT_EXAMPLE).write_text(json.dumps({"feature_names": kept.feature_names, "inputs": example.tolist()}))
+    write_signature(dest, kept, reference, predicted)
+    evidence = evidence_for(digests)
+    (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))
+    return evidence
