@@ -11,15 +11,25 @@ FEATURES = [f"pixel_{i:02d}" for i in range(64)]
 
 
 def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
-    """candidate_dir + selection (onnx-fp32) + reference_profile.bin (features + prediction)."""
+    """candidate_dir + selection (onnx-fp32) + passing evidence.json + reference_profile.bin
+    (features + prediction): a bundle the guarded promote / rollback accept."""
     from slipway import profiles
+    from slipway.core.evidence import EvidenceBundle, Environment, gates_for
     from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
-    from slipway.registry import REFERENCE_PROFILE
+    from slipway.registry import EVIDENCE, REFERENCE_PROFILE
+    from slipway.store import sha256_file
+    from tests.registry.helpers import BENCHMARK, validation_report
 
     shutil.copytree(candidate_dir, dest)
     manifest = Manifest.model_validate_json((dest / MANIFEST_FILE).read_text())
     manifest.selection = Selection(candidate="onnx-fp32", why="test bundle")
+    manifest.benchmark = BENCHMARK
     (dest / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
+    selected = manifest.selected()
+    evidence = EvidenceBundle(gates=gates_for(manifest, selected, validation_report()), runtime=selected.runtime,
+                              candidate=selected.name, serving_sha256=sha256_file(dest / selected.path),
+                              environment=Environment(python="3.11"))
+    (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))
     frame = with_predictions(dest, reference[FEATURES])
     (dest / REFERENCE_PROFILE).write_bytes(profiles.serialize(profiles.profile_frame(frame)))
     return dest

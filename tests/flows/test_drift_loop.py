@@ -43,13 +43,12 @@ def production(trained):
 
 @pytest.fixture
 def registered(bundle):
-    """v1 and v2; v2 is champion, v1 previous."""
-    from slipway.registry import client
+    """v1 and v2, both promoted through the guarded promote: v2 is champion, v1 previous."""
+    from slipway.registry import promote
 
     v1, v2 = register_versions(NAME, bundle)
-    c = client()
-    c.set_registered_model_alias(NAME, "champion", v2)
-    c.set_registered_model_alias(NAME, "previous", v1)
+    promote(NAME, v1, reason="first release")
+    promote(NAME, v2, reason="canary passed")
     return v1, v2
 
 
@@ -164,11 +163,9 @@ def test_retrain_refuses_a_window_without_labels(tmp_path):
 
 
 def test_regression_right_after_promotion_rolls_back_to_previous(registered, bundle, production, tmp_path):
-    from slipway.drift_history import PROMOTED_AT_TAG
     from slipway.registry import alias_version, client
 
-    v1, v2 = registered
-    client().set_model_version_tag(NAME, v2, PROMOTED_AT_TAG, (NOW - timedelta(hours=2)).isoformat())
+    v1, v2 = registered  # v2 was promoted just now (slipway.promoted_at)
     write_window(bundle, v2, production)
     # labels that disagree with the model on most rows: the accuracy collapses
     labelled = production.copy()
@@ -182,16 +179,17 @@ def test_regression_right_after_promotion_rolls_back_to_previous(registered, bun
     # the previous version serves again
     assert alias_version(NAME, "champion") == v1
     assert result.action.detail["champion"] == v1 and result.action.detail["demoted"] == v2
+    assert client().get_model_version(NAME, v2).tags["slipway.rolled_back_reason"].startswith("drift-monitor: ")
 
 
 def test_rollback_without_previous_is_refused(bundle):
     from flows.rollback import rollback
     from slipway.drift_params import RollbackParams
     from slipway.errors import BadInput
-    from slipway.registry import client
+    from slipway.registry import promote
 
     (v1,) = register_versions(NAME, bundle, count=1)
-    client().set_registered_model_alias(NAME, "champion", v1)
+    promote(NAME, v1, reason="first release")
     with pytest.raises(BadInput, match="previous"):
         rollback(RollbackParams(model_name=NAME, reason="test"))
 
