@@ -12,10 +12,8 @@ def roll_back(name: str, reason: str) -> RollbackResult:
     """`registry.rollback_to_previous` (BadInput, with a clear message, when there is no `previous`)."""
     from slipway import registry
 
-    demoted = registry.alias_version(name, registry.CHAMPION)
-    promoted = registry.rollback_to_previous(name, reason=reason)
-    champion = str(getattr(promoted, "version", None) or registry.alias_version(name, registry.CHAMPION))
-    return RollbackResult(model_name=name, champion=champion, demoted=str(demoted), reason=reason)
+    moved = registry.rollback_to_previous(name, reason=reason)
+    return RollbackResult(model_name=name, champion=moved.version, demoted=str(moved.previous), reason=reason)
 
 
 @task(name="emit-rolled-back")
