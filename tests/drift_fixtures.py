@@ -14,7 +14,7 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     """candidate_dir + selection (onnx-fp32) + passing evidence.json + reference_profile.bin
     (features + prediction): a bundle the guarded promote / rollback accept."""
     from slipway import profiles
-    from slipway.core.evidence import EvidenceBundle, Environment, gates_for
+    from slipway.core.evidence import Environment, EvidenceBundle, gates_for
     from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
     from slipway.registry import EVIDENCE, REFERENCE_PROFILE
     from slipway.store import sha256_file
