@@ -11,6 +11,7 @@ from typing import Any
 
 REGISTERED = "slipway.model.version.registered"
 PROMOTED = "slipway.model.version.promoted"
+ALIAS_SET = "slipway.model.version.alias_set"
 VERSION_ROLLED_BACK = "slipway.model.version.rolled_back"
 MODEL_ROLLED_BACK = "slipway.model.rolled_back"
 DRIFT_DETECTED = "slipway.drift.detected"

@@ -107,6 +107,11 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
     if failed:
         why = "; ".join(f"{g} ({r.summary})" for g, r in failed.items())
         raise GateFailed(f"refusing to register {name}: gate {', '.join(failed)} failed: {why}", report=gates)
+    if contract is None and (candidate_dir / registry.CONTRACT).is_file():
+        try:
+            contract = ServingContract.model_validate_json((candidate_dir / registry.CONTRACT).read_text())
+        except ValueError as exc:
+            raise BadInput(f"{candidate_dir / registry.CONTRACT}: not a serving contract ({str(exc).splitlines()[0]})") from None
     if contract is None:
         raise BadInput(f"{candidate_dir}: no serving contract; pass --contract (from `slipway validate`)")
     sha256 = sha256_file(resolve_inside(candidate_dir, selected.path or ""))
