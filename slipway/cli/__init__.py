@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Subcommand modules in slipway/cli/, in the order `--help` lists them.
-COMMANDS = ["demo", "train", "doctor", "register", "models", "promote", "webhooks", "drift", "monitor", "rollback"]
+COMMANDS = ["demo", "train", "doctor", "serve", "register", "models", "promote", "webhooks", "drift", "monitor", "rollback"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The inference gateway: registry-driven ONNX Runtime / OpenVINO serving (`slipway serve`)."""

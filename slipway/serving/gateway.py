@@ -1,0 +1,136 @@
+"""The gateway's moving parts in one object: models, metrics, keys, limits, profiles, shadow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+
+import numpy as np
+
+from slipway.core.agreement import count_agreement
+from slipway.core.batching import BatchPolicy
+from slipway.core.routing import Routing
+from slipway.serving.auth import KeyRing, RateLimiter
+from slipway.serving.config import ServeConfig
+from slipway.serving.metrics import GatewayMetrics
+from slipway.serving.models import ModelManager, ModelState, Served
+
+log = logging.getLogger("slipway.serving")
+
+
+class HttpError(Exception):
+    """An answer with a 4xx/5xx status and `{"error": message}`."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class Gateway:
+    def __init__(self, config: ServeConfig) -> None:
+        from slipway.serving.profiler import ProfileCollector
+        from slipway.store import open_store
+
+        self.config = config
+        self.metrics = GatewayMetrics()
+        self.keys = KeyRing(config.keys_file, config.auth)
+        self.limiter = RateLimiter(config.rate_limit, config.rate_burst)
+        self.manager = ModelManager(config.models, self.metrics,
+                                    BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
+                                    config.poll_interval_s, config.threads)
+        replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
+        self.profiler = ProfileCollector(open_store(), replica, config.profile_window_s, config.profile_sample)
+        self.draining = False
+        self._shadow_tasks: set[asyncio.Task] = set()
+        self._keys_task: asyncio.Task | None = None
+
+    def ready(self) -> bool:
+        return not self.draining and self.manager.ready()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app):
+        if not self.config.auth:
+            log.warning("AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
+                        "use only for a local demo")
+        self.manager.start()
+        self.profiler.start()
+        self._keys_task = asyncio.create_task(self._watch_keys())
+        log.info("gateway started", extra={"models": self.config.models, "admin": self.config.enable_admin,
+                                           "auth": self.config.auth, "replica_id": self.profiler.replica_id})
+        try:
+            yield
+        finally:
+            self._keys_task.cancel()
+            if self._shadow_tasks:
+                await asyncio.wait(list(self._shadow_tasks), timeout=self.config.drain_window_s)
+            await asyncio.to_thread(self.manager.close)
+            written = await asyncio.to_thread(self.profiler.close)
+            log.info("gateway stopped", extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped})
+
+    async def _watch_keys(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.config.poll_interval_s, 2.0))
+            self.keys.maybe_reload()
+
+    async def predict(self, name: str, served: Served, variant: str, x: np.ndarray) -> tuple[Served, dict]:
+        """Run `x` on `served`; if that version was just retired by a swap, on its successor."""
+        loop = asyncio.get_running_loop()
+        for _ in range(3):
+            future = loop.create_future()
+            if served.batcher.submit(x, loop, future):
+                try:
+                    return served, await asyncio.wait_for(future, self.config.request_timeout_s)
+                except TimeoutError:
+                    raise HttpError(504, f"inference took longer than {self.config.request_timeout_s}s") from None
+            state = self.manager.states[name]
+            served = (state.canary if variant != "champion" and state.canary is not None else state.champion)
+        raise RuntimeError(f"model {name}: no live version to run the request on")
+
+    def count_predictions(self, name: str, version: str, variant: str, labels: np.ndarray) -> None:
+        values, counts = np.unique(labels, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            self.metrics.predictions.labels(name, version, variant, str(value)).inc(count)
+
+    def mirror(self, state: ModelState, x: np.ndarray, champion_labels: np.ndarray) -> None:
+        """Shadow mode: send the same rows to the shadow off the request path, count agreement."""
+        if len(self._shadow_tasks) >= self.config.shadow_max_pending:
+            return
+        task = asyncio.create_task(self._shadow(state, x, champion_labels))
+        self._shadow_tasks.add(task)
+        task.add_done_callback(self._shadow_tasks.discard)
+
+    async def _shadow(self, state: ModelState, x: np.ndarray, champion_labels: np.ndarray) -> None:
+        shadow, name = state.canary, state.champion.name
+        try:
+            _, outputs = await self.predict(name, shadow, "shadow", x)
+        except Exception as exc:  # the shadow's failure never reaches the client; it is logged
+            log.warning("shadow inference failed", extra={"model": name, "version": shadow.version,
+                                                           "error": f"{type(exc).__name__}: {exc}"[:200]})
+            return
+        labels = outputs["label"]
+        agree, disagree = count_agreement(champion_labels.tolist(), labels.tolist())
+        m = self.metrics.shadow
+        if agree:
+            m.labels(name, state.champion.version, shadow.version, "true").inc(agree)
+        if disagree:
+            m.labels(name, state.champion.version, shadow.version, "false").inc(disagree)
+        self.count_predictions(name, shadow.version, "shadow", labels)
+        self.profiler.offer(name, shadow.version, "shadow", shadow.contract.feature_names, x, labels)
+
+    @staticmethod
+    def parse_routing(payload) -> Routing:
+        from pydantic import ValidationError
+
+        try:
+            return Routing.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise HttpError(422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+    def set_routing(self, name: str, routing: Routing) -> None:
+        from slipway import registry
+
+        registry.set_routing(name, routing)

@@ -1,0 +1,198 @@
+"""Models from the MLflow registry: load, warm, hot swap, routing poll.
+
+Per configured model the gateway holds one immutable ModelState (champion, canary/shadow,
+routing). A poller thread re-reads the `champion` alias and the `slipway.routing` tag every
+`poll_interval_s`; a new version is downloaded, loaded with the runtime of its manifest
+selection, warmed, and only then swapped in by replacing the state object (atomic). A load
+that fails keeps the old version serving and counts `slipway_model_load_failures_total`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from slipway.core.batching import BatchPolicy
+from slipway.core.contract import ServingContract
+from slipway.core.manifest import Manifest
+from slipway.core.routing import Routing
+from slipway.serving.batcher import MicroBatcher
+from slipway.serving.metrics import GatewayMetrics
+
+log = logging.getLogger("slipway.serving")
+
+
+@dataclass
+class Served:
+    """One loaded, warmed model version and its micro-batcher."""
+
+    name: str
+    version: str
+    contract: ServingContract
+    candidate: str
+    runtime: str
+    batcher: MicroBatcher = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ModelState:
+    champion: Served | None = None
+    canary: Served | None = None
+    routing: Routing = Routing()
+
+    @property
+    def second_variant(self) -> str | None:
+        """'canary' or 'shadow' when a second version is loaded and routing uses it."""
+        if self.canary is None or self.routing.mode == "off":
+            return None
+        return self.routing.mode
+
+
+def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metrics: GatewayMetrics,
+                threads: int | None, variant_of) -> Served:
+    """Load the manifest's selected candidate (or the first accepted one) and warm it."""
+    from slipway.errors import BadInput
+    from slipway.runtimes import load_candidate
+
+    manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
+    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
+    if candidate is None:
+        raise BadInput(f"model {name} version {version}: the manifest has no selection and no accepted candidate")
+    predictor = load_candidate(bundle, candidate, threads)
+    warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
+    predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
+
+    def on_batch(rows: int) -> None:
+        metrics.batch_size.labels(name, version, variant_of(version)).observe(rows)
+
+    batcher = MicroBatcher(predictor.predict, policy, on_batch, f"{name}-v{version}")
+    return Served(name, version, contract, candidate.name, candidate.runtime, batcher)
+
+
+def _mid(feature) -> float:
+    lo = feature.min if feature.min is not None else 0.0
+    hi = feature.max if feature.max is not None else lo
+    return (lo + hi) / 2.0
+
+
+class ModelManager:
+    """Holds every configured model's state and keeps it in step with the registry."""
+
+    def __init__(self, names: list[str], metrics: GatewayMetrics, policy: BatchPolicy,
+                 poll_interval_s: float = 5.0, threads: int | None = None) -> None:
+        self.names = list(names)
+        self.metrics = metrics
+        self.policy = policy
+        self.poll_interval_s = poll_interval_s
+        self.threads = threads
+        self.states: dict[str, ModelState] = {n: ModelState() for n in names}
+        self._failed: dict[tuple[str, str], str] = {}
+        self._stop = threading.Event()
+        self._refresh_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- reading -------------------------------------------------------------------------
+    def ready(self) -> bool:
+        return all(s.champion is not None for s in self.states.values())
+
+    def variant_of(self, name: str, version: str) -> str:
+        state = self.states.get(name)
+        if state is None or state.champion is None or state.champion.version == version:
+            return "champion"
+        return state.second_variant or "champion"
+
+    # -- polling -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._poll_loop, name="registry-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _poll_loop(self) -> None:
+        while not self._stop.is_set():
+            self.refresh_all()
+            self._stop.wait(self.poll_interval_s)
+
+    def refresh_all(self) -> None:
+        for name in self.names:
+            try:
+                self.refresh(name)
+            except Exception as exc:  # the registry is unreachable: keep serving, say so
+                log.error("registry poll failed", extra={"model": name, "error": _one_line(exc)})
+
+    def refresh(self, name: str) -> ModelState:
+        """Bring one model in step with its champion alias and routing tag."""
+        from slipway import registry
+
+        with self._refresh_lock:
+            c = registry.client()
+            champion_version = registry.alias_version(name, registry.CHAMPION, c)
+            routing = registry.get_routing(name, c) if champion_version else Routing()
+            old = self.states[name]
+            champion = self._ensure(name, champion_version, old.champion, old)
+            want_canary = routing.canary_version if routing.mode != "off" else None
+            canary = self._ensure(name, want_canary, old.canary, old) if want_canary else None
+            if want_canary and canary is not None and canary.version != want_canary:
+                canary = None
+            new = ModelState(champion, canary, routing)
+            if new != old:
+                self._publish(name, old, new)
+            return new
+
+    def _ensure(self, name: str, version: str | None, current: Served | None, old: ModelState) -> Served | None:
+        if version is None:
+            return current
+        for served in (old.champion, old.canary):
+            if served is not None and served.version == version:
+                return served
+        if (name, version) in self._failed:
+            return current
+        from slipway import registry
+
+        try:
+            bundle = registry.download_bundle(name, version)
+            return load_bundle(name, version, bundle, self.policy, self.metrics, self.threads,
+                               lambda v: self.variant_of(name, v))
+        except Exception as exc:  # a broken version must never take the serving one down
+            self._failed[(name, version)] = _one_line(exc)
+            self.metrics.load_failures.labels(name).inc()
+            log.error("model load failed: keeping the serving version",
+                      extra={"model": name, "version": version, "error": _one_line(exc),
+                             "serving": current.version if current else None})
+            return current
+
+    def _publish(self, name: str, old: ModelState, new: ModelState) -> None:
+        self.states[name] = new  # the atomic switch: requests read one state object
+        if old.champion is not None and new.champion is not None and old.champion.version != new.champion.version:
+            self.metrics.swaps.labels(name).inc()
+        for state, value in ((old, 0), (new, 1)):
+            for served, variant in ((state.champion, "champion"), (state.canary, state.second_variant)):
+                if served is not None and variant is not None:
+                    self.metrics.loaded.labels(name, served.version, variant).set(value)
+        keep = {s.version for s in (new.champion, new.canary) if s is not None}
+        for served in (old.champion, old.canary):
+            if served is not None and served.version not in keep:
+                served.batcher.close()
+        log.info("model state changed", extra={
+            "model": name, "champion": new.champion.version if new.champion else None,
+            "routing": new.routing.model_dump(), "second": new.canary.version if new.canary else None})
+
+    def close(self) -> None:
+        self.stop()
+        for state in self.states.values():
+            for served in (state.champion, state.canary):
+                if served is not None:
+                    served.batcher.close()
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:300]

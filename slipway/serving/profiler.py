@@ -1,0 +1,112 @@
+"""Production profiles: a sample of served rows folded into whylogs profiles off the request path.
+
+The request path only offers (model, version, variant, inputs, predictions) to a bounded
+queue (dropped and counted when full). A background thread folds them into one whylogs
+profile per (model, version, variant) and flushes every `window_s` and on shutdown to
+`profiles/<model>/<version>/<variant>/<window_start %Y%m%dT%H%M%SZ>-<replica_id>.bin`,
+the keys drift-monitor reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+
+log = logging.getLogger("slipway.serving")
+
+
+def profile_key(model: str, version: str, variant: str, window_start: float, replica_id: str) -> str:
+    stamp = datetime.fromtimestamp(window_start, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"profiles/{model}/{version}/{variant}/{stamp}-{replica_id}.bin"
+
+
+class ProfileCollector:
+    def __init__(self, store, replica_id: str, window_s: float = 300.0, sample_rate: float = 0.1,
+                 max_queue: int = 10_000) -> None:
+        self.store = store
+        self.replica_id = replica_id
+        self.window_s = window_s
+        self.sample_rate = sample_rate
+        self.queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self.dropped = 0
+        self.flushed_keys: list[str] = []
+        self._views: dict[tuple[str, str, str], object] = {}
+        self._pending: dict[tuple[str, str, str], list] = {}
+        self._columns: dict[tuple[str, str, str], list[str]] = {}
+        self._window_start = time.time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="profiler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def offer(self, model: str, version: str, variant: str, columns: list[str], x: np.ndarray, labels) -> None:
+        """Called on the request path: a coin flip and a non-blocking put, nothing more."""
+        if self.sample_rate <= 0 or (self.sample_rate < 1 and random.random() >= self.sample_rate):
+            return
+        try:
+            self.queue.put_nowait(((model, version, variant), columns, x, labels))
+        except queue.Full:
+            self.dropped += 1
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                key, columns, x, labels = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            self._columns[key] = columns
+            self._pending.setdefault(key, []).append((x, labels))
+
+    def _fold(self) -> None:
+        """Fold pending rows into the window's profiles (whylogs work, background only)."""
+        import pandas as pd
+
+        from slipway import profiles
+
+        self._drain()
+        pending, self._pending = self._pending, {}
+        for key, parts in pending.items():
+            frame = pd.DataFrame(np.concatenate([p[0] for p in parts]), columns=self._columns[key])
+            frame["prediction"] = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts])
+            view = profiles.profile_frame(frame)
+            self._views[key] = view if key not in self._views else self._views[key].merge(view)
+
+    def flush(self) -> list[str]:
+        """Fold what is pending and write the window's profiles; start a new window."""
+        from slipway import profiles
+
+        self._fold()
+        views, self._views = self._views, {}
+        start, self._window_start = self._window_start, time.time()
+        written = []
+        for (model, version, variant), view in views.items():
+            key = profile_key(model, version, variant, start, self.replica_id)
+            self.store.put_bytes(key, profiles.serialize(view))
+            written.append(key)
+        if written:
+            log.info("profiles flushed", extra={"keys": written})
+        self.flushed_keys.extend(written)
+        return written
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                self._fold()
+                if time.time() - self._window_start >= self.window_s:
+                    self.flush()
+            except Exception as exc:  # keep profiling alive; the error is logged with its cause
+                log.error("profile fold/flush failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+
+    def close(self) -> list[str]:
+        """Stop the thread and flush the last window (on shutdown)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        return self.flush()
