@@ -2,6 +2,9 @@
 
 `shifted_digits(n, kind)` gives `n` rows of the digits features (no label) for the gateway:
 `invert` (16 - x: white on black), `noise` (Gaussian noise, clipped to 0..16), or `none`.
+Give the champion's serving contract to keep every value inside its [min, max]: the gateway
+refuses (422) rows outside the contract, so unclipped inverted images would never be served
+or profiled.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ KINDS = ("invert", "noise", "none")
 
 
 def shifted_digits(n: int = 500, kind: str = "invert", seed: int = 0, noise_scale: float = 4.0,
-                   with_labels: bool = False):
-    """A DataFrame of `n` digit images (sampled with replacement), shifted by `kind`."""
+                   with_labels: bool = False, contract=None):
+    """A DataFrame of `n` digit images (sampled with replacement), shifted by `kind`, clipped to
+    `contract` (a slipway.core.contract.ServingContract) when given."""
     import numpy as np
 
     from slipway.errors import BadInput
@@ -30,5 +34,13 @@ def shifted_digits(n: int = 500, kind: str = "invert", seed: int = 0, noise_scal
         x = 16.0 - x
     elif kind == "noise":
         x = np.clip(x + rng.normal(0.0, noise_scale, size=x.shape), 0.0, 16.0)
+    if contract is not None:
+        bounds = {f.name: f for f in contract.features}
+        for i, name in enumerate(features):
+            spec = bounds.get(name)
+            if spec is not None:
+                low = -np.inf if spec.min is None else spec.min
+                high = np.inf if spec.max is None else spec.max
+                x[:, i] = np.clip(x[:, i], low, high)
     sample[features] = x.astype(np.float32)
     return sample if with_labels else sample[features]

@@ -90,6 +90,15 @@ def test_unshifted_traffic_does_not_drift(halves, tmp_path, capsys):
     assert main(["drift", str(halves / "reference.csv"), str(tmp_path / "t.csv")]) == 0
 
 
+def test_shifted_digits_stay_inside_a_contract():
+    from slipway.core.contract import FeatureSpec, ServingContract
+
+    specs = [FeatureSpec(name=f"pixel_{i:02d}", dtype="float32", min=-1.0, max=1.0 + i % 2) for i in range(64)]
+    frame = shifted_digits(200, kind="invert", contract=ServingContract(features=specs))
+    assert frame.min().min() >= -1.0 and frame["pixel_00"].max() <= 1.0 and frame["pixel_01"].max() <= 2.0
+    assert frame["pixel_01"].max() == 2.0  # inverted, then clipped: still shifted
+
+
 @pytest.mark.parametrize("kwargs, message", [({"kind": "rotate"}, "shift 'rotate'"), ({"n": 0}, "n=0")])
 def test_shifted_digits_refuses_bad_arguments(kwargs, message):
     from slipway.errors import BadInput

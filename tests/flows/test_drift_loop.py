@@ -212,3 +212,52 @@ def test_rollback_cli(registered, capsys):
     out = json.loads(capsys.readouterr().out)
     assert (out["champion"], out["demoted"], out["reason"]) == (v1, v2, "operator test")
     assert alias_version(NAME, "champion") == v1
+
+
+def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(registered, bundle,
+                                                                                       tmp_path):
+    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1 serves."""
+    import time
+
+    import httpx
+
+    from slipway import monitoring
+    from slipway.serving.testing import gateway_process
+    from slipway.store import open_store
+    from slipway.traffic import shifted_digits
+
+    from slipway.core.contract import ServingContract
+
+    v1, v2 = registered
+    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    traffic = shifted_digits(300, kind="invert", seed=5, with_labels=True, contract=contract)
+    traffic.to_parquet(tmp_path / "labelled.parquet", index=False)
+    args = ["--no-auth", "--profile-sample", "1", "--profile-window-s", "1", "--replica-id", "gw-a"]
+    with gateway_process([NAME], extra_args=args, poll_interval_s=0.3) as url:
+        predict = f"{url}/v1/models/{NAME}:predict"
+        for start in range(0, len(traffic), 50):
+            rows = traffic[FEATURES].iloc[start:start + 50].to_numpy().tolist()
+            response = httpx.post(predict, json={"instances": rows}, timeout=10)
+            assert response.status_code == 200, response.text
+            assert response.headers["X-Slipway-Model-Version"] == v2
+        prefix = monitoring.profile_prefix(NAME, v2, "champion")
+        deadline = time.monotonic() + 30
+        while monitoring.load_window(open_store(), open_store().list(prefix)).rows < len(traffic):
+            assert time.monotonic() < deadline, "the gateway did not flush its profiles"
+            time.sleep(0.5)
+        # when the monitor runs on the gateway's profiles with the labelled window
+        result = drift_monitor(MonitorParams(model_name=NAME, window="1h", policy=str(EXAMPLE_POLICY),
+                                             labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+        # then the regression right after the promotion rolls back, naming the drift too
+        assert result.decision.action == "rollback", result.decision.reasons
+        assert "pixel_21" in result.decision.drifted
+        assert result.scores.rows == len(traffic)
+        assert result.action.state == "COMPLETED"
+        # and the gateway hot-swaps to the previous version
+        deadline = time.monotonic() + 30
+        while True:
+            served = httpx.post(predict, json={"instances": rows}, timeout=10).headers["X-Slipway-Model-Version"]
+            if served == v1:
+                break
+            assert time.monotonic() < deadline, f"the gateway still serves v{served}"
+            time.sleep(0.3)
