@@ -222,11 +222,10 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
     import httpx
 
     from slipway import monitoring
+    from slipway.core.contract import ServingContract
     from slipway.serving.testing import gateway_process
     from slipway.store import open_store
     from slipway.traffic import shifted_digits
-
-    from slipway.core.contract import ServingContract
 
     v1, v2 = registered
     contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
