@@ -22,6 +22,16 @@ from tests.drift_fixtures import (
 pytestmark = pytest.mark.slow
 
 NAME = "digits-drift"
+
+
+@pytest.fixture(autouse=True)
+def unique_name(monkeypatch):
+    """A model name per test: the Prefect API (and so the retrain/rollback run history that the
+    cooldown reads) is shared by the whole session, the MLflow registry is not."""
+    import sys
+    import uuid
+
+    monkeypatch.setattr(sys.modules[__name__], "NAME", f"digits-drift-{uuid.uuid4().hex[:8]}")
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -90,7 +100,7 @@ def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
 def test_missing_profiles_give_no_data(registered):
     result = drift_monitor(params(act="off"))
     assert result.decision.action == "no-data"
-    assert "no usable production profiles for digits-drift v2" in result.decision.reasons[0]
+    assert f"no usable production profiles for {NAME} v2" in result.decision.reasons[0]
     assert result.event_id is not None  # the alert: slipway.drift.no_data
     assert result.report["json"]
 
