@@ -15,6 +15,7 @@ ALIAS_SET = "slipway.model.version.alias_set"
 VERSION_ROLLED_BACK = "slipway.model.version.rolled_back"
 MODEL_ROLLED_BACK = "slipway.model.rolled_back"
 DRIFT_DETECTED = "slipway.drift.detected"
+DRIFT_NO_DATA = "slipway.drift.no_data"
 
 
 def model_resource(name: str, version: str | int | None = None) -> dict[str, str]:

@@ -75,3 +75,65 @@ def drift_scores(reference, current, columns: list[str] | None = None) -> dict[s
 
     scores = calculate_drift_scores(target_view=current, reference_view=reference, with_thresholds=True)
     return {k: v for k, v in scores.items() if v is not None and (columns is None or k in columns)}
+
+
+def column_names(view) -> list[str]:
+    return list(view.get_columns())
+
+
+def is_numeric(view, column: str) -> bool:
+    """True when the column has a non-empty numeric distribution sketch (KLL)."""
+    metric = view.get_column(column).get_metric("distribution")
+    return metric is not None and not metric.kll.value.is_empty()
+
+
+def _frequent_counts(column_view) -> tuple[dict[str, float], float] | None:
+    from whylogs.viz.utils.frequent_items_calculations import get_frequent_stats
+
+    stats = get_frequent_stats(column_view, config=None)
+    if not stats or stats["total_count"] <= 0:
+        return None
+    return {str(i["value"]): float(i["estimate"]) for i in stats["frequent_items"]}, float(stats["total_count"])
+
+
+def chi_square(reference_column, current_column) -> tuple[float, float] | None:
+    """Chi-square test of homogeneity on two frequent-items sketches: (Cramer's V, p-value).
+
+    A two-sample test (both sides are samples), unlike whylogs' goodness-of-fit variant that
+    treats the reference as exact and reports infinity for rare reference categories.
+    """
+    from scipy.stats import chi2_contingency
+
+    ref, cur = _frequent_counts(reference_column), _frequent_counts(current_column)
+    if ref is None or cur is None:
+        return None
+    categories = sorted(set(ref[0]) | set(cur[0]))
+    table = [[ref[0].get(c, 0.0) for c in categories], [cur[0].get(c, 0.0) for c in categories]]
+    if len(categories) < 2:
+        return 0.0, 1.0
+    chi2, pvalue, _, _ = chi2_contingency(table, correction=False)
+    total = sum(map(sum, table))
+    return float(min(1.0, (chi2 / total) ** 0.5)), float(pvalue)
+
+
+def column_test(reference, current, column: str, test: str) -> tuple[float | None, float | None]:
+    """(statistic, p-value) of `test` on one column of two profiles; (None, None) when it cannot run.
+
+    ks: whylogs' KS on the KLL sketches (statistic D); hellinger: whylogs' Hellinger distance
+    on the sketches' histograms (no p-value); chi-square: `chi_square` (Cramer's V).
+    """
+    _whylogs()
+    from whylogs.viz.drift.column_drift_algorithms import KS, Hellinger
+
+    ref_col, cur_col = reference.get_column(column), current.get_column(column)
+    if test == "chi-square":
+        result = chi_square(ref_col, cur_col)
+        return (None, None) if result is None else result
+    algorithm = KS() if test == "ks" else Hellinger()
+    if not (is_numeric(reference, column) and is_numeric(current, column)):
+        return None, None
+    score = algorithm.calculate(target_column_view=cur_col, reference_column_view=ref_col)
+    if score is None or score.statistic is None:
+        return None, None
+    pvalue = None if score.pvalue is None else float(score.pvalue)
+    return float(score.statistic), pvalue

@@ -11,7 +11,7 @@ import importlib
 import sys
 
 # Subcommand modules in slipway/cli/, in the order `--help` lists them.
-COMMANDS = ["demo", "train", "validate", "register", "models", "promote", "webhooks", "doctor", "up", "optimize", "bench", "serve", "canary", "traffic"]
+COMMANDS = ["demo", "train", "validate", "register", "models", "promote", "webhooks", "doctor", "up", "optimize", "bench", "serve", "canary", "traffic", "drift", "monitor", "rollback"]
 
 
 def build_parser() -> argparse.ArgumentParser:

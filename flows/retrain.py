@@ -1,0 +1,27 @@
+"""`retrain`: reference data plus the recent labelled window -> the whole `release` flow
+(train, then every gate), so a retrained model ships only like any other."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.release import ReleaseParams, release
+from slipway.drift_params import RetrainParams, RetrainResult
+from slipway.training import TrainParams
+from tasks.retrain import build_training_set
+
+
+@flow(name="retrain", log_prints=True)
+def retrain(params: RetrainParams = RetrainParams()) -> RetrainResult:
+    dataset, rows = build_training_set(params)
+    print(f"retraining {params.model_name} on {rows['total']} rows ({rows['reference']} reference + "
+          f"{rows['labelled']} labelled window){': ' + params.reason if params.reason else ''}")
+    train = TrainParams(dataset=dataset, target_column=params.target_column, max_iter=params.max_iter,
+                        hidden_layers=params.hidden_layers)
+    released = release(ReleaseParams(model_name=params.model_name, train=train))
+    return RetrainResult(model_name=params.model_name, dataset=dataset, rows=rows,
+                         release=released.model_dump(mode="json"))
+
+
+if __name__ == "__main__":
+    retrain()

@@ -1,0 +1,134 @@
+"""The drift policy: per-feature tests, thresholds and importance weights, and the rules
+that turn drift into an action (retrain, rollback), with a cooldown. Pure: parsed from a
+YAML file by `slipway.policies`, read by `slipway.core.drift.decide`.
+
+Every statistic is "larger means more drift", each on a 0..1 scale:
+- `ks`: the Kolmogorov-Smirnov distance D between the two CDFs (numeric columns);
+- `chi-square`: Cramer's V of the chi-square goodness-of-fit statistic (categorical columns);
+- `hellinger`: the Hellinger distance between the two histograms (numeric, where configured).
+A feature drifts when its statistic reaches its threshold and, for the two tests with a
+p-value, that p-value is below `alpha` (small windows cannot drift by chance; huge windows
+cannot drift by a negligible, merely significant, difference).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Test = Literal["ks", "chi-square", "hellinger"]
+TESTS: tuple[str, ...] = ("ks", "chi-square", "hellinger")
+PREDICTION = "prediction"
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h', '7d', '90m', '1h30m', '45s' -> timedelta; raises ValueError naming the text."""
+    match = _DURATION.match(str(text).strip().lower())
+    if not text or not match or not any(match.groups()):
+        raise ValueError(f"duration {text!r}: use a number with d, h, m or s, e.g. '24h', '7d', '1h30m'")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if value <= timedelta(0):
+        raise ValueError(f"duration {text!r} must be longer than zero")
+    return value
+
+
+class FeatureRule(BaseModel):
+    """Overrides for one column; anything left out falls back to the policy defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    test: Test | None = None
+    threshold: float | None = Field(None, gt=0, le=1)
+    weight: float | None = Field(None, ge=0)
+
+
+class ResolvedRule(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    test: Test
+    threshold: float
+    weight: float
+
+
+class RetrainRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    important_weight: float = Field(2.0, gt=0)
+    """A drifted feature with at least this weight alone asks for a retrain."""
+    drift_share: float = Field(0.3, gt=0, le=1)
+    """...and so does this weighted share of drifted features."""
+    on_prediction_drift: bool = True
+
+
+class RollbackRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window: str = "72h"
+    """A regression within this long after a promotion rolls back (when `previous` exists)."""
+    max_performance_drop: float = Field(0.05, ge=0, le=1)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def window_delta(self) -> timedelta:
+        return parse_duration(self.window)
+
+
+class DriftPolicy(BaseModel):
+    """The whole policy file (see README, 'Drift policy')."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    min_rows: int = Field(50, ge=1)
+    """Fewer production rows than this in the window give `no-data`."""
+    thresholds: dict[Test, float] = Field(
+        default_factory=lambda: {"ks": 0.1, "chi-square": 0.1, "hellinger": 0.2}
+    )
+    default_weight: float = Field(1.0, ge=0)
+    features: dict[str, FeatureRule] = Field(default_factory=dict)
+    prediction: FeatureRule = FeatureRule(test="chi-square")
+    retrain: RetrainRule = RetrainRule()
+    rollback: RollbackRule = RollbackRule()
+    cooldown: str = "24h"
+    """At most one retrain (and one rollback) opened per cooldown."""
+    performance_metric: str = "accuracy"
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        merged = {"ks": 0.1, "chi-square": 0.1, "hellinger": 0.2, **value}
+        for test, threshold in merged.items():
+            if not 0 < threshold <= 1:
+                raise ValueError(f"threshold for {test} is {threshold}: give a value in (0, 1]")
+        return merged
+
+    @field_validator("cooldown")
+    @classmethod
+    def _cooldown(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def cooldown_delta(self) -> timedelta:
+        return parse_duration(self.cooldown)
+
+    def rule(self, name: str, numeric: bool) -> ResolvedRule:
+        """The test, threshold and weight for a column (`prediction` has its own entry)."""
+        own = self.prediction if name == PREDICTION else self.features.get(name, FeatureRule())
+        test = own.test or ("ks" if numeric else "chi-square")
+        if not numeric and test != "chi-square":
+            test = "chi-square"  # KS and Hellinger need a numeric distribution
+        threshold = own.threshold if own.threshold is not None else self.thresholds[test]
+        weight = own.weight if own.weight is not None else self.default_weight
+        return ResolvedRule(test=test, threshold=threshold, weight=weight)

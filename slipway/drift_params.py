@@ -1,0 +1,95 @@
+"""Parameters and results of the drift loop's flows: drift-monitor, retrain, rollback.
+
+Pydantic models, so the Prefect UI shows a form for each deployment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from slipway.core.drift import Decision, DriftScores
+from slipway.core.drift_policy import parse_duration
+
+ActMode = Literal["auto", "deployment", "inline", "off"]
+
+
+class MonitorParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_name: str = Field("digits-mlp", description="registered model name")
+    window: str = Field("24h", description="how far back production profiles count, e.g. '24h', '7d'")
+    policy: str | None = Field(None, description="drift policy YAML file (default: built-in defaults)")
+    labelled: str | None = Field(
+        None, description="labelled recent production data (CSV/Parquet, path or store:KEY) for performance")
+    variants: tuple[str, ...] = Field(("champion",), description="gateway variants whose profiles count")
+    act: ActMode = Field(
+        "auto", description="open retrain/rollback: auto (deployment if it exists, else the flow inline), "
+                            "deployment, inline, or off (decide only)")
+    retrain_reference: str = Field("digits", description="reference training data for a retrain")
+    now: datetime | None = Field(None, description="end of the window (default: now, UTC); for replays")
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class ActionRecord(BaseModel):
+    action: Literal["retrain", "rollback"]
+    via: Literal["deployment", "inline"]
+    flow_run_id: str | None = None
+    state: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class MonitorResult(BaseModel):
+    model_name: str
+    version: str | None
+    window_start: datetime
+    window_end: datetime
+    profiles: list[str] = Field(default_factory=list)
+    skipped: dict[str, str] = Field(default_factory=dict)
+    scores: DriftScores | None = None
+    decision: Decision
+    action: ActionRecord | None = None
+    event_id: str | None = None
+    """The Prefect event emitted (slipway.drift.detected or slipway.drift.no_data); None for `none`."""
+    report: dict[str, str] = Field(default_factory=dict)
+    """Where the report went: json (store URI), png, markdown (local paths), mlflow_run_id."""
+
+
+class RetrainParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_name: str = Field("digits-mlp", description="registered model name")
+    reference: str = Field("digits", description="reference training data: 'digits' or CSV/Parquet (with label)")
+    labelled: str | None = Field(None, description="the recent labelled window (CSV/Parquet, path or store:KEY)")
+    target_column: str = "digit"
+    max_iter: int = Field(300, ge=1)
+    hidden_layers: tuple[int, ...] = (256, 128)
+    reason: str = Field("", description="why (the monitor's decision)")
+
+
+class RetrainResult(BaseModel):
+    model_name: str
+    dataset: str
+    rows: dict[str, int]
+    release: dict[str, Any]
+
+
+class RollbackParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_name: str = Field("digits-mlp", description="registered model name")
+    reason: str = Field("rolled back by an operator", description="recorded on the demoted version")
+
+
+class RollbackResult(BaseModel):
+    model_name: str
+    champion: str
+    demoted: str
+    reason: str

@@ -1,0 +1,46 @@
+"""Shifted digits traffic for the drift demo: what production looks like when it changes.
+
+`shifted_digits(n, kind)` gives `n` rows of the digits features (no label) for the gateway:
+`invert` (16 - x: white on black), `noise` (Gaussian noise, clipped to 0..16), or `none`.
+Give the champion's serving contract to keep every value inside its [min, max]: the gateway
+refuses (422) rows outside the contract, so unclipped inverted images would never be served
+or profiled.
+"""
+
+from __future__ import annotations
+
+KINDS = ("invert", "noise", "none")
+
+
+def shifted_digits(n: int = 500, kind: str = "invert", seed: int = 0, noise_scale: float = 4.0,
+                   with_labels: bool = False, contract=None):
+    """A DataFrame of `n` digit images (sampled with replacement), shifted by `kind`, clipped to
+    `contract` (a slipway.core.contract.ServingContract) when given."""
+    import numpy as np
+
+    from slipway.errors import BadInput
+    from slipway.training import TARGET, digits_frame
+
+    if kind not in KINDS:
+        raise BadInput(f"shift {kind!r}: use one of {', '.join(KINDS)}")
+    if n <= 0:
+        raise BadInput(f"n={n}: ask for at least one row")
+    rng = np.random.default_rng(seed)
+    frame = digits_frame()
+    sample = frame.iloc[rng.integers(0, len(frame), size=n)].reset_index(drop=True)
+    features = [c for c in sample.columns if c != TARGET]
+    x = sample[features].to_numpy(dtype=np.float32)
+    if kind == "invert":
+        x = 16.0 - x
+    elif kind == "noise":
+        x = np.clip(x + rng.normal(0.0, noise_scale, size=x.shape), 0.0, 16.0)
+    if contract is not None:
+        bounds = {f.name: f for f in contract.features}
+        for i, name in enumerate(features):
+            spec = bounds.get(name)
+            if spec is not None:
+                low = -np.inf if spec.min is None else spec.min
+                high = np.inf if spec.max is None else spec.max
+                x[:, i] = np.clip(x[:, i], low, high)
+    sample[features] = x.astype(np.float32)
+    return sample if with_labels else sample[features]

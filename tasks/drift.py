@@ -1,0 +1,154 @@
+"""Tasks of the drift loop (drift-monitor, rollback): thin wrappers over slipway's adapters."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from prefect import task
+
+from slipway import drift_history, drift_report, monitoring, profiles
+from slipway.core.drift import Decision, DriftScores, History, Performance, decide
+from slipway.core.drift_policy import DriftPolicy
+from slipway.drift_params import ActionRecord, MonitorResult
+from slipway.errors import BadInput
+
+
+@task(name="load-policy")
+def load_drift_policy(path: str | None) -> DriftPolicy:
+    from slipway.policies import load_policy
+
+    return load_policy(path)
+
+
+@task(name="release-state", retries=1, retry_delay_seconds=1)
+def release_state(name: str) -> drift_history.ReleaseState:
+    return drift_history.release_state(name)
+
+
+@task(name="fetch-bundle", retries=1, retry_delay_seconds=1)
+def fetch_bundle(name: str, version: str) -> Path:
+    from slipway.registry import download_bundle
+
+    return download_bundle(name, version)
+
+
+@task(name="reference-profile")
+def reference_profile(bundle_dir: Path, name: str, version: str):
+    from slipway.registry import REFERENCE_PROFILE
+
+    path = Path(bundle_dir) / REFERENCE_PROFILE
+    if not path.is_file():
+        raise BadInput(f"model {name} version {version} has no {REFERENCE_PROFILE} in its bundle: "
+                       "register it again with register-version (it stores the reference profile)")
+    return profiles.deserialize(path.read_bytes(), what=f"{name} v{version} {REFERENCE_PROFILE}")
+
+
+@task(name="collect-window", retries=1, retry_delay_seconds=1)
+def collect_window(name: str, version: str, start: datetime, end: datetime,
+                   variants: tuple[str, ...]) -> monitoring.WindowProfile:
+    from slipway.store import open_store
+
+    store = open_store()
+    return monitoring.load_window(store, monitoring.list_window(store, name, version, start, end, variants))
+
+
+@task(name="measure-performance")
+def measure_performance(bundle_dir: Path, labelled: str, metric: str) -> Performance:
+    from slipway.data import read_table
+
+    return monitoring.performance_on(bundle_dir, read_table(labelled), metric)
+
+
+@task(name="score-window")
+def score_window(reference, window: monitoring.WindowProfile, policy: DriftPolicy,
+                 performance: Performance | None) -> DriftScores | None:
+    if window.view is None or window.rows == 0:
+        return None
+    return monitoring.score(reference, window.view, policy, performance)
+
+
+@task(name="action-history", retries=1, retry_delay_seconds=1)
+def action_history(name: str) -> tuple[frozenset[str], dict[str, datetime]]:
+    return drift_history.action_history(name)
+
+
+@task(name="decide")
+def decide_action(scores: DriftScores | None, policy: DriftPolicy, history: History,
+                  no_data_reason: str) -> Decision:
+    return decide(scores, policy, history, no_data_reason)
+
+
+@task(name="open-deployment")
+def open_deployment(action: str, name: str, parameters: dict) -> ActionRecord | None:
+    """run_deployment of `<action>/<action>`, linked to this run; None when it is not deployed."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run = run_deployment(name=f"{action}/{action}", parameters=parameters, timeout=0,
+                             tags=[drift_history.model_tag(name), f"slipway.drift.action:{action}"])
+    except ObjectNotFound:
+        return None
+    state = run.state.type.name if run.state is not None else None
+    return ActionRecord(action=action, via="deployment", flow_run_id=str(run.id), state=state,
+                        detail={"deployment": f"{action}/{action}"})
+
+
+def _artifact_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+
+
+@task(name="publish-report", retries=1, retry_delay_seconds=1)
+def publish_report(result: MonitorResult, now: datetime) -> dict[str, str]:
+    """JSON + PNG + markdown to the artifact store, Prefect artifacts, MLflow monitoring run."""
+    from prefect.artifacts import create_image_artifact, create_markdown_artifact
+
+    from slipway.settings import get_settings
+    from slipway.store import open_store
+
+    store = open_store()
+    stamp = now.strftime(monitoring.WINDOW_FORMAT)
+    prefix = f"drift/{result.model_name}/{result.version or 'none'}/{stamp}"
+    report: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if result.scores is not None:
+        title = f"{result.model_name} v{result.version}: drift per column vs threshold ({result.decision.action})"
+        files["drift.png"] = drift_report.chart_png(result.scores, title)
+        report["png"] = store.put_bytes(f"{prefix}/drift.png", files["drift.png"])
+        local = get_settings().reports_dir / "drift" / f"{result.model_name}-{stamp}.png"
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(files["drift.png"])
+        report["png_local"] = str(local)
+    text = drift_report.markdown(result, report.get("png"))
+    files["report.md"] = text.encode()
+    report["json"] = store.uri(f"{prefix}/report.json")
+    key = _artifact_key(f"drift-{result.model_name}")
+    create_markdown_artifact(markdown=text, key=key, description=f"drift decision: {result.decision.action}")
+    if "png_local" in report:
+        create_image_artifact(image_url=Path(report["png_local"]).as_uri(), key=f"{key}-chart",
+                              description="per-column drift statistic (bars) against its threshold (ticks)")
+    if result.version is not None:
+        drift_history.record_verdict(result.model_name, result.version, result.decision.action, now)
+        files["report.json"] = result.model_copy(update={"report": report}).model_dump_json(indent=2).encode()
+        report["mlflow_run_id"] = drift_history.log_monitoring(
+            result.model_name, result.version, drift_report.metrics(result),
+            {"slipway.drift.last_decision": result.decision.action}, now, files)
+    final = result.model_copy(update={"report": report}).model_dump_json(indent=2)
+    store.put_text(f"{prefix}/report.json", final)
+    return report
+
+
+@task(name="emit-drift-event")
+def emit_drift_event(result: MonitorResult) -> str | None:
+    from slipway import events
+
+    decision = result.decision
+    if decision.action == "none":
+        return None
+    event = events.DRIFT_NO_DATA if decision.action == "no-data" else events.DRIFT_DETECTED
+    payload = {"decision": decision.action, "reasons": decision.reasons, "drifted": decision.drifted,
+               "suppressed": decision.suppressed,
+               "opened": result.action.model_dump(mode="json") if result.action else None}
+    return events.emit(event, result.model_name, result.version, payload)

@@ -1,0 +1,53 @@
+"""The drift report: markdown names the decision and every column; the chart is a real PNG."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slipway import drift_report
+from slipway.core.drift import Decision, DriftScores, FeatureScore, Performance
+from slipway.drift_params import MonitorResult
+
+T = datetime(2026, 11, 28, tzinfo=UTC)
+
+
+def result(scores=None, action="retrain"):
+    return MonitorResult(model_name="m", version="3", window_start=T, window_end=T, profiles=["k1", "k2"],
+                         scores=scores, decision=Decision(action=action, reasons=["because"], drifted=["a"]))
+
+
+SCORES = DriftScores(
+    rows=500,
+    features=[FeatureScore(name="a", test="ks", statistic=0.4, pvalue=1e-9, threshold=0.1, drifted=True),
+              FeatureScore(name="b", test="hellinger", statistic=0.05, threshold=0.2, drifted=False)],
+    prediction=FeatureScore(name="prediction", test="chi-square", statistic=0.02, pvalue=0.7, threshold=0.1,
+                            drifted=False),
+    performance=Performance(metric="accuracy", baseline=0.97, current=0.9, rows=100),
+)
+
+
+def test_markdown_has_decision_reasons_and_a_row_per_column():
+    text = drift_report.markdown(result(SCORES), chart_uri="s3://b/drift.png")
+    assert "**Decision: `retrain`**" in text and "- because" in text
+    assert "| a | ks | 0.400 | 0.1 | 1e-09 | 1 | **drift** |" in text
+    assert "| b | hellinger | 0.050 | 0.2 |  | 1 |  |" in text
+    assert "| prediction | chi-square |" in text
+    assert "accuracy 0.9000 on 100 labelled rows (at release 0.9700, drop 0.0700)" in text
+    assert "Chart: s3://b/drift.png" in text
+
+
+def test_markdown_of_no_data():
+    text = drift_report.markdown(result(None, action="no-data"))
+    assert "**Decision: `no-data`**" in text and "| column |" not in text
+
+
+def test_chart_is_a_png():
+    data = drift_report.chart_png(SCORES, "title")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+
+def test_metrics_for_mlflow():
+    metrics = drift_report.metrics(result(SCORES))
+    assert metrics["drift_a"] == 0.4 and metrics["drift_features_drifted"] == 1
+    assert metrics["window_accuracy"] == 0.9
+    assert drift_report.metrics(result(None, "no-data")) == {"drift_rows": 0.0, "drift_no_data": 1.0}
