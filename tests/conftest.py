@@ -74,11 +74,17 @@ def s3_bucket(s3_env):
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory):
+def trained_home(tmp_path_factory):
+    """The SLIPWAY_HOME of the session's `trained` run (its MLflow DB holds that run)."""
+    return tmp_path_factory.mktemp("trained-home")
+
+
+@pytest.fixture(scope="session")
+def trained(trained_home):
     """One real `train` flow run shared by tests that need a model and its data (read-only)."""
     import pytest as _pytest
 
-    home = tmp_path_factory.mktemp("trained-home")
+    home = trained_home
     mp = _pytest.MonkeyPatch()
     mp.setenv("SLIPWAY_HOME", str(home))
     try:

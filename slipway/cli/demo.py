@@ -1,22 +1,48 @@
-"""`slipway demo`: run the whole `release` flow on the example with embedded defaults."""
+"""`slipway demo`: the whole loop on the example with embedded defaults.
+
+1. `release` of version A (train, validate-data, convert-and-quantize, benchmark-latency,
+   register-version, then the guarded promote: there is no champion yet).
+2. The gateway (`slipway serve`) on a free loopback port serves the champion; a few real
+   predictions are shown next to their labels.
+3. `release` of version B (another seed) with live traffic: every gate again, then
+   canary-release on that gateway (steps, analysis per window, promote or roll back).
+4. Production changes (inverted digits) through the gateway; the gateway's whylogs profiles
+   are flushed and `drift-monitor` compares them with the champion's reference profile,
+   decides and opens the retrain (or rollback) flow under the example policy.
+
+Everything runs for real; a rerun in the same SLIPWAY_HOME reuses what is already registered.
+"""
 
 from __future__ import annotations
 
+import os
+import time
+
 from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+
+STEPS = 4
 
 
 def register(sub, common) -> None:
     p = sub.add_parser(
-        "demo", parents=[common], help="run the whole release on the example (embedded defaults)"
+        "demo", parents=[common], help="run the whole release on the example (embedded defaults)",
+        description="Release two versions of the example (the second through a canary behind a real "
+                    "gateway), then shift production traffic and let the drift monitor act.",
     )
     p.add_argument("--model-name", default="digits-mlp", help="registered model name")
+    p.add_argument("--release-only", action="store_true",
+                   help="only step 1: one release (no gateway, canary or drift monitor)")
+    p.add_argument("--act", choices=("inline", "deployment", "off"), default="inline",
+                   help="what the drift monitor does with its decision: run the retrain/rollback flow "
+                        "inline (default), schedule it on its deployment, or only decide")
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
 
 def summarize(result) -> list[str]:
     """One short block per stage that ran."""
-    lines = [f"release of {result.model_name}: {len(result.stages)} stage(s) ran"]
+    lines = [f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
+             + (f", version {result.version}: {result.outcome}" if result.version else "")]
     for stage, data in result.stages.items():
         lines.append(f"[{stage}]")
         for line in _stage_lines(stage, data):
@@ -31,17 +57,151 @@ def _stage_lines(stage: str, data: dict) -> list[str]:
             f"eval accuracy {data['metrics']['accuracy']:.4f}",
             f"model {data['model_uri']}",
         ]
+    if stage == "canary-release" and data.get("lines"):
+        return list(data["lines"])
     summary = data.get("summary") if isinstance(data, dict) else None
-    return [str(summary if summary is not None else data)]
+    lines = [str(summary if summary is not None else data)]
+    if stage == "benchmark-latency" and data.get("selected"):
+        lines.append(f"selected: {data['selected']} (report {data.get('report_dir')})")
+    return [line for chunk in lines for line in chunk.splitlines() if line.strip()]
+
+
+def _say(step: int, text: str) -> None:
+    print(f"\n=== [{step}/{STEPS}] {text}", flush=True)
 
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
+    # the ephemeral Prefect API starts a server in-process: give it time on a small, busy machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.release import ReleaseParams, release
+    from slipway.training import TrainParams
 
-    result = release(ReleaseParams(model_name=args.model_name))
+    say = (lambda *a: None) if args.json else _say
+    out: dict = {"model_name": args.model_name}
+    started = time.monotonic()
+    say(1, f"release of {args.model_name} (first version: every gate, then the guarded promote)")
+    first = release(ReleaseParams(model_name=args.model_name, train=TrainParams(seed=0)))
+    out["release_1"] = first.model_dump(mode="json")
+    if not args.json:
+        print("\n".join(summarize(first)))
+    if not args.release_only:
+        out.update(_loop(args, say, release, ReleaseParams, TrainParams))
+    out["elapsed_s"] = round(time.monotonic() - started, 1)
     if args.json:
-        emit_json(result)
+        emit_json(out)
     else:
-        print("\n".join(summarize(result)))
+        print(f"\ndemo finished in {out['elapsed_s']:.0f} s. Look around: `slipway models show {args.model_name}`, "
+              "`mlflow ui --backend-store-uri sqlite:///.slipway/mlflow.db`, `prefect server start`.")
     return 0
+
+
+def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
+    from flows.release import CanaryOptions
+    from slipway import registry
+    from slipway.canary.traffic import BackgroundTraffic
+    from slipway.canary.traffic_data import traffic_rows
+    from slipway.core.canary import CanaryPolicy
+    from slipway.serving.testing import gateway_process
+
+    name, out = args.model_name, {}
+    say(2, "gateway: `slipway serve` on a free loopback port, serving the champion")
+    gateway_args = ("--no-auth", "--profile-sample", "1.0", "--profile-window-s", "3600")
+    with gateway_process([name], extra_args=gateway_args, poll_interval_s=0.5, ready_timeout_s=120) as url:
+        if not args.json:
+            print(f"gateway ready at {url} (champion version {registry.alias_version(name, registry.CHAMPION)})")
+        out["predictions"] = _show_predictions(url, name, quiet=args.json)
+        rows = traffic_rows(name)
+
+        say(3, "release of a second version (another seed) with live traffic: every gate, then the canary")
+        # a small demo window: 4-5 s per step at 30 requests/s; on a busy 2-core machine the
+        # p99 comparison gets a 150 ms tolerance so that scheduling noise alone does not fail it
+        options = CanaryOptions(gateway_url=url, steps=[25, 50, 100], interval_s=4.0, settle_s=1.0,
+                                policy=CanaryPolicy(min_requests=10, latency_tolerance_ms=150.0,
+                                                    max_p99_latency_ratio=2.0, failure_limit=1))
+        with BackgroundTraffic(url, name, rows, rate=30) as traffic:
+            second = release(ReleaseParams(model_name=name, train=TrainParams(seed=1), canary=options))
+        out["release_2"] = second.model_dump(mode="json")
+        out["traffic"] = traffic.report.model_dump(mode="json")
+        if not args.json:
+            print("\n".join(summarize(second)))
+            print(f"traffic during the release: {traffic.report.line()}")
+
+        say(4, "production changes (inverted digits): profiles from the gateway, then the drift monitor")
+        shifted = _send_shifted(url, name, quiet=args.json)
+        out["shifted_rows"] = shifted
+    # the gateway flushed its whylogs profiles to the artifact store on shutdown
+    out["drift"] = _monitor(name, args.act, quiet=args.json)
+    return out
+
+
+def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:
+    """Three eval rows through `POST /v1/models/{name}:predict`, printed beside their labels."""
+    import httpx
+
+    from slipway import registry
+    from slipway.canary.traffic_data import eval_data_ref
+    from slipway.data import read_table
+
+    frame = read_table(eval_data_ref(name))
+    manifest_features = [c for c in frame.columns if c != "digit"]
+    sample = frame.sample(3, random_state=7)
+    body = {"instances": sample[manifest_features].astype(float).values.tolist()}
+    response = httpx.post(f"{url}/v1/models/{name}:predict", json=body, timeout=30)
+    response.raise_for_status()
+    answer = response.json()
+    shown = [{"label": int(label), "prediction": int(pred)}
+             for label, pred in zip(sample["digit"], answer["predictions"], strict=True)]
+    if not quiet:
+        version = response.headers.get("X-Slipway-Model-Version")
+        print(f"POST {url}/v1/models/{name}:predict with 3 eval rows -> version {version} "
+              f"({registry.CHAMPION}) answers " + ", ".join(f"{s['prediction']} (label {s['label']})" for s in shown))
+    return shown
+
+
+def _send_shifted(url: str, name: str, quiet: bool) -> dict:
+    """400 inverted digit images (kept inside the contract) in batches of 50 rows."""
+    import httpx
+
+    from slipway import registry
+    from slipway.core.contract import ServingContract
+    from slipway.traffic import shifted_digits
+
+    champion = registry.alias_version(name, registry.CHAMPION)
+    bundle = registry.download_bundle(name, champion)
+    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    frame = shifted_digits(400, kind="invert", contract=contract)
+    features = [f.name for f in contract.features]
+    ok = 0
+    with httpx.Client(timeout=30) as client:
+        for start in range(0, len(frame), 50):
+            batch = frame.iloc[start:start + 50][features].astype(float).values.tolist()
+            response = client.post(f"{url}/v1/models/{name}:predict", json={"instances": batch})
+            ok += len(batch) if response.status_code == 200 else 0
+    if not quiet:
+        print(f"sent {len(frame)} inverted digit images to version {champion}: {ok} answered")
+    return {"sent": len(frame), "answered": ok, "champion": champion}
+
+
+def _monitor(name: str, act: str, quiet: bool) -> dict:
+    from flows.drift_monitor import drift_monitor
+    from slipway.drift_params import MonitorParams
+    from slipway.policies import EXAMPLE_POLICY
+
+    result = drift_monitor(MonitorParams(model_name=name, window="1h", policy=str(EXAMPLE_POLICY), act=act))
+    if not quiet:
+        decision = result.decision
+        print(f"drift monitor on {name} version {result.version}: decision {decision.action}")
+        for reason in decision.reasons:
+            print(f"  - {reason}")
+        if result.action is not None:
+            detail = result.action.state or ""
+            print(f"  opened the {result.action.action} flow ({result.action.via}) "
+                  f"run {result.action.flow_run_id or '-'} {detail}".rstrip())
+            released = result.action.detail.get("release") or {}
+            if released.get("version"):
+                print(f"  the retrain ran the whole release: version {released['version']}, {released.get('outcome')}"
+                      " (without a labelled window it retrains on the reference data alone)")
+        if result.report.get("markdown"):
+            print(f"  report: {result.report['markdown']}")
+    return result.model_dump(mode="json")
