@@ -25,24 +25,35 @@ STEPS = 4
 
 def register(sub, common) -> None:
     p = sub.add_parser(
-        "demo", parents=[common], help="run the whole release on the example (embedded defaults)",
+        "demo",
+        parents=[common],
+        help="run the whole release on the example (embedded defaults)",
         description="Release two versions of the example (the second through a canary behind a real "
-                    "gateway), then shift production traffic and let the drift monitor act.",
+        "gateway), then shift production traffic and let the drift monitor act.",
     )
     p.add_argument("--model-name", default="digits-mlp", help="registered model name")
-    p.add_argument("--release-only", action="store_true",
-                   help="only step 1: one release (no gateway, canary or drift monitor)")
-    p.add_argument("--act", choices=("inline", "deployment", "off"), default="inline",
-                   help="what the drift monitor does with its decision: run the retrain/rollback flow "
-                        "inline (default), schedule it on its deployment, or only decide")
+    p.add_argument(
+        "--release-only",
+        action="store_true",
+        help="only step 1: one release (no gateway, canary or drift monitor)",
+    )
+    p.add_argument(
+        "--act",
+        choices=("inline", "deployment", "off"),
+        default="inline",
+        help="what the drift monitor does with its decision: run the retrain/rollback flow "
+        "inline (default), schedule it on its deployment, or only decide",
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
 
 def summarize(result) -> list[str]:
     """One short block per stage that ran."""
-    lines = [f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
-             + (f", version {result.version}: {result.outcome}" if result.version else "")]
+    lines = [
+        f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
+        + (f", version {result.version}: {result.outcome}" if result.version else "")
+    ]
     for stage, data in result.stages.items():
         lines.append(f"[{stage}]")
         for line in _stage_lines(stage, data):
@@ -91,8 +102,10 @@ def handle(args) -> int:
     if args.json:
         emit_json(out)
     else:
-        print(f"\ndemo finished in {out['elapsed_s']:.0f} s. Look around: `slipway models show {args.model_name}`, "
-              "`mlflow ui --backend-store-uri sqlite:///.slipway/mlflow.db`, `prefect server start`.")
+        print(
+            f"\ndemo finished in {out['elapsed_s']:.0f} s. Look around: `slipway models show {args.model_name}`, "
+            "`mlflow ui --backend-store-uri sqlite:///.slipway/mlflow.db`, `prefect server start`."
+        )
     return 0
 
 
@@ -107,27 +120,48 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     name, out = args.model_name, {}
     say(2, "gateway: `slipway serve` on a free loopback port, serving the champion")
     gateway_args = ("--no-auth", "--profile-sample", "1.0", "--profile-window-s", "3600")
-    with gateway_process([name], extra_args=gateway_args, poll_interval_s=0.5, ready_timeout_s=120) as url:
+    with gateway_process(
+        [name], extra_args=gateway_args, poll_interval_s=0.5, ready_timeout_s=120
+    ) as url:
         if not args.json:
-            print(f"gateway ready at {url} (champion version {registry.alias_version(name, registry.CHAMPION)})")
+            print(
+                f"gateway ready at {url} (champion version {registry.alias_version(name, registry.CHAMPION)})"
+            )
         out["predictions"] = _show_predictions(url, name, quiet=args.json)
         rows = traffic_rows(name)
 
-        say(3, "release of a second version (another seed) with live traffic: every gate, then the canary")
+        say(
+            3,
+            "release of a second version (another seed) with live traffic: every gate, then the canary",
+        )
         # a small demo window: 4-5 s per step at 30 requests/s; on a busy 2-core machine the
         # p99 comparison gets a 150 ms tolerance so that scheduling noise alone does not fail it
-        options = CanaryOptions(gateway_url=url, steps=[25, 50, 100], interval_s=4.0, settle_s=1.0,
-                                policy=CanaryPolicy(min_requests=10, latency_tolerance_ms=150.0,
-                                                    max_p99_latency_ratio=2.0, failure_limit=1))
+        options = CanaryOptions(
+            gateway_url=url,
+            steps=[25, 50, 100],
+            interval_s=4.0,
+            settle_s=1.0,
+            policy=CanaryPolicy(
+                min_requests=10,
+                latency_tolerance_ms=150.0,
+                max_p99_latency_ratio=2.0,
+                failure_limit=1,
+            ),
+        )
         with BackgroundTraffic(url, name, rows, rate=30) as traffic:
-            second = release(ReleaseParams(model_name=name, train=TrainParams(seed=1), canary=options))
+            second = release(
+                ReleaseParams(model_name=name, train=TrainParams(seed=1), canary=options)
+            )
         out["release_2"] = second.model_dump(mode="json")
         out["traffic"] = traffic.report.model_dump(mode="json")
         if not args.json:
             print("\n".join(summarize(second)))
             print(f"traffic during the release: {traffic.report.line()}")
 
-        say(4, "production changes (inverted digits): profiles from the gateway, then the drift monitor")
+        say(
+            4,
+            "production changes (inverted digits): profiles from the gateway, then the drift monitor",
+        )
         shifted = _send_shifted(url, name, quiet=args.json)
         out["shifted_rows"] = shifted
     # the gateway flushed its whylogs profiles to the artifact store on shutdown
@@ -150,12 +184,17 @@ def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:
     response = httpx.post(f"{url}/v1/models/{name}:predict", json=body, timeout=30)
     response.raise_for_status()
     answer = response.json()
-    shown = [{"label": int(label), "prediction": int(pred)}
-             for label, pred in zip(sample["digit"], answer["predictions"], strict=True)]
+    shown = [
+        {"label": int(label), "prediction": int(pred)}
+        for label, pred in zip(sample["digit"], answer["predictions"], strict=True)
+    ]
     if not quiet:
         version = response.headers.get("X-Slipway-Model-Version")
-        print(f"POST {url}/v1/models/{name}:predict with 3 eval rows -> version {version} "
-              f"({registry.CHAMPION}) answers " + ", ".join(f"{s['prediction']} (label {s['label']})" for s in shown))
+        print(
+            f"POST {url}/v1/models/{name}:predict with 3 eval rows -> version {version} "
+            f"({registry.CHAMPION}) answers "
+            + ", ".join(f"{s['prediction']} (label {s['label']})" for s in shown)
+        )
     return shown
 
 
@@ -175,7 +214,7 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
     ok = 0
     with httpx.Client(timeout=30) as client:
         for start in range(0, len(frame), 50):
-            batch = frame.iloc[start:start + 50][features].astype(float).values.tolist()
+            batch = frame.iloc[start : start + 50][features].astype(float).values.tolist()
             response = client.post(f"{url}/v1/models/{name}:predict", json={"instances": batch})
             ok += len(batch) if response.status_code == 200 else 0
     if not quiet:
@@ -188,7 +227,9 @@ def _monitor(name: str, act: str, quiet: bool) -> dict:
     from slipway.drift_params import MonitorParams
     from slipway.policies import EXAMPLE_POLICY
 
-    result = drift_monitor(MonitorParams(model_name=name, window="1h", policy=str(EXAMPLE_POLICY), act=act))
+    result = drift_monitor(
+        MonitorParams(model_name=name, window="1h", policy=str(EXAMPLE_POLICY), act=act)
+    )
     if not quiet:
         decision = result.decision
         print(f"drift monitor on {name} version {result.version}: decision {decision.action}")
@@ -196,12 +237,16 @@ def _monitor(name: str, act: str, quiet: bool) -> dict:
             print(f"  - {reason}")
         if result.action is not None:
             detail = result.action.state or ""
-            print(f"  opened the {result.action.action} flow ({result.action.via}) "
-                  f"run {result.action.flow_run_id or '-'} {detail}".rstrip())
+            print(
+                f"  opened the {result.action.action} flow ({result.action.via}) "
+                f"run {result.action.flow_run_id or '-'} {detail}".rstrip()
+            )
             released = result.action.detail.get("release") or {}
             if released.get("version"):
-                print(f"  the retrain ran the whole release: version {released['version']}, {released.get('outcome')}"
-                      " (without a labelled window it retrains on the reference data alone)")
+                print(
+                    f"  the retrain ran the whole release: version {released['version']}, {released.get('outcome')}"
+                    " (without a labelled window it retrains on the reference data alone)"
+                )
         if result.report.get("markdown"):
             print(f"  report: {result.report['markdown']}")
     return result.model_dump(mode="json")

@@ -10,8 +10,12 @@ from slipway.training import TrainParams
 
 pytestmark = pytest.mark.slow
 
-SMALL = {"train": TrainParams(max_iter=40, hidden_layers=(32,)), "targets": ["onnx-fp32", "ort-int8-dynamic"],
-         "bench_batch_sizes": [1], "bench_threads": [1]}
+SMALL = {
+    "train": TrainParams(max_iter=40, hidden_layers=(32,)),
+    "targets": ["onnx-fp32", "ort-int8-dynamic"],
+    "bench_batch_sizes": [1],
+    "bench_threads": [1],
+}
 
 
 def test_first_release_runs_every_stage_and_promotes_through_the_guard():
@@ -20,26 +24,49 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
     from slipway import registry
 
     result = release(ReleaseParams(model_name="digits-release", **SMALL))
-    assert list(result.stages) == ["train", "validate-data", "convert-and-quantize", "benchmark-latency",
-                                   "register-version", "promote"]
+    assert list(result.stages) == [
+        "train",
+        "validate-data",
+        "convert-and-quantize",
+        "benchmark-latency",
+        "register-version",
+        "promote",
+    ]
     assert result.version == "1" and result.outcome == "promoted"
     assert "validate-data PASSED" in result.stages["validate-data"]["summary"]
     assert result.stages["benchmark-latency"]["selected"] in SMALL["targets"]
     # the version carries the evidence of every gate, handed over by the release
     evidence = registry.read_evidence("digits-release", "1")
     assert {g: gate.status for g, gate in evidence.gates.items()} == {
-        "data_validation": "passed", "parity": "passed", "accuracy": "passed", "latency": "passed"}
+        "data_validation": "passed",
+        "parity": "passed",
+        "accuracy": "passed",
+        "latency": "passed",
+    }
     assert evidence.training_run_id == result.stages["train"]["run_id"]
     assert registry.alias_version("digits-release", registry.CHAMPION) == "1"
     # each stage ran as its own subflow run of this release
     with get_client(sync_client=True) as client:
-        names = {client.read_flow(run.flow_id).name for run in client.read_flow_runs()
-                 if run.parent_task_run_id is not None}
-    assert {"train", "validate-data", "convert-and-quantize", "benchmark-latency", "register-version"} <= names
+        names = {
+            client.read_flow(run.flow_id).name
+            for run in client.read_flow_runs()
+            if run.parent_task_run_id is not None
+        }
+    assert {
+        "train",
+        "validate-data",
+        "convert-and-quantize",
+        "benchmark-latency",
+        "register-version",
+    } <= names
 
     # a second version while a champion exists and no canary is asked for: registered, waiting
-    second = release(ReleaseParams(model_name="digits-release", **{**SMALL, "train": TrainParams(
-        max_iter=40, hidden_layers=(32,), seed=1)}))
+    second = release(
+        ReleaseParams(
+            model_name="digits-release",
+            **{**SMALL, "train": TrainParams(max_iter=40, hidden_layers=(32,), seed=1)},
+        )
+    )
     assert (second.version, second.outcome) == ("2", "registered")
     assert registry.alias_version("digits-release", registry.CANDIDATE) == "2"
     assert registry.alias_version("digits-release", registry.CHAMPION) == "1"
