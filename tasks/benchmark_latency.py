@@ -23,7 +23,7 @@ def load_candidates(params: stage.BenchParams) -> inputs.Target:
 def prepare_inputs(target: inputs.Target, params: stage.BenchParams, out_dir: Path) -> Path:
     import numpy as np
 
-    rows = inputs.input_rows(target.manifest, params.eval_data)
+    rows = inputs.benchmark_inputs(target, params.eval_data)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "inputs.npy"
     np.save(path, rows)

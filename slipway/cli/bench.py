@@ -10,7 +10,8 @@ def register(sub, common) -> None:
                        help="measure latency/throughput per candidate, gate on the SLO, choose what ships")
     p.add_argument("model", metavar="MODEL_OR_CANDIDATE_DIR",
                    help="a candidate directory (manifest.json) or one .onnx / OpenVINO .xml file")
-    p.add_argument("--eval-data", help="CSV/Parquet rows to benchmark on (default: random rows of the input width)")
+    p.add_argument("--eval-data", help="CSV/Parquet rows to benchmark on (default: random rows of the input width; "
+                   "for a model taking token ids: ids below its vocabulary and an all-ones attention mask)")
     p.add_argument("--batch-sizes", default="1,8,32", help="comma-separated positive integers (default 1,8,32)")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--duration-s", type=float, default=0.2, help="seconds per timed phase (default 0.2)")

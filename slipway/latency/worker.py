@@ -3,11 +3,13 @@
     python -m slipway.latency.worker SPEC.json
 
 SPEC: {"kind": "candidate"|"sklearn"|"torch", "bundle_dir", "candidate" (a manifest
-Candidate) or "source" (manifest.source), "inputs" (a .npy float32 [N, F]),
+Candidate) or "source" (manifest.source), "inputs" (a .npy float32 [N, F], or a
+structured array with one field per named model input, fed as a dict),
 "batch_sizes", "threads", "duration_s", "warmup", "max_cv", "max_attempts"}.
 Per thread count: load (timed), warm up, batch-1 latency samples for `duration_s`
-(repeated while too noisy), then throughput per batch size. Peak RSS comes from
-getrusage of this process. A known error prints {"ok": false, "error": ...} and exits 3.
+(repeated while too noisy), then throughput per batch size. Peak RSS is this
+process's VmHWM (getrusage's ru_maxrss survives execve on Linux, so it would report the
+parent's peak when the parent is bigger). A known error prints {"ok": false, "error": ...} and exits 3.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ def batch_of(inputs, start: int, size: int):
 
     n = len(inputs)
     idx = (np.arange(start, start + size) % n)
-    return np.ascontiguousarray(inputs[idx])
+    rows = inputs[idx]
+    if rows.dtype.names:
+        return {name: np.ascontiguousarray(rows[name]) for name in rows.dtype.names}
+    return np.ascontiguousarray(rows)
 
 
 def latency_samples(predict, inputs, duration_s: float) -> list[float]:
@@ -123,13 +128,25 @@ def measure_threads(spec: dict, inputs, threads: int) -> dict:
             "noisy": best.cv > spec.get("max_cv", 0.5), "latency": best.model_dump(), "batches": batches}
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process's own address space, in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def measure(spec: dict) -> dict:
     import numpy as np
 
-    inputs = np.load(spec["inputs"]).astype(np.float32, copy=False)
+    inputs = np.load(spec["inputs"])
+    if not inputs.dtype.names:
+        inputs = inputs.astype(np.float32, copy=False)
     per_threads = [measure_threads(spec, inputs, t) for t in spec["threads"]]
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"ok": True, "pid": os.getpid(), "peak_rss_mb": peak_kb / 1024.0, "runs": per_threads}
+    return {"ok": True, "pid": os.getpid(), "peak_rss_mb": peak_rss_mb(), "runs": per_threads}
 
 
 def main(argv: list[str]) -> int:
