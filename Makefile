@@ -23,8 +23,10 @@ $(VENV)/.install-dev: $(BIN)/python pyproject.toml constraints.txt
 demo: $(VENV)/.install-base
 	$(BIN)/slipway demo
 
+# Two workers (one per core): the flow, gateway and canary tests spend much of their time
+# waiting on subprocesses and windows. Each worker has its own Prefect test API and fixtures.
 test: $(VENV)/.install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.install-dev
 	$(BIN)/ruff check slipway flows tasks deployments tests bench

@@ -18,7 +18,8 @@ def retrain(params: RetrainParams = RetrainParams()) -> RetrainResult:
           f"{rows['labelled']} labelled window){': ' + params.reason if params.reason else ''}")
     train = TrainParams(dataset=dataset, target_column=params.target_column, max_iter=params.max_iter,
                         hidden_layers=params.hidden_layers)
-    released = release(ReleaseParams(model_name=params.model_name, train=train))
+    overrides = {"targets": params.targets} if params.targets else {}
+    released = release(ReleaseParams(model_name=params.model_name, train=train, **overrides))
     return RetrainResult(model_name=params.model_name, dataset=dataset, rows=rows,
                          release=released.model_dump(mode="json"))
 

@@ -71,7 +71,18 @@ class RetrainParams(BaseModel):
     target_column: str = "digit"
     max_iter: int = Field(300, ge=1)
     hidden_layers: tuple[int, ...] = (256, 128)
+    targets: list[str] | None = Field(None, description="convert-and-quantize targets (default: all)")
     reason: str = Field("", description="why (the monitor's decision)")
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: list[str] | None) -> list[str] | None:
+        from slipway.convert.params import ALL_TARGETS
+
+        unknown = [t for t in value or [] if t not in ALL_TARGETS]
+        if unknown:
+            raise ValueError(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(ALL_TARGETS)}")
+        return value
 
 
 class RetrainResult(BaseModel):

@@ -38,8 +38,10 @@ RATE = 40.0
 
 @pytest.fixture(scope="module")
 def gateway(canary_home):
+    # inference in a worker thread per version (ORT releases the GIL): a slow canary must not
+    # hold the event loop, or the champion's requests queue behind it and both p99s grow alike
     with testing.gateway_process([canary_home.name], env={"SLIPWAY_HOME": str(canary_home.home)},
-                                 extra_args=("--no-auth",), poll_interval_s=0.3) as url:
+                                 extra_args=("--no-auth", "--batch-worker", "thread"), poll_interval_s=0.3) as url:
         yield url
 
 
@@ -111,7 +113,10 @@ def test_candidate_that_errors_on_part_of_the_inputs_is_rolled_back(in_canary_ho
 
 def test_slower_candidate_is_rolled_back_on_latency(in_canary_home, gateway, eval_rows, candidate_dir, trained):
     home = in_canary_home
-    version = home.register(candidate_dir, trained, builders.slow(builders.served_model(candidate_dir), layers=8))
+    # each layer is a 768x768 @ 768x768 MatMul: about 35 ms a request on an idle core, far past
+    # the 20 ms tolerance even when the machine is busy with other tests
+    version = home.register(candidate_dir, trained,
+                            builders.slow(builders.served_model(candidate_dir), size=768, layers=8))
     # the slow model also takes CPU from the champion on a shared machine: judge at the default
     # ratio (1.5) and abort on the first failed check
     policy = POLICY.model_copy(update={"max_p99_latency_ratio": 1.5, "latency_tolerance_ms": 20.0,
@@ -154,7 +159,11 @@ def test_a_step_without_traffic_is_inconclusive_not_a_pass(in_canary_home, gatew
     version = home.register(candidate_dir, trained)
     champion = registry.alias_version(home.name, registry.CHAMPION)
     results = []
-    flow = threading.Thread(target=lambda: results.append(canary_release(canary(home, gateway, version))))
+    # only traffic is under test here: the load-sensitive checks (p99 on a shared 2-core machine,
+    # divergence over a few dozen requests) are off so that the first window's verdict is steady
+    quiet = POLICY.model_copy(update={"disabled": ("latency_p99_ratio", "prediction_divergence")})
+    flow = threading.Thread(target=lambda: results.append(canary_release(canary(home, gateway, version,
+                                                                                policy=quiet))))
     with BackgroundTraffic(gateway, home.name, eval_rows, rate=RATE) as traffic:
         flow.start()
         deadline = time.monotonic() + 60

@@ -151,7 +151,7 @@ def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tm
     labelled = shifted_digits(120, kind="invert", seed=3, with_labels=True)
     labelled.to_parquet(tmp_path / "window.parquet", index=False)
     result = retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "window.parquet"), max_iter=5,
-                                   hidden_layers=(8,), reason="test"))
+                                   hidden_layers=(8,), targets=["onnx-fp32"], reason="test"))
     assert result.rows == {"reference": 1797, "labelled": 120, "total": 1917}
     assert len(read_table(result.dataset)) == 1917
     trained = result.release["stages"]["train"]
@@ -270,3 +270,12 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
                 break
             assert time.monotonic() < deadline, f"the gateway still serves v{served}"
             time.sleep(0.3)
+
+
+def test_retrain_refuses_unknown_conversion_targets_before_training():
+    from pydantic import ValidationError
+
+    from slipway.drift_params import RetrainParams
+
+    with pytest.raises(ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"):
+        RetrainParams(targets=["onnx-fp32", "onnx-fp64"])
