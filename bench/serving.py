@@ -1,12 +1,14 @@
 """Serving benchmark: raw in-process ONNX Runtime vs the slipway gateway vs `mlflow models serve`.
 
-Same ONNX model (the example digits MLP, FP32), same machine, same closed-loop load
-generator for both HTTP servers (one process per connection, keep-alive http.client, one
-row per request), side by side in one run. Raw ORT is the floor: `session.run` in-process
+Same ONNX model (the example digits MLP, FP32), same machine, same load generator for both
+HTTP servers, one row per request, side by side in one run. The load generator is wrk
+(Debian's `wrk`, one thread, keep-alive connections, C: it leaves the 2 CPUs to the
+servers) when it is installed, else a closed-loop Python client (one process per
+connection, keep-alive http.client; on 2 CPUs it takes about half the CPU itself). Raw ORT is the floor: `session.run` in-process
 from 1 or 8 threads, no HTTP. The gateway runs with its defaults (auth on with a Bearer
 key, validation, metrics, access log, 10% profile sampling).
 
-    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8]
+    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8] [--load wrk|python]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,6 +59,37 @@ def http_load(port, path, body, headers, connections, seconds, warmup_s=1.0) -> 
         p.join()
     lat = np.concatenate([np.asarray(r[0]) for r in results])
     return summarize(lat, seconds, sum(r[1] for r in results))
+
+
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = os.getenv("BENCH_BODY")
+wrk.headers["Content-Type"] = "application/json"
+local auth = os.getenv("BENCH_AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests, summary.duration,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk_load(port, path, body, headers, connections, seconds, warmup_s=1.0) -> dict:
+    """wrk with one thread: a warm-up run, then the measured one (its own latency percentiles)."""
+    script = Path(tempfile.mkdtemp(prefix="slipway-wrk-")) / "post.lua"
+    script.write_text(_WRK_SCRIPT)
+    env = {**os.environ, "BENCH_BODY": body, "BENCH_AUTH": headers.get("Authorization", "")}
+    url = f"http://127.0.0.1:{port}{path}"
+    common = ["wrk", "-t1", f"-c{connections}", "--latency", "-s", str(script), url]
+    subprocess.run([*common[:3], f"-d{max(1, int(warmup_s))}s", *common[3:]], env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run([*common[:3], f"-d{int(seconds)}s", *common[3:]], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
+    n, duration_us, errors, p50_us, p99_us = (float(v) for v in line.split()[1:])
+    return {"rps": n / (duration_us / 1e6), "p50_ms": p50_us / 1e3, "p99_ms": p99_us / 1e3, "n": int(n),
+            "errors": int(errors)}
 
 
 def raw_ort(session, x, threads, seconds, warmup_s=1.0) -> dict:
@@ -132,7 +166,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--connections", default="1,8")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                    help="load generator (default: wrk when installed: apt-get install wrk)")
     args = ap.parse_args()
+    load = wrk_load if args.load == "wrk" else http_load
     conns = [int(c) for c in args.connections.split(",")]
     work = Path(tempfile.mkdtemp(prefix="slipway-bench-serving-"))
     os.environ["SLIPWAY_HOME"] = str(work / "home")
@@ -168,9 +205,9 @@ def main() -> None:
                 for c in conns:
                     rounds["raw ORT (in-process)"][c].append(raw_ort(session, x, c, args.seconds))
                     rounds["slipway gateway"][c].append(
-                        http_load(gw_port, "/v1/models/digits-bench:predict", gw_body, gw_headers, c, args.seconds))
+                        load(gw_port, "/v1/models/digits-bench:predict", gw_body, gw_headers, c, args.seconds))
                     rounds["mlflow models serve"][c].append(
-                        http_load(ml_port, "/invocations", ml_body, {"Content-Type": "application/json"}, c, args.seconds))
+                        load(ml_port, "/invocations", ml_body, {"Content-Type": "application/json"}, c, args.seconds))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -182,7 +219,7 @@ def main() -> None:
 
 def report(results, conns, args) -> None:
     print(f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell (median round), "
-          f"1 row per request, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+          f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
     print("| target | conns | req/s | p50 ms | p99 ms | requests | non-200 |")
     print("|---|---|---|---|---|---|---|")
     for name, cells in results.items():

@@ -48,13 +48,18 @@ def _feed(x, input_name: str) -> dict:
     return x if isinstance(x, dict) else {input_name: x}
 
 
-def onnx_session(path: Path, threads: int | None = None):
+def onnx_session(path: Path, threads: int | None = None, spin: bool = True):
+    """`spin=False`: idle intra-op threads sleep instead of spinning (for a server, whose
+    event loop shares the CPUs with them; spinning suits a dedicated benchmark)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
@@ -62,8 +67,8 @@ def onnx_session(path: Path, threads: int | None = None):
         raise BadInput(f"{path}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})") from None
 
 
-def load_onnx(path: Path, threads: int | None = None) -> Predictor:
-    session = onnx_session(path, threads)
+def load_onnx(path: Path, threads: int | None = None, spin: bool = True) -> Predictor:
+    session = onnx_session(path, threads, spin)
     input_name = session.get_inputs()[0].name
     names = [o.name for o in session.get_outputs()]
     return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name)))
@@ -107,13 +112,14 @@ def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt"
     return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, _feed(x, input_name)))
 
 
-def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None) -> Predictor:
-    """Load one candidate of a manifest with its runtime."""
+def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None,
+                   spin: bool = True) -> Predictor:
+    """Load one candidate of a manifest with its runtime (`spin`: see `onnx_session`)."""
     if not candidate.path:
         raise BadInput(f"candidate {candidate.name} has no model file (status {candidate.status})")
     path = resolve_inside(Path(bundle_dir), candidate.path)
     if candidate.runtime == "onnxruntime":
-        return load_onnx(path, threads)
+        return load_onnx(path, threads, spin)
     if candidate.runtime == "openvino":
         return load_openvino(path, threads, candidate.precision)
     if candidate.runtime == "tensorrt":

@@ -167,6 +167,29 @@ def parse_oip(payload, contract: ServingContract) -> np.ndarray:
     return check_values(np.asarray(columns, dtype=np.float64).T.reshape(rows, n_features), contract, "inputs")
 
 
+def _g(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"
+
+
+_BOUNDS: dict[int, tuple] = {}
+
+
+def _bounds(contract: ServingContract) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Per-feature lows, highs and integer columns, computed once per contract object."""
+    entry = _BOUNDS.get(id(contract))
+    if entry is None or entry[0] is not contract:
+        if len(_BOUNDS) > 256:
+            _BOUNDS.clear()
+        features = contract.features
+        entry = _BOUNDS[id(contract)] = (
+            contract,
+            np.array([-np.inf if f.min is None else f.min for f in features]),
+            np.array([np.inf if f.max is None else f.max for f in features]),
+            [j for j, f in enumerate(features) if f.dtype in ("int32", "int64")],
+        )
+    return entry[1], entry[2], entry[3]
+
+
 def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.ndarray:
     """NaN/inf and range checks on a float64 [N, F] array; returns it in the contract's dtype."""
     if x.shape[0] == 0:
@@ -175,15 +198,14 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
     if not finite.all():
         i, j = np.argwhere(~finite)[0]
         raise RequestInvalid(f"{field}[{i}].{contract.features[j].name}", f"{x[i, j]} refused: NaN and infinity are not allowed")
-    lows = np.array([-np.inf if f.min is None else f.min for f in contract.features])
-    highs = np.array([np.inf if f.max is None else f.max for f in contract.features])
-    bad = (x < lows) | (x > highs)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
+    lows, highs, integer_columns = _bounds(contract)
+    if not ((x >= lows) & (x <= highs)).all():
+        i, j = np.argwhere((x < lows) | (x > highs))[0]
         f = contract.features[j]
-        raise RequestInvalid(f"{field}[{i}].{f.name}", f"value {x[i, j]:g} is outside the contract range [{f.min:g}, {f.max:g}]")
-    for j, f in enumerate(contract.features):
-        if f.dtype in ("int32", "int64") and not np.all(np.mod(x[:, j], 1) == 0):
+        raise RequestInvalid(f"{field}[{i}].{f.name}", f"value {x[i, j]:g} is outside the contract range [{_g(f.min)}, {_g(f.max)}]")
+    for j in integer_columns:
+        f = contract.features[j]
+        if not np.all(np.mod(x[:, j], 1) == 0):
             i = int(np.argwhere(np.mod(x[:, j], 1) != 0)[0][0])
             raise RequestInvalid(f"{field}[{i}].{f.name}", f"expected an integer ({f.dtype}), got {x[i, j]:g}")
     dtype = _NP_DTYPE.get(contract.input_dtype)

@@ -14,6 +14,8 @@ import random
 import time
 import uuid
 
+import orjson
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,12 +37,13 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
 
     async def infer(request: Request, form: str) -> Response:
         started = time.perf_counter()
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        headers = request.headers
+        rid = headers.get("x-request-id") or uuid.uuid4().hex[:16]
         name = request.path_params["name"]
         label_model = name if name in gw.manager.states else "_unknown"
         version, variant, key_id = "", "champion", ""
         try:
-            status, key_id, reason = gw.keys.check(request.headers, request.query_params, "predict")
+            status, key_id, reason = gw.keys.check(headers, query_params(request), "predict")
             if status != 200:
                 raise HttpError(status, reason)
             state = gw.manager.states.get(name)
@@ -77,23 +80,22 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
                     gw.mirror(state, x, labels)
             body = v2_body(name, version, rid, outputs) if form == "v2" else v1_body(outputs)
             body["model_version"], body["variant"] = version, variant
-            code, response = 200, Response(json.dumps(body), media_type="application/json")
+            code, content, extra = 200, orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), None
         except HttpError as exc:
-            code = exc.status
-            response = JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+            code, content, extra = exc.status, orjson.dumps({"error": exc.message}), exc.headers
         elapsed = time.perf_counter() - started
-        gw.metrics.requests.labels(label_model, version, variant, str(code)).inc()
-        if code == 200:
-            gw.metrics.latency.labels(name, version, variant).observe(elapsed)
-        response.headers["X-Request-Id"] = rid
+        gw.metrics.request(label_model, version, variant, code, elapsed)
+        out_headers = {"X-Request-Id": rid}
         if version:
-            response.headers["X-Slipway-Model-Version"] = version
-            response.headers["X-Slipway-Variant"] = variant
-        if config.access_log:
-            access.info("request", extra={"request_id": rid, "path": request.url.path, "model": label_model,
-                                          "version": version, "variant": variant, "code": code, "key_id": key_id,
-                                          "ms": round(elapsed * 1000, 3)})
-        return response
+            out_headers["X-Slipway-Model-Version"] = version
+            out_headers["X-Slipway-Variant"] = variant
+        if extra:
+            out_headers.update(extra)
+        if gw.access_log is not None:
+            gw.access_log.write({"msg": "request", "request_id": rid, "path": request.scope["path"],
+                                 "model": label_model, "version": version, "variant": variant, "code": code,
+                                 "key_id": key_id, "ms": round(elapsed * 1000, 3)})
+        return Response(content, code, headers=out_headers, media_type="application/json")
 
     def route(state, request: Request):
         if state.champion is None:
@@ -122,7 +124,7 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
         return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def metadata(request: Request) -> Response:
-        status, _, reason = gw.keys.check(request.headers, request.query_params, "predict")
+        status, _, reason = gw.keys.check(request.headers, query_params(request), "predict")
         if status != 200:
             return JSONResponse({"error": reason}, status)
         name = request.path_params["name"]
@@ -139,7 +141,7 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
         })
 
     async def admin(request: Request) -> Response:
-        status, key_id, reason = gw.keys.check(request.headers, request.query_params, "admin")
+        status, key_id, reason = gw.keys.check(request.headers, query_params(request), "admin")
         if status != 200:
             return JSONResponse({"error": reason}, status)
         name = request.path_params["name"]
@@ -175,6 +177,11 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
     return app
 
 
+def query_params(request: Request):
+    """The query parameters, without building Starlette's QueryParams when there are none."""
+    return request.query_params if request.scope.get("query_string") else ()
+
+
 async def read_json(request: Request, limit: int):
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":
@@ -188,8 +195,13 @@ async def read_json(request: Request, limit: int):
         if size > limit:
             raise HttpError(413, f"body is over the {limit}-byte limit")
         chunks.append(chunk)
+    data = b"".join(chunks)
     try:
-        return json.loads(b"".join(chunks))
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:  # the standard parser also reads NaN/Infinity, which the contract check then names by field
+        return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HttpError(400, f"body is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})") from None
 

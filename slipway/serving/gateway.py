@@ -15,6 +15,7 @@ from slipway.core.batching import BatchPolicy
 from slipway.core.routing import Routing
 from slipway.serving.auth import KeyRing, RateLimiter
 from slipway.serving.config import ServeConfig
+from slipway.serving.logs import AccessLog
 from slipway.serving.metrics import GatewayMetrics
 from slipway.serving.models import ModelManager, ModelState, Served
 
@@ -43,6 +44,7 @@ class Gateway:
                                     config.poll_interval_s, config.threads, config.batch_worker)
         replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
         self.profiler = ProfileCollector(open_store(), replica, config.profile_window_s, config.profile_sample)
+        self.access_log = AccessLog() if config.access_log else None
         self.draining = False
         self._shadow_tasks: set[asyncio.Task] = set()
         self._keys_task: asyncio.Task | None = None
@@ -58,17 +60,27 @@ class Gateway:
         self.manager.start()
         self.profiler.start()
         self._keys_task = asyncio.create_task(self._watch_keys())
+        self._log_task = asyncio.create_task(self._flush_access_log()) if self.access_log else None
         log.info("gateway started", extra={"models": self.config.models, "admin": self.config.enable_admin,
                                            "auth": self.config.auth, "replica_id": self.profiler.replica_id})
         try:
             yield
         finally:
             self._keys_task.cancel()
+            if self._log_task is not None:
+                self._log_task.cancel()
             if self._shadow_tasks:
                 await asyncio.wait(list(self._shadow_tasks), timeout=self.config.drain_window_s)
             await asyncio.to_thread(self.manager.close)
             written = await asyncio.to_thread(self.profiler.close)
+            if self.access_log is not None:
+                self.access_log.flush()
             log.info("gateway stopped", extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped})
+
+    async def _flush_access_log(self) -> None:
+        while True:
+            await asyncio.sleep(self.access_log.flush_every_s)
+            self.access_log.flush()
 
     async def _watch_keys(self) -> None:
         while True:
@@ -90,6 +102,9 @@ class Gateway:
         raise RuntimeError(f"model {name}: no live version to run the request on")
 
     def count_predictions(self, name: str, version: str, variant: str, labels: np.ndarray) -> None:
+        if len(labels) == 1:  # the common case: np.unique costs more than the rest of this
+            self.metrics.predictions.labels(name, version, variant, str(labels[0].item())).inc()
+            return
         values, counts = np.unique(labels, return_counts=True)
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):
             self.metrics.predictions.labels(name, version, variant, str(value)).inc(count)

@@ -7,6 +7,8 @@ import logging
 import sys
 import time
 
+import orjson
+
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
@@ -34,3 +36,35 @@ def configure_logging(level: str = "INFO") -> None:
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False
+
+
+class AccessLog:
+    """One JSON line per request (logger `slipway.access`), buffered in memory and written
+    in one call per `flush_every_s` by the gateway (and at shutdown): a write per request
+    would cost more than the request's inference on a small model."""
+
+    def __init__(self, stream=None, flush_every_s: float = 1.0, max_lines: int = 10_000) -> None:
+        self.stream = stream
+        self.flush_every_s = flush_every_s
+        self.max_lines = max_lines
+        self._lines: list[bytes] = []
+        self._second = -1
+        self._stamp = ""
+
+    def write(self, fields: dict) -> None:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+        doc = {"ts": f"{self._stamp}.{int((now - second) * 1000):03d}Z", "level": "info",
+               "logger": "slipway.access", **fields}
+        self._lines.append(orjson.dumps(doc))
+        if len(self._lines) >= self.max_lines:
+            self.flush()
+
+    def flush(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines:
+            stream = self.stream or sys.stderr
+            stream.write(b"\n".join(lines).decode() + "\n")
+            stream.flush()

@@ -25,5 +25,22 @@ class GatewayMetrics:
         self.load_failures = Counter("slipway_model_load_failures", "Model loads that failed", ("model",), registry=r)
         self.swaps = Counter("slipway_model_swaps", "Atomic model swaps", ("model",), registry=r)
 
+        self._children: dict[tuple, tuple] = {}
+
+    def request(self, model: str, version: str, variant: str, code: int, seconds: float) -> None:
+        """Count one answered request (and its latency when it succeeded); labelled children are cached."""
+        key = (model, version, variant, code)
+        children = self._children.get(key)
+        if children is None:
+            if len(self._children) > 10_000:  # versions come and go: never grow without bound
+                self._children.clear()
+            children = self._children[key] = (
+                self.requests.labels(model, version, variant, str(code)),
+                self.latency.labels(model, version, variant) if code == 200 else None,
+            )
+        children[0].inc()
+        if children[1] is not None:
+            children[1].observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

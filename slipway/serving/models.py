@@ -63,7 +63,7 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
     candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
     if candidate is None:
         raise BadInput(f"model {name} version {version}: the manifest has no selection and no accepted candidate")
-    predictor = load_candidate(bundle, candidate, threads)
+    predictor = load_candidate(bundle, candidate, threads, spin=False)  # the event loop needs the CPUs
     warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
     predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
 

@@ -93,3 +93,13 @@ def test_oip_refused_naming_the_field(payload, field):
     with pytest.raises(RequestInvalid) as exc:
         parse_oip(payload, C)
     assert exc.value.field == field
+
+
+def test_a_one_sided_range_names_the_open_end():
+    # given a feature with only an upper bound (no lower bound in the contract)
+    contract = ServingContract(features=[FeatureSpec(name="age", dtype="float64", max=120)])
+    # when a value above it arrives, the message says which end is open instead of crashing
+    with pytest.raises(RequestInvalid, match=r"outside the contract range \[unbounded, 120\]") as exc:
+        parse_instances({"instances": [[130]]}, contract)
+    assert exc.value.field == "instances[0].age"
+    assert parse_instances({"instances": [[-1e9]]}, contract).tolist() == [[-1e9]]
