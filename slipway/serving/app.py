@@ -15,7 +15,6 @@ import time
 import uuid
 
 import orjson
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
