@@ -48,6 +48,7 @@ class Gateway:
         self.draining = False
         self._shadow_tasks: set[asyncio.Task] = set()
         self._keys_task: asyncio.Task | None = None
+        self._log_task: asyncio.Task | None = None
 
     def ready(self) -> bool:
         return not self.draining and self.manager.ready()
