@@ -74,8 +74,11 @@ def load_onnx(path: Path, threads: int | None = None, spin: bool = True) -> Pred
     return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name)))
 
 
-def load_openvino(path: Path, threads: int | None = None, precision: str | None = None) -> Predictor:
-    """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16)."""
+def load_openvino(path: Path, threads: int | None = None, precision: str | None = None,
+                  shapes: dict[str, list[int]] | None = None) -> Predictor:
+    """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16).
+    `shapes` (input name -> static shape) compiles the model for that one serving shape, which
+    lets the CPU plugin pick shape-specialised kernels; other shapes are then refused."""
     import openvino as ov
 
     core = ov.Core()
@@ -84,7 +87,13 @@ def load_openvino(path: Path, threads: int | None = None, precision: str | None 
     if precision in ("fp32", "fp16"):
         config["INFERENCE_PRECISION_HINT"] = "f32"
     try:
-        compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
+        model = core.read_model(str(path))
+    except Exception as exc:
+        raise BadInput(f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})") from None
+    if shapes:
+        static_shapes(model, shapes, path)
+    try:
+        compiled = core.compile_model(model, "CPU", config)
     except Exception as exc:
         raise BadInput(f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})") from None
     request = compiled.create_infer_request()
@@ -97,6 +106,22 @@ def load_openvino(path: Path, threads: int | None = None, precision: str | None 
         return [result[o].copy() for o in outputs]
 
     return Predictor("openvino", input_name, names, run)
+
+
+def static_shapes(model, shapes: dict[str, list[int]], path: Path) -> None:
+    """Reshape an OpenVINO model's inputs to static shapes, naming what does not fit."""
+    import openvino as ov
+
+    names = {name for port in model.inputs for name in port.get_names()}
+    unknown = sorted(set(shapes) - names)
+    if unknown:
+        raise BadInput(f"{path}: no input named {', '.join(unknown)} (inputs: {', '.join(sorted(names))})")
+    for port in model.inputs:
+        name = next((n for n in port.get_names() if n in shapes), None)
+        if name is not None and not port.get_partial_shape().compatible(ov.PartialShape(list(shapes[name]))):
+            raise BadInput(f"{path}: input {name} has shape {port.get_partial_shape()}, "
+                           f"which cannot be fixed to {list(shapes[name])}")
+    model.reshape({name: list(shape) for name, shape in shapes.items()})
 
 
 def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt") -> Predictor:

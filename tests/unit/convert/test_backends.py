@@ -138,3 +138,19 @@ def test_onnx_file_passthrough(small_model, reference, tmp_path):
     built = [stage.build_and_score(name, prep, params, base) for name in params.targets]
     assert prep.source.framework == "onnx" and prep.source_meta["path"] == "source/model.onnx"
     assert [c.status for c in built] == ["accepted", "accepted"], [c.reason for c in built]
+
+
+def test_static_serving_shape_matches_dynamic_and_refuses_misfits(reference, tmp_path):
+    # given the OpenVINO IR of the classifier (dynamic batch)
+    _, path, x = reference
+    ready = openvino_ir.openvino_ready(path, tmp_path / "ready.onnx", classifier=True)
+    xml = openvino_ir.convert_ir(ready, tmp_path / "ir" / "model.xml", fp16=False)
+    # when compiled for one serving shape / then it gives the dynamic model's outputs for that shape
+    fixed = load_openvino(xml, threads=1, precision="fp32", shapes={"input": [4, 64]}).predict(x[:4])
+    dynamic = load_openvino(xml, threads=1, precision="fp32").predict(x[:4])
+    np.testing.assert_allclose(fixed["probabilities"], dynamic["probabilities"], atol=1e-6)
+    # and a shape for an input it lacks, or one of the wrong rank or width, is named
+    with pytest.raises(BadInput, match=r"no input named input_ids \(inputs: input\)"):
+        load_openvino(xml, shapes={"input_ids": [1, 128]})
+    with pytest.raises(BadInput, match=r"input input has shape \[\?,64\], which cannot be fixed to \[1, 32\]"):
+        load_openvino(xml, shapes={"input": [1, 32]})

@@ -51,3 +51,28 @@ def test_torch_model_converts_and_passes_gates(torch_classifier, small_model, tm
     assert fp32.status == "accepted", fp32.reason
     assert fp32.parity.max_abs_error["probabilities"] < 1e-4
     assert int8.parity.top1_agreement >= 0.95
+
+
+def test_openvino_ir_straight_from_torch_matches_eager(torch_classifier, small_model, tmp_path):
+    # given a PyTorch module and one example batch
+    from slipway.convert import openvino_ir
+    from slipway.runtimes import load_openvino
+
+    _, _, _, frame = small_model
+    x = frame.drop(columns=["digit"]).to_numpy(np.float32)[:5] / 16.0
+    # when converted by OpenVINO's PyTorch frontend (every axis dynamic, output named)
+    xml = openvino_ir.convert_torch(torch_classifier, {"input": x[:2]}, ["logits"], tmp_path / "ir" / "model.xml")
+    out = load_openvino(xml, threads=1, precision="fp32").predict(x)
+    # then any batch size runs and the logits match eager PyTorch
+    with torch.no_grad():
+        expected = torch_classifier(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(out["logits"], expected, atol=1e-5)
+
+
+def test_openvino_torch_conversion_names_an_output_mismatch(torch_classifier, tmp_path):
+    from slipway.convert import openvino_ir
+    from slipway.errors import BadInput
+
+    with pytest.raises(BadInput, match=r"has 1 outputs, expected 2 \(\['logits', 'extra'\]\)"):
+        openvino_ir.convert_torch(torch_classifier, {"input": np.zeros((2, 64), np.float32)}, ["logits", "extra"],
+                                  tmp_path / "model.xml")
