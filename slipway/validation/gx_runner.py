@@ -69,7 +69,7 @@ def to_gx_expectation(spec: ExpectationSpec, origin: str = "suite", index: int =
         if reserved in spec.kwargs:
             raise BadInput(f"{where}: put {reserved!r} beside kwargs, not inside them")
     try:
-        return cls(**spec.kwargs, severity=spec.severity, meta={"slipway_index": index})
+        return cls(**gx_kwargs(spec), severity=spec.severity, meta={"slipway_index": index})
     except Exception as exc:  # GX raises pydantic (v1) ValidationError for bad kwargs
         errors = getattr(exc, "errors", None)
         if callable(errors):
@@ -98,10 +98,9 @@ def _first_error(exception_info) -> str | None:
     return None
 
 
-SCHEMA_TYPES = (
+DTYPE_TYPES = (
     "expect_column_values_to_be_in_type_list",
     "expect_column_values_to_be_of_type",
-    "expect_column_to_exist",
 )
 _WIDEN = {
     "float16": "float64",
@@ -115,12 +114,39 @@ _WIDEN = {
 }  # exact conversions only
 
 
-def gx_compatible(frame):
-    """pandas 3's default `str` dtype as `object`: GX 1.x's type checks do not recognise it."""
+STRING_NAMES = ("str", "string")  # type_list names that mean "Python str values"
+
+
+def gx_compatible(frame, specs: list[ExpectationSpec] = ()):
+    """pandas string columns in a dtype GX 1.x recognises.
+
+    GX does not know pandas 3's default `str` dtype (`StringDtype(na_value=nan)`). It is handed
+    over as `pd.StringDtype()`, which a type list naming `StringDtype` matches on the dtype alone
+    (see `to_gx_expectation`): the dtype guarantees every value is a `str`, so GX need not check
+    a million values one by one in Python, as it does on `object` columns (measured: about 0.45 s
+    of a 2.1 s run on 1M rows with two string columns). A column checked by
+    `expect_column_values_to_be_of_type` still goes over as `object`: that expectation has no
+    type list to extend and matches `str` per value there.
+    """
     import pandas as pd
 
-    strings = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)}
+    per_value = {s.column for s in specs if s.type == "expect_column_values_to_be_of_type"}
+    strings = {
+        c: object if str(c) in per_value else pd.StringDtype()
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.StringDtype)
+    }
     return frame.astype(strings) if strings else frame
+
+
+def gx_kwargs(spec: ExpectationSpec) -> dict:
+    """The kwargs handed to GX: a type list naming `str` or `string` also accepts the
+    `StringDtype` that `gx_compatible` gives string columns (the report keeps the suite's)."""
+    types = spec.kwargs.get("type_list")
+    if spec.type == "expect_column_values_to_be_in_type_list" and isinstance(types, list):
+        if any(t in STRING_NAMES for t in types) and "StringDtype" not in types:
+            return {**spec.kwargs, "type_list": [*types, "StringDtype"]}
+    return spec.kwargs
 
 
 def widened(frame):
@@ -133,9 +159,9 @@ def widened(frame):
     return frame.astype(casts) if casts else frame
 
 
-def is_schema(spec: ExpectationSpec) -> bool:
-    """Checks on dtypes and table shape: they must see the frame's own dtypes."""
-    return spec.type in SCHEMA_TYPES or spec.type.startswith("expect_table_")
+def sees_dtype(spec: ExpectationSpec) -> bool:
+    """Checks on a column's dtype: they must see the column as given, not widened."""
+    return spec.type in DTYPE_TYPES
 
 
 def _checkpoint_run(gx, name: str, expectations: list, frame) -> list:
@@ -169,8 +195,9 @@ def run_suite(
 ) -> ValidationReport:
     """Validate `frame` against `suite` through GX Checkpoints; the typed report.
 
-    Schema checks run on the frame as given (strings as object), value checks on the frame
-    with narrow numeric columns widened; the outcomes come back in suite order.
+    Everything runs on the frame with narrow numeric columns widened exactly (see `widened`),
+    except dtype checks of those columns, which run on them as given; the outcomes come back
+    in suite order.
     """
     import great_expectations as gx
 
@@ -183,20 +210,23 @@ def run_suite(
     expectations = [
         to_gx_expectation(spec, suite.name, i) for i, spec in enumerate(suite.expectations)
     ]
-    schema = [
-        e for e, spec in zip(expectations, suite.expectations, strict=True) if is_schema(spec)
-    ]
-    values = [
-        e for e, spec in zip(expectations, suite.expectations, strict=True) if not is_schema(spec)
-    ]
     started = time.perf_counter()
     results = []
     with _LOCK:
-        base = gx_compatible(frame)
-        if schema:
-            results += _checkpoint_run(gx, suite.name, schema, base)
-        if values:
-            results += _checkpoint_run(gx, suite.name, values, widened(base))
+        base = gx_compatible(frame, suite.expectations)
+        wide = widened(base)
+        narrow = [c for c in base.columns if base[c].dtype != wide[c].dtype]
+        # dtype checks of widened columns see those columns as given; all else runs once on
+        # the widened frame (same names, order and rows), so GX hashes and walks it once
+        as_given = [
+            e for e, spec in zip(expectations, suite.expectations, strict=True)
+            if sees_dtype(spec) and spec.column in narrow
+        ]
+        rest = [e for e in expectations if not any(e is g for g in as_given)]
+        if as_given:
+            results += _checkpoint_run(gx, suite.name, as_given, base[narrow])
+        if rest:
+            results += _checkpoint_run(gx, suite.name, rest, wide)
     outcomes = []
     for item in results:
         index = int((item.expectation_config.meta or {})["slipway_index"])
