@@ -78,7 +78,7 @@ def load_openvino(path: Path, threads: int | None = None, precision: str | None 
                   shapes: dict[str, list[int]] | None = None) -> Predictor:
     """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16).
     `shapes` (input name -> static shape) compiles the model for that one serving shape, which
-    lets the CPU plugin pick shape-specialised kernels; other shapes are then refused."""
+    lets the CPU plugin pick shape-specialised kernels; other shapes then fail at inference."""
     import openvino as ov
 
     core = ov.Core()
