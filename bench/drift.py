@@ -69,8 +69,8 @@ def main(argv=None) -> int:
 
     from scipy.stats import ks_2samp
 
-    from slipway import monitoring, profiles
     from slipway.core.drift_policy import DriftPolicy
+    from slipway.drift import profiles, scoring
 
     reference = make(args.rows // 5, args.columns, 1, shifted=False)
     current = make(args.rows, args.columns, 2, shifted=True)
@@ -93,8 +93,8 @@ def main(argv=None) -> int:
           f"deserialize {t_de * 1e3:.0f} ms, merge {t_merge * 1e3:.0f} ms "
           f"({t_merge / args.chunks * 1e3:.1f} ms per profile, {size / 1024:.0f} KiB each)")
 
-    whole, t_score = timed(lambda: monitoring.score(ref_view, cur_view, policy))
-    from_parts = monitoring.score(ref_view, merged, policy)
+    whole, t_score = timed(lambda: scoring.score(ref_view, cur_view, policy))
+    from_parts = scoring.score(ref_view, merged, policy)
     slipway_flags = sorted(f.name for f in whole.drifted)
     parts_flags = sorted(f.name for f in from_parts.drifted)
     print(f"score {args.columns} columns from sketches: {t_score * 1e3:.0f} ms")

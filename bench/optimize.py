@@ -63,7 +63,9 @@ def bench_digits(runs: int) -> None:
     from slipway.convert.prepare import prepare
     from slipway.modelio import save_sklearn
     from slipway.runtimes import load_candidate
-    from slipway.training import TrainParams, digits_frame, fit, split
+    from slipway.train.digits import digits_frame
+    from slipway.train.params import TrainParams
+    from slipway.train.stage import fit, split
 
     params = TrainParams(max_iter=100)
     splits = split(digits_frame(), params)

@@ -143,7 +143,9 @@ def prepare(work: Path):
     import mlflow
     import onnx
 
-    from slipway.training import TrainParams, digits_frame, fit, split
+    from slipway.train.digits import digits_frame
+    from slipway.train.params import TrainParams
+    from slipway.train.stage import fit, split
     from tests.candidates import build_candidate_dir
     from tests.serving.registered import register_bundle
 

@@ -7,7 +7,7 @@ from prefect import flow
 from slipway.errors import GateFailed
 from slipway.latency import report
 from slipway.latency.harness import baseline_skip_reason
-from slipway.latency.stage import BenchParams, BenchResult
+from slipway.latency.params import BenchParams, BenchResult
 from tasks.benchmark_latency import (
     load_candidates,
     measure_models,

@@ -14,7 +14,7 @@ from prefect import flow, tags
 
 from slipway.core.drift import History
 from slipway.core.drift_policy import parse_duration
-from slipway.drift_params import (
+from slipway.drift.params import (
     ActionRecord,
     MonitorParams,
     MonitorResult,
@@ -85,7 +85,7 @@ def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
         if params.act == "deployment":
             raise BadInput(f"deployment {action}/{action} is not deployed: run `prefect deploy --all` "
                            "(see README 'Deployments') or use act=inline")
-    from slipway.drift_history import model_tag
+    from slipway.drift.history import model_tag
 
     if action == "retrain":
         from flows.retrain import retrain as child_flow

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from prefect import flow
-from pydantic import BaseModel, Field
 
-from slipway.registration import RegisterResult
+from slipway.register.params import RegisterParams, RegisterResult
 from tasks.register_version import load_inputs, register
-
-
-class RegisterParams(BaseModel):
-    candidate_dir: str = Field(description="candidate directory with manifest.json and a selection")
-    name: str = Field(description="registered model name")
-    contract_path: str | None = Field(None, description="serving_contract.json (default: the one in candidate_dir)")
-    validation_report_path: str | None = Field(None, description="validate-data report JSON (default: candidate_dir/validation_report.json)")
-    train_run_id: str | None = Field(None, description="MLflow run id of the training run (lineage)")
-    reference_data: str | None = Field(None, description="reference data (default: the train result's reference split)")
 
 
 @flow(name="register-version", log_prints=True)

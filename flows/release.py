@@ -20,14 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flows.benchmark_latency import benchmark_latency
 from flows.convert_and_quantize import convert_and_quantize
-from flows.register_version import RegisterParams, register_version
+from flows.register_version import register_version
 from flows.train import train
 from flows.validate_data import validate_data
 from slipway.canary.params import DEFAULT_GATEWAY_URL
 from slipway.convert.params import ALL_TARGETS, OptimizeParams
 from slipway.core.canary import CanaryPolicy
-from slipway.latency.stage import BenchParams
-from slipway.training import TrainParams
+from slipway.latency.params import BenchParams
+from slipway.register.params import RegisterParams
+from slipway.train.params import TrainParams
 from slipway.validation.params import ValidateParams
 
 

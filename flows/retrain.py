@@ -6,8 +6,8 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.release import ReleaseParams, release
-from slipway.drift_params import RetrainParams, RetrainResult
-from slipway.training import TrainParams
+from slipway.drift.params import RetrainParams, RetrainResult
+from slipway.train.params import TrainParams
 from tasks.retrain import build_training_set
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from slipway.drift_params import RollbackParams, RollbackResult
+from slipway.drift.params import RollbackParams, RollbackResult
 from tasks.rollback import emit_rolled_back, roll_back
 
 

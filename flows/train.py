@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from slipway.training import TrainParams, TrainResult, parameter_count
+from slipway.train.params import TrainParams, TrainResult
+from slipway.train.stage import parameter_count
 from tasks.train import evaluate_model, fit_model, load_and_split, publish
 
 

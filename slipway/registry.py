@@ -243,11 +243,3 @@ def rollback_to_previous(name: str, *, reason: str) -> PromoteResult:
     events.emit(events.VERSION_ROLLED_BACK, name, demoted, {"champion": target, "reason": reason})
     return PromoteResult(name=name, version=target, previous=demoted)
 
-
-def __getattr__(attr: str):
-    """`register_candidate` / `RegisterResult` live in slipway.registration (imported on first use)."""
-    if attr in ("register_candidate", "RegisterResult"):
-        from slipway import registration
-
-        return getattr(registration, attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

@@ -124,12 +124,62 @@ def static_shapes(model, shapes: dict[str, list[int]], path: Path) -> None:
     model.reshape({name: list(shape) for name, shape in shapes.items()})
 
 
+TRT_ENGINE_CACHE = "trt-cache"
+"""Folder next to the model where ONNX Runtime's TensorRT provider caches the FP16 engine."""
+
+
+def tensorrt_availability() -> str:
+    """'' when a TensorRT FP16 engine can be built and run here, else why not.
+
+    TensorRT 11 removed `BuilderFlag.FP16`; ONNX Runtime's TensorRT provider with
+    `trt_fp16_enable` builds the FP16 engine and hands operators TensorRT lacks (e.g.
+    ai.onnx.ml) to CUDA/CPU. Without a CUDA device the reason comes from slipway.accel.
+    """
+    from slipway.accel import tensorrt_status
+
+    status = tensorrt_status()
+    if not status.tensorrt:
+        return status.reason
+    import onnxruntime as ort
+
+    if "TensorrtExecutionProvider" not in ort.get_available_providers():
+        return (
+            "ONNX Runtime's TensorrtExecutionProvider is not installed (onnxruntime-gpu with "
+            "TensorRT); the tensorrt package alone cannot build FP16 engines in TensorRT 11"
+        )
+    return ""
+
+
+def tensorrt_provider_options(model_dir: Path) -> dict[str, str]:
+    return {
+        "trt_fp16_enable": "True",
+        "trt_engine_cache_enable": "True",
+        "trt_engine_cache_path": str(model_dir / TRT_ENGINE_CACHE),
+    }
+
+
+def tensorrt_session(path: Path, threads: int | None = None):
+    """An ONNX Runtime session on the TensorRT provider (FP16 engine cached next to the model)."""
+    import onnxruntime as ort
+
+    reason = tensorrt_availability()
+    if reason:
+        raise Unavailable(reason)
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    providers = [
+        ("TensorrtExecutionProvider", tensorrt_provider_options(path.parent)),
+        "CUDAExecutionProvider",
+        "CPUExecutionProvider",
+    ]
+    return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+
+
 def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt") -> Predictor:
     """An ONNX model run by ONNX Runtime's TensorRT provider (FP16 engine cached next to it)."""
-    from slipway.convert.tensorrt import session
-
     try:
-        sess = session(path, threads)
+        sess = tensorrt_session(path, threads)
     except Unavailable as exc:
         raise Unavailable(f"candidate {name}: {exc}") from None
     input_name = sess.get_inputs()[0].name

@@ -12,15 +12,16 @@ from slipway.core.latency import SelectionOutcome
 from slipway.core.manifest import Selection
 from slipway.latency import inputs, report, stage
 from slipway.latency.host import host_record
+from slipway.latency.params import BenchParams, TableRow
 
 
 @task(name="load-candidates")
-def load_candidates(params: stage.BenchParams) -> inputs.Target:
+def load_candidates(params: BenchParams) -> inputs.Target:
     return inputs.load_target(params.candidate_dir)
 
 
 @task(name="prepare-inputs")
-def prepare_inputs(target: inputs.Target, params: stage.BenchParams, out_dir: Path) -> Path:
+def prepare_inputs(target: inputs.Target, params: BenchParams, out_dir: Path) -> Path:
     import numpy as np
 
     rows = inputs.benchmark_inputs(target, params.eval_data)
@@ -31,17 +32,17 @@ def prepare_inputs(target: inputs.Target, params: stage.BenchParams, out_dir: Pa
 
 
 @task(name="record-host")
-def record_host(params: stage.BenchParams) -> dict:
+def record_host(params: BenchParams) -> dict:
     return host_record(params.threads)
 
 
 @task(name="measure-models")
-def measure_models(target: inputs.Target, inputs_path: Path, params: stage.BenchParams) -> list[stage.TableRow]:
+def measure_models(target: inputs.Target, inputs_path: Path, params: BenchParams) -> list[TableRow]:
     return stage.measure_all(target, inputs_path, params)
 
 
 @task(name="select-candidate")
-def select_candidate(rows, target: inputs.Target, params: stage.BenchParams, host: dict):
+def select_candidate(rows, target: inputs.Target, params: BenchParams, host: dict):
     outcome, selection = stage.decide(rows, target.manifest, params)
     manifest_path = stage.write_back(target, rows, host, params, selection)
     return outcome, selection, manifest_path
@@ -56,7 +57,7 @@ def report_dir() -> Path:
 
 @task(name="publish-benchmark")
 def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | None, out_dir: Path,
-            params: stage.BenchParams) -> tuple[dict[str, str], str | None]:
+            params: BenchParams) -> tuple[dict[str, str], str | None]:
     """JSON, markdown and PNG into the report dir, Prefect artifacts, an MLflow run with metrics."""
     import mlflow
     from prefect.artifacts import create_markdown_artifact

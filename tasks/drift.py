@@ -8,16 +8,18 @@ from pathlib import Path
 
 from prefect import task
 
-from slipway import drift_history, drift_report, monitoring, profiles
 from slipway.core.drift import Decision, DriftScores, History, Performance, decide
 from slipway.core.drift_policy import DriftPolicy
-from slipway.drift_params import ActionRecord, MonitorResult
+from slipway.drift import history as drift_history
+from slipway.drift import profiles, scoring
+from slipway.drift import report as drift_report
+from slipway.drift.params import ActionRecord, MonitorResult
 from slipway.errors import BadInput
 
 
 @task(name="load-policy")
 def load_drift_policy(path: str | None) -> DriftPolicy:
-    from slipway.policies import load_policy
+    from slipway.drift.policy_file import load_policy
 
     return load_policy(path)
 
@@ -47,26 +49,26 @@ def reference_profile(bundle_dir: Path, name: str, version: str):
 
 @task(name="collect-window", retries=1, retry_delay_seconds=1)
 def collect_window(name: str, version: str, start: datetime, end: datetime,
-                   variants: tuple[str, ...]) -> monitoring.WindowProfile:
+                   variants: tuple[str, ...]) -> scoring.WindowProfile:
     from slipway.store import open_store
 
     store = open_store()
-    return monitoring.load_window(store, monitoring.list_window(store, name, version, start, end, variants))
+    return scoring.load_window(store, scoring.list_window(store, name, version, start, end, variants))
 
 
 @task(name="measure-performance")
 def measure_performance(bundle_dir: Path, labelled: str, metric: str) -> Performance:
     from slipway.data import read_table
 
-    return monitoring.performance_on(bundle_dir, read_table(labelled), metric)
+    return scoring.performance_on(bundle_dir, read_table(labelled), metric)
 
 
 @task(name="score-window")
-def score_window(reference, window: monitoring.WindowProfile, policy: DriftPolicy,
+def score_window(reference, window: scoring.WindowProfile, policy: DriftPolicy,
                  performance: Performance | None) -> DriftScores | None:
     if window.view is None or window.rows == 0:
         return None
-    return monitoring.score(reference, window.view, policy, performance)
+    return scoring.score(reference, window.view, policy, performance)
 
 
 @task(name="action-history", retries=1, retry_delay_seconds=1)
@@ -109,7 +111,7 @@ def publish_report(result: MonitorResult, now: datetime) -> dict[str, str]:
     from slipway.store import open_store
 
     store = open_store()
-    stamp = now.strftime(monitoring.WINDOW_FORMAT)
+    stamp = now.strftime(scoring.WINDOW_FORMAT)
     prefix = f"drift/{result.model_name}/{result.version or 'none'}/{stamp}"
     report: dict[str, str] = {}
     files: dict[str, bytes] = {}

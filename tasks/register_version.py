@@ -1,4 +1,4 @@
-"""Tasks of the `register-version` flow: thin wrappers over slipway.registration."""
+"""Tasks of the `register-version` flow: thin wrappers over slipway.register.stage."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def train_result_of_run(run_id: str) -> dict:
 
 @task(name="register-candidate")
 def register(candidate_dir: str, name: str, contract, report, train, reference_data: str | None):
-    from slipway.registration import register_candidate
+    from slipway.register.stage import register_candidate
 
     return register_candidate(candidate_dir, name, contract=contract, validation_report=report,
                               train_result=train, reference_data=reference_data)

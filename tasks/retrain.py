@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from prefect import task
 
-from slipway.drift_params import RetrainParams
+from slipway.drift.params import RetrainParams
 
 
 @task(name="build-training-set", retries=1, retry_delay_seconds=1)
 def build_training_set(params: RetrainParams) -> tuple[str, dict[str, int]]:
     """Write reference + labelled window to the store; its `store:KEY` and the row counts."""
     from slipway.data import read_table, table_bytes
-    from slipway.retraining import combine, load_reference
+    from slipway.drift.retraining import combine, load_reference
     from slipway.store import open_store
 
     reference = load_reference(params.reference)

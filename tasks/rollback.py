@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from slipway.drift_params import RollbackResult
+from slipway.drift.params import RollbackResult
 
 
 @task(name="roll-back")

@@ -1,4 +1,4 @@
-"""Tasks of the `train` flow: thin wrappers over slipway.training."""
+"""Tasks of the `train` flow: thin wrappers over slipway.train."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from pathlib import Path
 
 from prefect import task
 
-from slipway import training
 from slipway.data import fingerprint, table_bytes
 from slipway.modelio import save_sklearn
 from slipway.store import ArtifactStore
+from slipway.train import stage as training
+from slipway.train.params import TrainParams
 
 
 @task(name="load-and-split")
-def load_and_split(params: training.TrainParams) -> training.Splits:
+def load_and_split(params: TrainParams) -> training.Splits:
     return training.split(training.load_dataset(params), params)
 
 
 @task(name="fit-model")
-def fit_model(train_frame, params: training.TrainParams):
+def fit_model(train_frame, params: TrainParams):
     return training.fit(train_frame, params)
 
 

@@ -89,7 +89,7 @@ def trained(trained_home):
     mp.setenv("SLIPWAY_HOME", str(home))
     try:
         from flows.train import train
-        from slipway.training import TrainParams
+        from slipway.train.params import TrainParams
 
         result = train(TrainParams(max_iter=60))
     finally:

@@ -13,9 +13,9 @@ FEATURES = [f"pixel_{i:02d}" for i in range(64)]
 def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     """candidate_dir + selection (onnx-fp32) + passing evidence.json + reference_profile.bin
     (features + prediction): a bundle the guarded promote / rollback accept."""
-    from slipway import profiles
     from slipway.core.evidence import Environment, EvidenceBundle, gates_for
     from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
+    from slipway.drift import profiles
     from slipway.registry import EVIDENCE, REFERENCE_PROFILE
     from slipway.store import sha256_file
     from tests.registry.helpers import BENCHMARK, validation_report
@@ -70,9 +70,9 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
 
 def write_profile(name: str, version: str, frame, start: datetime, replica: str = "r1",
                   variant: str = "champion") -> str:
-    from slipway import monitoring, profiles
+    from slipway.drift import profiles, scoring
     from slipway.store import open_store
 
-    key = monitoring.profile_key(name, version, variant, start, replica)
+    key = scoring.profile_key(name, version, variant, start, replica)
     open_store().put_bytes(key, profiles.serialize(profiles.profile_frame(frame)))
     return key

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from slipway.data import read_table
-from slipway.training import digits_frame
+from slipway.train.digits import digits_frame
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

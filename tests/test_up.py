@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from slipway.cli import main
-from slipway.supervisor import port_in_use
+from slipway.stack.supervisor import port_in_use
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

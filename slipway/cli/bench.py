@@ -26,7 +26,7 @@ def build_params(args):
 
     from slipway.core.latency import parse_positive_ints
     from slipway.errors import BadInput
-    from slipway.latency.stage import BenchParams
+    from slipway.latency.params import BenchParams
 
     try:
         batch_sizes = parse_positive_ints(args.batch_sizes, "--batch-sizes")

@@ -86,7 +86,7 @@ def handle(args) -> int:
     # the ephemeral Prefect API starts a server in-process: give it time on a small, busy machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.release import ReleaseParams, release
-    from slipway.training import TrainParams
+    from slipway.train.params import TrainParams
 
     say = (lambda *a: None) if args.json else _say
     out: dict = {"model_name": args.model_name}
@@ -204,7 +204,7 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
 
     from slipway import registry
     from slipway.core.contract import ServingContract
-    from slipway.traffic import shifted_digits
+    from slipway.drift.shifted import shifted_digits
 
     champion = registry.alias_version(name, registry.CHAMPION)
     bundle = registry.download_bundle(name, champion)
@@ -224,8 +224,8 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
 
 def _monitor(name: str, act: str, quiet: bool) -> dict:
     from flows.drift_monitor import drift_monitor
-    from slipway.drift_params import MonitorParams
-    from slipway.policies import EXAMPLE_POLICY
+    from slipway.drift.params import MonitorParams
+    from slipway.drift.policy_file import EXAMPLE_POLICY
 
     result = drift_monitor(
         MonitorParams(model_name=name, window="1h", policy=str(EXAMPLE_POLICY), act=act)

@@ -12,7 +12,7 @@ def register(sub, common) -> None:
 
 
 def handle(args) -> int:
-    from slipway.doctor import as_dicts, run_checks
+    from slipway.stack.doctor import as_dicts, run_checks
 
     checks = run_checks()
     if args.json:

@@ -20,8 +20,8 @@ def register(sub, common) -> None:
 
 
 def handle(args) -> int:
-    from slipway.monitoring import load_profile_or_table, score
-    from slipway.policies import load_policy
+    from slipway.drift.policy_file import load_policy
+    from slipway.drift.scoring import load_profile_or_table, score
 
     policy = load_policy(args.policy)
     reference = load_profile_or_table(args.reference)

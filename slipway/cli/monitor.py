@@ -32,8 +32,8 @@ def handle(args) -> int:
         raise BadInput(f"--window: {exc}") from None
     quiet_prefect_for_json(args)
     from flows.drift_monitor import drift_monitor
-    from slipway.drift_params import MonitorParams
-    from slipway.policies import load_policy
+    from slipway.drift.params import MonitorParams
+    from slipway.drift.policy_file import load_policy
 
     load_policy(args.policy)  # refuse a bad policy before starting the flow
     result = drift_monitor(MonitorParams(model_name=args.name, window=args.window, policy=args.policy,

@@ -26,7 +26,8 @@ def handle(args) -> int:
 
     if not Path(args.candidate_dir).is_dir():
         raise BadInput(f"{args.candidate_dir}: no such candidate directory")
-    from flows.register_version import RegisterParams, register_version
+    from flows.register_version import register_version
+    from slipway.register.params import RegisterParams
 
     result = register_version(RegisterParams(
         candidate_dir=args.candidate_dir, name=args.name, contract_path=args.contract,

@@ -17,7 +17,7 @@ def register(sub, common) -> None:
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     from flows.rollback import rollback
-    from slipway.drift_params import RollbackParams
+    from slipway.drift.params import RollbackParams
 
     result = rollback(RollbackParams(model_name=args.name, reason=args.reason))
     if args.json:

@@ -31,7 +31,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     from flows.train import train
-    from slipway.training import TrainParams
+    from slipway.train.params import TrainParams
 
     params = TrainParams(
         dataset=args.dataset,

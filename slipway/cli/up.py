@@ -28,9 +28,9 @@ def handle(args) -> int:
     import signal
 
     from slipway.errors import BadInput
-    from slipway.services import UpOptions, build_specs
     from slipway.settings import get_settings
-    from slipway.supervisor import ServiceFailed, ServiceGroup, check_ports
+    from slipway.stack.services import UpOptions, build_specs
+    from slipway.stack.supervisor import ServiceFailed, ServiceGroup, check_ports
 
     if args.startup_timeout <= 0:
         raise BadInput(f"--startup-timeout {args.startup_timeout:g}: give a positive number of seconds")

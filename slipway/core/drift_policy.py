@@ -1,6 +1,6 @@
 """The drift policy: per-feature tests, thresholds and importance weights, and the rules
 that turn drift into an action (retrain, rollback), with a cooldown. Pure: parsed from a
-YAML file by `slipway.policies`, read by `slipway.core.drift.decide`.
+YAML file by `slipway.drift.policy_file`, read by `slipway.core.drift.decide`.
 
 Every statistic is "larger means more drift", each on a 0..1 scale:
 - `ks`: the Kolmogorov-Smirnov distance D between the two CDFs (numeric columns);

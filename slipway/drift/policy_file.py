@@ -11,7 +11,7 @@ from pathlib import Path
 from slipway.core.drift_policy import DriftPolicy
 from slipway.errors import BadInput
 
-EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "deployments" / "drift_policy.yaml"
+EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "deployments" / "drift_policy.yaml"
 
 
 def parse_policy(text: str, what: str = "policy") -> DriftPolicy:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from slipway.core.drift import DriftScores, FeatureScore
-from slipway.drift_params import MonitorResult
+from slipway.drift.params import MonitorResult
 
 
 def _row(score: FeatureScore) -> str:

@@ -8,7 +8,7 @@ from slipway.errors import BadInput
 def load_reference(ref: str):
     """'digits' (the example data) or a CSV/Parquet dataset with the label column."""
     if ref == "digits":
-        from slipway.training import digits_frame
+        from slipway.train.digits import digits_frame
 
         return digits_frame()
     from slipway.data import read_table

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slipway import profiles
 from slipway.core.drift import DriftScores, Performance, judge
 from slipway.core.drift_policy import PREDICTION, DriftPolicy
 from slipway.core.keys import join_key
+from slipway.drift import profiles
 from slipway.errors import BadInput
 
 PROFILE_ROOT = "profiles"

@@ -19,7 +19,7 @@ def shifted_digits(n: int = 500, kind: str = "invert", seed: int = 0, noise_scal
     import numpy as np
 
     from slipway.errors import BadInput
-    from slipway.training import TARGET, digits_frame
+    from slipway.train.digits import TARGET, digits_frame
 
     if kind not in KINDS:
         raise BadInput(f"shift {kind!r}: use one of {', '.join(KINDS)}")

@@ -82,7 +82,7 @@ def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict
 def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: ServingContract,
              reference, evidence_for) -> EvidenceBundle:
     """Write the bundle into `dest`; `evidence_for(stored_digests)` builds the evidence to store."""
-    from slipway import profiles
+    from slipway.drift import profiles
     from slipway.registry import CONTRACT, EVIDENCE, INPUT_EXAMPLE, REFERENCE_PROFILE
 
     selected = manifest.selected()

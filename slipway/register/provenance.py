@@ -8,7 +8,7 @@ from pathlib import Path
 
 from slipway.core.evidence import Environment
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def environment(root: Path = PROJECT_ROOT) -> Environment:

@@ -14,25 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from slipway import registry
 from slipway.core.contract import ServingContract
 from slipway.core.evidence import EvidenceBundle, evidence_tags, gates_for, latency_record
 from slipway.core.manifest import MANIFEST_FILE, Manifest
 from slipway.errors import BadInput, GateFailed
+from slipway.register.params import RegisterResult
 
 STATUS_TAG = registry.STATUS_TAG
-
-
-class RegisterResult(BaseModel):
-    name: str
-    version: str
-    run_id: str
-    created: bool
-    """False when this artifact (same sha256) was already registered under the name."""
-    sha256: str
-    summary: str
 
 
 def read_manifest(candidate_dir: Path) -> Manifest:
@@ -89,7 +78,7 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
                        validation_report: Any = None, train_result: Any = None,
                        reference_data: str | Path | None = None) -> RegisterResult:
     """Register the selected candidate of `candidate_dir` under `name` (see the module docstring)."""
-    from slipway import provenance
+    from slipway.register import provenance
     from slipway.runtimes import resolve_inside
     from slipway.store import sha256_file
 
@@ -130,7 +119,7 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
             training_run_id=(train or {}).get("run_id"), created_at=datetime.now(UTC).isoformat(),
         )
 
-    from slipway import bundle
+    from slipway.register import bundle
 
     with tempfile.TemporaryDirectory(prefix="slipway-bundle-") as tmp:
         evidence = bundle.assemble(candidate_dir, manifest, Path(tmp), contract=contract, reference=frame,

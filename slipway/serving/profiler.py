@@ -71,7 +71,7 @@ class ProfileCollector:
         """Fold pending rows into the window's profiles (whylogs work, background only)."""
         import pandas as pd
 
-        from slipway import profiles
+        from slipway.drift import profiles
 
         self._drain()
         pending, self._pending = self._pending, {}
@@ -83,7 +83,7 @@ class ProfileCollector:
 
     def flush(self) -> list[str]:
         """Fold what is pending and write the window's profiles; start a new window."""
-        from slipway import profiles
+        from slipway.drift import profiles
 
         self._fold()
         views, self._views = self._views, {}

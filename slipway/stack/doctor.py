@@ -23,7 +23,7 @@ class Check:
 
 
 def constraints_file() -> Path | None:
-    for candidate in (Path(__file__).resolve().parents[1] / "constraints.txt", Path("constraints.txt")):
+    for candidate in (Path(__file__).resolve().parents[2] / "constraints.txt", Path("constraints.txt")):
         if candidate.is_file():
             return candidate
     return None

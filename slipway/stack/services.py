@@ -1,7 +1,7 @@
 """The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker.
 
 Each service is one builder `(UpOptions) -> ServiceSpec | None` in `SERVICE_BUILDERS`;
-`slipway up` starts the list in order of need (see `slipway.supervisor`). To add a
+`slipway up` starts the list in order of need (see `slipway.stack.supervisor`). To add a
 service, write a builder and append it there. Everything binds to 127.0.0.1 and keeps
 its state under SLIPWAY_HOME: `prefect.db` (Prefect's SQLite), `mlflow.db` (the same
 tracking/registry database the embedded default uses), `mlruns/` (artifacts) and
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from slipway.supervisor import LOOPBACK, ServiceFailed, ServiceSpec, http_ok
+from slipway.stack.supervisor import LOOPBACK, ServiceFailed, ServiceSpec, http_ok
 
 WORK_POOL = "slipway-local"
 
@@ -112,7 +112,7 @@ def build_specs(opts: UpOptions) -> list[ServiceSpec]:
 
 def project_dir() -> Path:
     """The checkout holding flows/ and prefect.yaml (deployments pull from it)."""
-    return Path(os.environ.get("SLIPWAY_PROJECT_DIR") or Path(__file__).resolve().parents[1])
+    return Path(os.environ.get("SLIPWAY_PROJECT_DIR") or Path(__file__).resolve().parents[2])
 
 
 def ensure_work_pool(api_url: str, name: str) -> bool:

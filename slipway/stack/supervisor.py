@@ -1,7 +1,7 @@
 """Child processes on loopback: started in dependency order, health-checked, stopped cleanly.
 
 A service is a small `ServiceSpec` (command, environment, readiness probe, what it needs
-first); `slipway.services` builds the specs of `slipway up`. `ServiceGroup` starts them,
+first); `slipway.stack.services` builds the specs of `slipway up`. `ServiceGroup` starts them,
 waits (bounded) until each answers its probe, runs its `on_ready` hook, and stops them
 all, newest first: SIGTERM to the child's process group, then SIGKILL after a grace period.
 """

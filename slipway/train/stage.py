@@ -7,26 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from slipway.errors import BadInput
-
-DIGITS = "digits"
-TARGET = "digit"
-
-
-class TrainParams(BaseModel):
-    """Parameters of the `train` flow (shown as a form in the Prefect UI)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dataset: str = Field(DIGITS, description="'digits' (scikit-learn's images) or a CSV/Parquet path or store:KEY")
-    target_column: str = TARGET
-    hidden_layers: tuple[int, ...] = (256, 128)
-    max_iter: int = Field(300, ge=1)
-    seed: int = 0
-    eval_fraction: float = Field(0.2, gt=0, lt=0.5)
-    reference_fraction: float = Field(0.2, gt=0, lt=0.5)
+from slipway.train.digits import DIGITS, digits_frame
+from slipway.train.params import TrainParams
 
 
 @dataclass(frozen=True)
@@ -34,19 +17,6 @@ class Splits:
     train: object
     eval: object
     reference: object
-
-
-def digits_frame():
-    """The 1,797 8x8 digit images as 64 float32 pixel columns (0..16) and an int64 `digit` label."""
-    import numpy as np
-    import pandas as pd
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    columns = [f"pixel_{i:02d}" for i in range(bunch.data.shape[1])]
-    frame = pd.DataFrame(bunch.data.astype(np.float32), columns=columns)
-    frame[TARGET] = bunch.target.astype(np.int64)
-    return frame
 
 
 def load_dataset(params: TrainParams):
@@ -124,16 +94,3 @@ def evaluate(model, frame, target_column: str) -> dict[str, float]:
 def parameter_count(model) -> int:
     mlp = model[-1]
     return int(sum(w.size for w in mlp.coefs_) + sum(b.size for b in mlp.intercepts_))
-
-
-class TrainResult(BaseModel):
-    """What `train` gives the rest of the release: where the model and its data are."""
-
-    run_id: str
-    model_uri: str
-    data_uris: dict[str, str]
-    fingerprints: dict[str, str]
-    metrics: dict[str, float]
-    feature_names: list[str]
-    target_column: str
-    parameter_count: int

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from slipway import profiles
 from slipway.cli import main
-from slipway.traffic import shifted_digits
-from slipway.training import digits_frame
+from slipway.drift import profiles
+from slipway.drift.shifted import shifted_digits
+from slipway.train.digits import digits_frame
 
 
 @pytest.fixture(scope="module")

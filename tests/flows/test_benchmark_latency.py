@@ -9,7 +9,7 @@ import pytest
 
 from slipway.core.manifest import Manifest
 from slipway.errors import GateFailed
-from slipway.latency.stage import BenchParams
+from slipway.latency.params import BenchParams
 
 pytestmark = pytest.mark.slow
 

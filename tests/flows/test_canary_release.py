@@ -48,7 +48,7 @@ def test_metrics_source_down_aborts_without_promotion(in_canary_home, candidate_
 
 def test_incomplete_evidence_fails_preflight_before_any_routing(in_canary_home, candidate_dir, trained):
     from slipway.data import read_table
-    from slipway.registration import register_candidate
+    from slipway.register.stage import register_candidate
     from tests.canary import builders
     from tests.candidates import contract_for
 

@@ -54,7 +54,7 @@ def test_int8_candidates_are_accepted_with_evidence(result):
 
 
 def test_tensorrt_is_unavailable_without_cuda(result):
-    from slipway.convert.tensorrt import availability
+    from slipway.runtimes import tensorrt_availability as availability
 
     reason = availability()
     if not reason:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from flows.drift_monitor import drift_monitor
-from slipway.drift_params import MonitorParams
-from slipway.policies import EXAMPLE_POLICY
+from slipway.drift.params import MonitorParams
+from slipway.drift.policy_file import EXAMPLE_POLICY
 from tests.drift_fixtures import (
     FEATURES,
     make_bundle,
@@ -145,8 +145,8 @@ def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(reg
 def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tmp_path):
     from flows.retrain import retrain
     from slipway.data import read_table
-    from slipway.drift_params import RetrainParams
-    from slipway.traffic import shifted_digits
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
 
     labelled = shifted_digits(120, kind="invert", seed=3, with_labels=True)
     labelled.to_parquet(tmp_path / "window.parquet", index=False)
@@ -163,9 +163,9 @@ def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tm
 
 def test_retrain_refuses_a_window_without_labels(tmp_path):
     from flows.retrain import retrain
-    from slipway.drift_params import RetrainParams
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
     from slipway.errors import BadInput
-    from slipway.traffic import shifted_digits
 
     shifted_digits(50, seed=3).to_parquet(tmp_path / "w.parquet", index=False)
     with pytest.raises(BadInput, match="labelled window data has no label column 'digit'"):
@@ -194,7 +194,7 @@ def test_regression_right_after_promotion_rolls_back_to_previous(registered, bun
 
 def test_rollback_without_previous_is_refused(bundle):
     from flows.rollback import rollback
-    from slipway.drift_params import RollbackParams
+    from slipway.drift.params import RollbackParams
     from slipway.errors import BadInput
     from slipway.registry import promote
 
@@ -231,11 +231,11 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
 
     import httpx
 
-    from slipway import monitoring
     from slipway.core.contract import ServingContract
+    from slipway.drift import scoring
+    from slipway.drift.shifted import shifted_digits
     from slipway.serving.testing import gateway_process
     from slipway.store import open_store
-    from slipway.traffic import shifted_digits
 
     v1, v2 = registered
     contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
@@ -249,9 +249,9 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
             response = httpx.post(predict, json={"instances": rows}, timeout=10)
             assert response.status_code == 200, response.text
             assert response.headers["X-Slipway-Model-Version"] == v2
-        prefix = monitoring.profile_prefix(NAME, v2, "champion")
+        prefix = scoring.profile_prefix(NAME, v2, "champion")
         deadline = time.monotonic() + 30
-        while monitoring.load_window(open_store(), open_store().list(prefix)).rows < len(traffic):
+        while scoring.load_window(open_store(), open_store().list(prefix)).rows < len(traffic):
             assert time.monotonic() < deadline, "the gateway did not flush its profiles"
             time.sleep(0.5)
         # when the monitor runs on the gateway's profiles with the labelled window
@@ -275,7 +275,7 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
 def test_retrain_refuses_unknown_conversion_targets_before_training():
     from pydantic import ValidationError
 
-    from slipway.drift_params import RetrainParams
+    from slipway.drift.params import RetrainParams
 
     with pytest.raises(ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"):
         RetrainParams(targets=["onnx-fp32", "onnx-fp64"])

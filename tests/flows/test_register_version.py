@@ -64,8 +64,9 @@ def test_register_a_directory_without_manifest_is_exit_2(tmp_path, capsys):
 
 
 def test_an_unknown_training_run_is_bad_input(candidate_dir, trained, tmp_path):
-    from flows.register_version import RegisterParams, register_version
+    from flows.register_version import register_version
     from slipway.errors import BadInput
+    from slipway.register.params import RegisterParams
 
     directory = prepared(candidate_dir, trained, tmp_path / "a")
     with pytest.raises(BadInput, match="training run 0123abcd"):

@@ -6,7 +6,7 @@ import pytest
 
 from flows.release import ReleaseParams, release
 from slipway.errors import GateFailed
-from slipway.training import TrainParams
+from slipway.train.params import TrainParams
 
 pytestmark = pytest.mark.slow
 

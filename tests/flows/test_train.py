@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from slipway import training
 from slipway.errors import BadInput
+from slipway.train import stage as training
+from slipway.train.digits import digits_frame
+from slipway.train.params import TrainParams
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +34,8 @@ def test_train_flow_publishes_model_data_and_run(trained, trained_home):
 
 
 def test_split_is_stratified_and_disjoint():
-    frame = training.digits_frame()
-    params = training.TrainParams()
+    frame = digits_frame()
+    params = TrainParams()
     splits = training.split(frame, params)
     total = len(splits.train) + len(splits.eval) + len(splits.reference)
     assert total == len(frame)
@@ -42,18 +44,18 @@ def test_split_is_stratified_and_disjoint():
 
 
 def test_unknown_target_column_is_a_clear_error(tmp_path):
-    frame = training.digits_frame().head(50)
+    frame = digits_frame().head(50)
     path = tmp_path / "d.csv"
     frame.to_csv(path, index=False)
     with pytest.raises(BadInput, match="target column 'label' is missing"):
-        training.load_dataset(training.TrainParams(dataset=str(path), target_column="label"))
+        training.load_dataset(TrainParams(dataset=str(path), target_column="label"))
 
 
 def test_train_on_s3_artifact_root(s3_bucket, monkeypatch):
     from flows.train import train
 
     monkeypatch.setenv("SLIPWAY_ARTIFACT_ROOT", f"s3://{s3_bucket}/slipway")
-    result = train(training.TrainParams(max_iter=5, hidden_layers=(16,)))
+    result = train(TrainParams(max_iter=5, hidden_layers=(16,)))
     assert result.model_uri.startswith(f"s3://{s3_bucket}/slipway/train/{result.run_id}/")
     from slipway.data import read_table
 

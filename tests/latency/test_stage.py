@@ -7,7 +7,8 @@ from pydantic import ValidationError
 
 from slipway.core.manifest import Accuracy, Candidate, Manifest
 from slipway.latency.inputs import Target
-from slipway.latency.stage import BenchParams, TableRow, decide, model_size, write_back
+from slipway.latency.params import BenchParams, TableRow
+from slipway.latency.stage import decide, model_size, write_back
 
 
 def candidate(name, status="accepted", acc=True, files=()):

@@ -10,7 +10,7 @@ from tests.registry.test_registration import NAME, contract_of
 
 
 def register(directory, trained, report):
-    from slipway.registry import register_candidate
+    from slipway.register.stage import register_candidate
 
     return register_candidate(directory, NAME, contract=contract_of(directory), validation_report=report,
                               train_result=trained)

@@ -20,7 +20,7 @@ def contract_of(directory) -> ServingContract:
 
 
 def register(directory, trained, report=None, name=NAME, **kwargs):
-    from slipway.registry import register_candidate
+    from slipway.register.stage import register_candidate
 
     return register_candidate(directory, name, contract=contract_of(directory),
                               validation_report=validation_report() if report is None else report,
@@ -29,8 +29,9 @@ def register(directory, trained, report=None, name=NAME, **kwargs):
 
 @pytest.mark.slow
 def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidate_dir, trained, tmp_path):
-    from slipway import profiles, registry
+    from slipway import registry
     from slipway.data import read_table
+    from slipway.drift import profiles
 
     # given a candidate dir with a selection, a benchmark and a passing validation report
     directory = selected_copy(candidate_dir, tmp_path / "c")
@@ -105,7 +106,8 @@ def test_a_changed_model_file_is_refused(candidate_dir, trained, tmp_path):
 
 
 def test_an_injected_failure_rolls_the_half_created_version_back(candidate_dir, trained, tmp_path, monkeypatch):
-    from slipway import registration, registry
+    from slipway import registry
+    from slipway.register import stage as registration
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
     original = registration.finish_version
@@ -138,7 +140,7 @@ def test_unreachable_mlflow_names_the_tracking_uri(candidate_dir, trained, tmp_p
 
 
 def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp_path):
-    from slipway.registry import register_candidate
+    from slipway.register.stage import register_candidate
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
     (directory / "serving_contract.json").unlink()
@@ -147,7 +149,7 @@ def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp
 
 
 def test_a_broken_contract_file_is_bad_input(candidate_dir, trained, tmp_path):
-    from slipway.registry import register_candidate
+    from slipway.register.stage import register_candidate
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
     (directory / "serving_contract.json").write_text("{}")

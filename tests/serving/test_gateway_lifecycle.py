@@ -148,7 +148,7 @@ def test_sigterm_drains_in_flight_and_flushes_profiles(in_home, values):
         assert url.process.wait(timeout=20) == 0
     keys = [k for k in open_store().list(f"profiles/{MODEL}/") if k.endswith("-r1.bin")]
     assert len(keys) == 1 and keys[0].startswith(f"profiles/{MODEL}/2/champion/"), keys
-    from slipway import profiles
+    from slipway.drift import profiles
 
     view = profiles.deserialize(open_store().get_bytes(keys[0]))
     assert profiles.row_count(view) >= 6

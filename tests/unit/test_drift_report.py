@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from slipway import drift_report
 from slipway.core.drift import Decision, DriftScores, FeatureScore, Performance
-from slipway.drift_params import MonitorResult
+from slipway.drift import report as drift_report
+from slipway.drift.params import MonitorResult
 
 T = datetime(2026, 11, 28, tzinfo=UTC)
 

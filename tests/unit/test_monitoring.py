@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slipway import monitoring, profiles
 from slipway.core.drift import History, decide
 from slipway.core.drift_policy import DriftPolicy, FeatureRule
+from slipway.drift import profiles, scoring
 from slipway.errors import BadInput
 from slipway.store import open_store
 
@@ -28,16 +28,16 @@ def frame(n, seed, shift=0.0, prediction_classes=10):
 
 
 def put(store, data, start, replica="r1", version="3", variant="champion"):
-    key = monitoring.profile_key("m", version, variant, start, replica)
+    key = scoring.profile_key("m", version, variant, start, replica)
     store.put_bytes(key, profiles.serialize(profiles.profile_frame(data)))
     return key
 
 
 def test_keys_round_trip_their_window_start():
-    key = monitoring.profile_key("m", "3", "champion", T0 + timedelta(hours=1), "gw-1")
+    key = scoring.profile_key("m", "3", "champion", T0 + timedelta(hours=1), "gw-1")
     assert key == "profiles/m/3/champion/20261127T010000Z-gw-1.bin"
-    assert monitoring.window_start_of(key) == T0 + timedelta(hours=1)
-    assert monitoring.window_start_of("profiles/m/3/champion/notes.txt") is None
+    assert scoring.window_start_of(key) == T0 + timedelta(hours=1)
+    assert scoring.window_start_of("profiles/m/3/champion/notes.txt") is None
 
 
 def test_list_window_keeps_the_window_the_version_and_the_variants():
@@ -49,8 +49,8 @@ def test_list_window_keeps_the_window_the_version_and_the_variants():
     put(store, small, T0 + timedelta(hours=2), version="2")          # another version
     canary = put(store, small, T0 + timedelta(hours=2), variant="canary")
     end = T0 + timedelta(hours=24)
-    assert monitoring.list_window(store, "m", "3", T0, end) == inside
-    assert canary in monitoring.list_window(store, "m", "3", T0, end, ("champion", "canary"))
+    assert scoring.list_window(store, "m", "3", T0, end) == inside
+    assert canary in scoring.list_window(store, "m", "3", T0, end, ("champion", "canary"))
 
 
 def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_data():
@@ -63,9 +63,9 @@ def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_d
     policy = DriftPolicy(features={"a": FeatureRule(weight=3)}, retrain={"important_weight": 3})
     history = History(now=T0 + timedelta(hours=3))
     # when the window is merged from the store, and separately one profile of all the data is made
-    window = monitoring.load_window(store, monitoring.list_window(store, "m", "3", T0, T0 + timedelta(hours=3)))
-    merged = monitoring.score(reference, window.view, policy)
-    whole = monitoring.score(reference, profiles.profile_frame(pd.concat(parts)), policy)
+    window = scoring.load_window(store, scoring.list_window(store, "m", "3", T0, T0 + timedelta(hours=3)))
+    merged = scoring.score(reference, window.view, policy)
+    whole = scoring.score(reference, profiles.profile_frame(pd.concat(parts)), policy)
     # then the rows, the drifted features and the decision agree
     assert window.rows == 2800 == whole.rows
     assert [f.name for f in merged.drifted] == [f.name for f in whole.drifted] == ["a"]
@@ -77,11 +77,11 @@ def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_d
 
 def test_empty_and_corrupt_profiles_are_skipped_and_a_window_of_them_is_no_data():
     store = open_store()
-    empty = monitoring.profile_key("m", "3", "champion", T0, "r1")
+    empty = scoring.profile_key("m", "3", "champion", T0, "r1")
     store.put_bytes(empty, b"")
-    bad = monitoring.profile_key("m", "3", "champion", T0, "r2")
+    bad = scoring.profile_key("m", "3", "champion", T0, "r2")
     store.put_bytes(bad, b"not a profile")
-    window = monitoring.load_window(store, [empty, bad])
+    window = scoring.load_window(store, [empty, bad])
     assert window.view is None and window.rows == 0
     assert set(window.skipped) == {empty, bad}
     assert "is empty" in window.skipped[empty]
@@ -101,7 +101,7 @@ def test_empty_and_corrupt_profiles_are_skipped_and_a_window_of_them_is_no_data(
 )
 def test_scores_flag_the_shifted_column_only(current, drifted):
     reference = profiles.profile_frame(frame(2000, 1))
-    scores = monitoring.score(reference, profiles.profile_frame(current), DriftPolicy())
+    scores = scoring.score(reference, profiles.profile_frame(current), DriftPolicy())
     flagged = [f.name for f in scores.drifted] + (["prediction"] if scores.prediction.drifted else [])
     assert flagged == drifted
     tests = {f.name: f.test for f in scores.features}
@@ -113,7 +113,7 @@ def test_hellinger_where_configured_and_missing_columns():
     reference = profiles.profile_frame(frame(2000, 1))
     current = profiles.profile_frame(frame(800, 2, shift=2.0).drop(columns=["b"]))
     policy = DriftPolicy(features={"a": FeatureRule(test="hellinger")})
-    scores = monitoring.score(reference, current, policy)
+    scores = scoring.score(reference, current, policy)
     a = scores.features[0]
     assert (a.name, a.test, a.pvalue, a.drifted) == ("a", "hellinger", None, True)
     assert scores.missing == ["b"]
@@ -145,4 +145,4 @@ def write(path, data: bytes):
 )
 def test_bad_inputs_are_clear(tmp_path, setup, message):
     with pytest.raises(BadInput, match=message):
-        monitoring.load_profile_or_table(setup(tmp_path))
+        scoring.load_profile_or_table(setup(tmp_path))

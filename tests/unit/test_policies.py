@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from slipway.drift.policy_file import EXAMPLE_POLICY, load_policy
 from slipway.errors import BadInput
-from slipway.policies import EXAMPLE_POLICY, load_policy
 
 
 def test_example_policy_loads():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slipway import profiles
+from slipway.drift import profiles
 from slipway.errors import BadInput
 
 

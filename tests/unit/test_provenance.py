@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 
-from slipway import provenance
+from slipway.register import provenance
 
 
 def test_environment_hashes_the_pinned_package_set(tmp_path):

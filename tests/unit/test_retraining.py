@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from slipway.drift.retraining import combine, load_reference
 from slipway.errors import BadInput
-from slipway.retraining import combine, load_reference
 
 REF = pd.DataFrame({"a": pd.Series([1.0, 2.0], dtype="float32"), "y": pd.Series([0, 1], dtype="int64")})
 

@@ -1,4 +1,4 @@
-"""slipway.supervisor: ports, start order, readiness, failures and stopping, with real child processes."""
+"""slipway.stack.supervisor: ports, start order, readiness, failures and stopping, with real child processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from slipway.errors import BadInput
-from slipway.supervisor import (
+from slipway.stack.supervisor import (
     ServiceFailed,
     ServiceGroup,
     ServiceSpec,

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from slipway.training import TrainParams, digits_frame, split
+from slipway.train.digits import digits_frame
+from slipway.train.params import TrainParams
+from slipway.train.stage import split
 
 
 def write_digits(folder: Path, pixels: int = 64) -> dict[str, Path]:

@@ -13,7 +13,9 @@ def small_model(tmp_path_factory):
     from sklearn.exceptions import ConvergenceWarning
 
     from slipway.modelio import save_sklearn
-    from slipway.training import TrainParams, digits_frame, fit, split
+    from slipway.train.digits import digits_frame
+    from slipway.train.params import TrainParams
+    from slipway.train.stage import fit, split
 
     params = TrainParams(hidden_layers=(16,), max_iter=40)
     splits = split(digits_frame(), params)

@@ -8,7 +8,7 @@ import pytest
 from slipway.convert import onnx_checks, openvino_ir, ort_quant, sklearn_onnx, tensorrt
 from slipway.core.manifest import Candidate
 from slipway.errors import BadInput, Unavailable
-from slipway.runtimes import load_candidate, load_onnx, load_openvino
+from slipway.runtimes import load_candidate, load_onnx, load_openvino, tensorrt_availability
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_calibration_reader_batches_and_rewinds():
     assert reader.get_next() is not None
 
 
-NO_TRT = tensorrt.availability()
+NO_TRT = tensorrt_availability()
 
 
 @pytest.mark.skipif(not NO_TRT, reason="TensorRT is usable here")

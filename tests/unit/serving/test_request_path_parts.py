@@ -69,7 +69,7 @@ def test_profiles_fold_in_batches_and_flush_everything_at_close():
     assert collector._pending_rows() == 10 and not collector._views  # below both thresholds: not folded yet
     # when it closes, every offered row is in the flushed profile
     keys = collector.close()
-    from slipway import profiles
+    from slipway.drift import profiles
 
     assert len(keys) == 1 and keys[0].startswith("profiles/m/1/champion/")
     assert profiles.row_count(profiles.deserialize(store.written[keys[0]])) == 10

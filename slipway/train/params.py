@@ -1,0 +1,26 @@
+"""Parameters and result of the `train` stage (the Prefect form and the typed result)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slipway.core.train_result import TrainResult
+from slipway.train.digits import DIGITS, TARGET
+
+__all__ = ["TrainParams", "TrainResult"]
+
+
+class TrainParams(BaseModel):
+    """Parameters of the `train` flow (shown as a form in the Prefect UI)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: str = Field(
+        DIGITS, description="'digits' (scikit-learn's images) or a CSV/Parquet path or store:KEY"
+    )
+    target_column: str = TARGET
+    hidden_layers: tuple[int, ...] = (256, 128)
+    max_iter: int = Field(300, ge=1)
+    seed: int = 0
+    eval_fraction: float = Field(0.2, gt=0, lt=0.5)
+    reference_fraction: float = Field(0.2, gt=0, lt=0.5)
