@@ -16,6 +16,7 @@ from tasks.benchmark_latency import (
     record_host,
     report_dir,
     select_candidate,
+    write_selection,
 )
 
 
@@ -26,7 +27,8 @@ def benchmark_latency(params: BenchParams) -> BenchResult:
     inputs_path = prepare_inputs(target, params, out_dir)
     host = record_host(params)
     rows = measure_models(target, inputs_path, params)
-    outcome, selection, manifest_path = select_candidate(rows, target, params, host)
+    outcome, selection = select_candidate(rows, target, params)
+    manifest_path = write_selection(target, rows, host, params, selection)
     files, run_id = publish(rows, host, outcome, selection, out_dir, params)
     result = BenchResult(
         passed=outcome.passed, rows=rows, host=host, selection=selection, outcome=outcome,

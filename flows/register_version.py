@@ -10,9 +10,8 @@ from tasks.register_version import load_inputs, register
 
 @flow(name="register-version", log_prints=True)
 def register_version(params: RegisterParams) -> RegisterResult:
-    contract, report, train = load_inputs(params.candidate_dir, params.contract_path,
-                                          params.validation_report_path, params.train_run_id)
-    result = register(params.candidate_dir, params.name, contract, report, train, params.reference_data)
+    contract, report, train = load_inputs(params)
+    result = register(params, contract, report, train)
     print(result.summary if result.created else f"nothing new: {result.summary}")
     return result
 

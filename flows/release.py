@@ -12,10 +12,9 @@ stops there, nothing after it runs, and nothing is registered or promoted.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.benchmark_latency import benchmark_latency
@@ -90,22 +89,6 @@ class ReleaseResult(BaseModel):
     """promoted | canary-promoted | canary-rolled-back | already-champion | registered."""
 
 
-@task(name="hand-over-evidence")
-def hand_over_evidence(candidate_dir: str, validation, trained) -> list[str]:
-    """Put the data gate's report, the serving contract and the train result beside the
-    manifest, where register-version picks them up."""
-    base = Path(candidate_dir)
-    files = {
-        "validation_report.json": validation.report.model_dump_json(indent=2),
-        "train_result.json": trained.model_dump_json(indent=2),
-    }
-    if validation.contract is not None:
-        files["serving_contract.json"] = validation.contract.model_dump_json(indent=2)
-    for name, text in files.items():
-        (base / name).write_text(text)
-    return sorted(files)
-
-
 def _short(data: dict, *keys: str) -> dict:
     return {k: data[k] for k in keys if k in data}
 
@@ -149,7 +132,6 @@ def release(params: ReleaseParams = ReleaseParams()) -> ReleaseResult:
         "candidate_dir": optimized.candidate_dir,
         "mlflow_run_id": optimized.mlflow_run_id,
     }
-    hand_over_evidence(optimized.candidate_dir, validation, trained)
 
     bench = benchmark_latency(
         BenchParams(
@@ -171,6 +153,8 @@ def release(params: ReleaseParams = ReleaseParams()) -> ReleaseResult:
         RegisterParams(
             candidate_dir=optimized.candidate_dir,
             name=params.model_name,
+            validation=validation,
+            train=trained,
             reference_data=reference_uri,
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from slipway.core.layout import TRAIN_RESULT
 from slipway.train.params import TrainParams, TrainResult
 from slipway.train.stage import parameter_count
 from tasks.train import evaluate_model, fit_model, load_and_split, publish
@@ -47,7 +48,7 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
             target_column=params.target_column,
             parameter_count=parameter_count(model),
         )
-        mlflow.log_dict(result.model_dump(), "train_result.json")
+        mlflow.log_dict(result.model_dump(), TRAIN_RESULT)
     print(f"trained {result.parameter_count} parameters, eval accuracy {metrics['accuracy']:.4f}")
     return result
 

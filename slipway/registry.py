@@ -1,13 +1,7 @@
 """The MLflow model registry behind one adapter.
 
-A slipway model version's *bundle* (the version's source directory) holds:
-
-- `manifest.json`: the candidate manifest (slipway.core.manifest.Manifest) with the selection;
-- the candidate files at the paths the manifest names;
-- `serving_contract.json`: slipway.core.contract.ServingContract;
-- `evidence.json`: the evidence bundle (every gate's result);
-- `reference_profile.bin`: the whylogs profile of the reference data (features + `prediction`);
-- `input_example.json`: a few rows of model input.
+A slipway model version's source is its *bundle* (the run artifact folder `bundle/`); its
+files are named in slipway.core.layout and read by slipway.layout.
 
 Aliases: `champion` (serving), `candidate` (registered, not yet released), `previous`
 (the champion before the last promotion). Routing lives in the registered-model tag
@@ -24,15 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from slipway.core.layout import EVIDENCE, MANIFEST
 from slipway.core.routing import ROUTING_TAG, Routing
 from slipway.errors import BadInput, ConfigError, GateFailed
-
-BUNDLE_ARTIFACT_PATH = "bundle"
-MANIFEST = "manifest.json"
-CONTRACT = "serving_contract.json"
-EVIDENCE = "evidence.json"
-REFERENCE_PROFILE = "reference_profile.bin"
-INPUT_EXAMPLE = "input_example.json"
 
 CHAMPION, CANDIDATE, PREVIOUS = "champion", "candidate", "previous"
 STATUS_TAG = "slipway.status"
@@ -138,7 +126,8 @@ def read_evidence(name: str, version: str, mlflow_client=None):
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from slipway.core.evidence import EvidenceBundle, missing_evidence
+    from slipway.core.evidence import missing_evidence
+    from slipway.layout import read_evidence as read_evidence_file
 
     c = mlflow_client or client()
     mv = resolve_version(name, version, c)
@@ -149,8 +138,8 @@ def read_evidence(name: str, version: str, mlflow_client=None):
         except (MlflowException, OSError):
             return missing_evidence(f"version {mv.version} has no {EVIDENCE} (not registered by slipway)")
         try:
-            return EvidenceBundle.model_validate_json(path.read_text())
-        except ValueError:
+            return read_evidence_file(path)
+        except BadInput:
             return missing_evidence(f"version {mv.version}: {EVIDENCE} is not a slipway evidence bundle")
 
 

@@ -42,10 +42,16 @@ def measure_models(target: inputs.Target, inputs_path: Path, params: BenchParams
 
 
 @task(name="select-candidate")
-def select_candidate(rows, target: inputs.Target, params: BenchParams, host: dict):
-    outcome, selection = stage.decide(rows, target.manifest, params)
-    manifest_path = stage.write_back(target, rows, host, params, selection)
-    return outcome, selection, manifest_path
+def select_candidate(rows, target: inputs.Target, params: BenchParams):
+    """The SLO gate and the choice (pure: nothing is written)."""
+    return stage.decide(rows, target.manifest, params)
+
+
+@task(name="write-selection")
+def write_selection(target: inputs.Target, rows, host: dict, params: BenchParams,
+                    selection: Selection | None) -> Path | None:
+    """The table and the choice into the candidate manifest; its path (None for one model file)."""
+    return stage.write_selection(target, rows, host, params, selection)
 
 
 def report_dir() -> Path:

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from slipway.convert import stage
 from slipway.convert.params import OptimizeParams
 from slipway.convert.prepare import Prepared, prepare
+from slipway.core.layout import MANIFEST
 from slipway.core.manifest import Candidate, Manifest
 
 
@@ -58,7 +59,7 @@ def log_manifest(manifest: Manifest, out: Path, params: OptimizeParams) -> str:
                 mlflow.log_metric(f"{c.name}.top1_agreement", c.parity.top1_agreement)
             mlflow.set_tag(f"slipway.candidate.{c.name}", c.status)
         mlflow.set_tags({"slipway.stage": "convert-and-quantize", "slipway.source.sha256": manifest.source.get("sha256", "")})
-        mlflow.log_dict(manifest.model_dump(mode="json"), "manifest.json")
+        mlflow.log_dict(manifest.model_dump(mode="json"), MANIFEST)
         return run.info.run_id
 
 

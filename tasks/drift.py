@@ -14,7 +14,6 @@ from slipway.drift import history as drift_history
 from slipway.drift import profiles, scoring
 from slipway.drift import report as drift_report
 from slipway.drift.params import ActionRecord, MonitorResult
-from slipway.errors import BadInput
 
 
 @task(name="load-policy")
@@ -38,13 +37,11 @@ def fetch_bundle(name: str, version: str) -> Path:
 
 @task(name="reference-profile")
 def reference_profile(bundle_dir: Path, name: str, version: str):
-    from slipway.registry import REFERENCE_PROFILE
+    from slipway.core.layout import REFERENCE_PROFILE
+    from slipway.layout import read_reference_profile
 
-    path = Path(bundle_dir) / REFERENCE_PROFILE
-    if not path.is_file():
-        raise BadInput(f"model {name} version {version} has no {REFERENCE_PROFILE} in its bundle: "
-                       "register it again with register-version (it stores the reference profile)")
-    return profiles.deserialize(path.read_bytes(), what=f"{name} v{version} {REFERENCE_PROFILE}")
+    data = read_reference_profile(bundle_dir, what=f"model {name} version {version}")
+    return profiles.deserialize(data, what=f"{name} v{version} {REFERENCE_PROFILE}")
 
 
 @task(name="collect-window", retries=1, retry_delay_seconds=1)

@@ -1,58 +1,44 @@
-"""Tasks of the `register-version` flow: thin wrappers over slipway.register.stage."""
+"""Tasks of the `register-version` flow: thin wrappers over slipway.register."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from prefect import task
 
+from slipway import layout
 from slipway.core.contract import ServingContract
+from slipway.core.layout import SERVING_CONTRACT, TRAIN_RESULT, VALIDATION_REPORT
+from slipway.core.train_result import TrainResult
+from slipway.core.validation import ValidationReport
 from slipway.errors import BadInput
-
-CONTRACT_FILE = "serving_contract.json"
-REPORT_FILE = "validation_report.json"
-TRAIN_FILE = "train_result.json"
-
-
-def _read_json(path: Path, what: str) -> dict:
-    if not path.is_file():
-        raise BadInput(f"{path}: no such {what} file")
-    try:
-        return json.loads(path.read_text())
-    except ValueError as exc:
-        raise BadInput(f"{path}: the {what} is not JSON ({exc})") from None
-
-
-def _given_or_beside(given: str | None, candidate_dir: Path, default: str) -> Path | None:
-    if given:
-        return Path(given)
-    beside = candidate_dir / default
-    return beside if beside.is_file() else None
+from slipway.register.params import RegisterParams, RegisterResult
 
 
 @task(name="load-evidence-inputs")
-def load_inputs(candidate_dir: str, contract_path: str | None, validation_report_path: str | None,
-                train_run_id: str | None) -> tuple[ServingContract | None, dict | None, dict | None]:
-    """The contract, validation report and train result: given paths, else the files in the candidate dir."""
-    base = Path(candidate_dir)
-    contract_file = _given_or_beside(contract_path, base, CONTRACT_FILE)
-    contract = None
-    if contract_file is not None:
-        try:
-            contract = ServingContract.model_validate(_read_json(contract_file, "serving contract"))
-        except ValueError as exc:
-            raise BadInput(f"{contract_file}: not a serving contract ({str(exc).splitlines()[0]})") from None
-    report_file = _given_or_beside(validation_report_path, base, REPORT_FILE)
-    report = _read_json(report_file, "validation report") if report_file else None
-    train_file = _given_or_beside(None, base, TRAIN_FILE)
-    train = _read_json(train_file, "train result") if train_file else None
-    if train_run_id:
-        train = train_result_of_run(train_run_id) if not train or train.get("run_id") != train_run_id else train
+def load_inputs(
+    params: RegisterParams,
+) -> tuple[ServingContract | None, ValidationReport | None, TrainResult | None]:
+    """The contract, validation report and train result: the typed results the release handed
+    over; on the command line's path, the files the user gave, else those beside the manifest."""
+    base = Path(params.candidate_dir)
+    contract = params.validation.contract if params.validation else None
+    report = params.validation.report if params.validation else None
+    if contract is None:
+        path = params.contract_path or layout.beside_manifest(base, SERVING_CONTRACT)
+        contract = layout.read_contract(path) if path else None
+    if report is None:
+        path = params.validation_report_path or layout.beside_manifest(base, VALIDATION_REPORT)
+        report = layout.read_validation_report(path) if path else None
+    train = params.train
+    if train is None and (path := layout.beside_manifest(base, TRAIN_RESULT)):
+        train = layout.read_train_result(path)
+    if params.train_run_id and (train is None or train.run_id != params.train_run_id):
+        train = train_result_of_run(params.train_run_id)
     return contract, report, train
 
 
-def train_result_of_run(run_id: str) -> dict:
+def train_result_of_run(run_id: str) -> TrainResult:
     """The `train_result.json` that the train flow logged on its MLflow run."""
     import mlflow
     from mlflow.exceptions import MlflowException
@@ -61,14 +47,29 @@ def train_result_of_run(run_id: str) -> dict:
 
     configure_mlflow()
     try:
-        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{TRAIN_FILE}")
+        data = mlflow.artifacts.load_dict(f"runs:/{run_id}/{TRAIN_RESULT}")
     except MlflowException:
-        raise BadInput(f"training run {run_id}: no {TRAIN_FILE} on that MLflow run (is it a `slipway train` run?)") from None
+        raise BadInput(
+            f"training run {run_id}: no {TRAIN_RESULT} on that MLflow run "
+            "(is it a `slipway train` run?)"
+        ) from None
+    return TrainResult.model_validate(data)
 
 
 @task(name="register-candidate")
-def register(candidate_dir: str, name: str, contract, report, train, reference_data: str | None):
+def register(
+    params: RegisterParams,
+    contract: ServingContract | None,
+    report: ValidationReport | None,
+    train: TrainResult | None,
+) -> RegisterResult:
     from slipway.register.stage import register_candidate
 
-    return register_candidate(candidate_dir, name, contract=contract, validation_report=report,
-                              train_result=train, reference_data=reference_data)
+    return register_candidate(
+        params.candidate_dir,
+        params.name,
+        contract=contract,
+        validation_report=report,
+        train_result=train,
+        reference_data=params.reference_data,
+    )

@@ -14,9 +14,9 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     """candidate_dir + selection (onnx-fp32) + passing evidence.json + reference_profile.bin
     (features + prediction): a bundle the guarded promote / rollback accept."""
     from slipway.core.evidence import Environment, EvidenceBundle, gates_for
+    from slipway.core.layout import EVIDENCE, REFERENCE_PROFILE
     from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
     from slipway.drift import profiles
-    from slipway.registry import EVIDENCE, REFERENCE_PROFILE
     from slipway.store import sha256_file
     from tests.registry.helpers import BENCHMARK, validation_report
 
@@ -26,7 +26,7 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     manifest.benchmark = BENCHMARK
     (dest / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
     selected = manifest.selected()
-    evidence = EvidenceBundle(gates=gates_for(manifest, selected, validation_report()), runtime=selected.runtime,
+    evidence = EvidenceBundle(gates=gates_for(manifest, selected, validation_report().model_dump(mode="json")), runtime=selected.runtime,
                               candidate=selected.name, serving_sha256=sha256_file(dest / selected.path),
                               environment=Environment(python="3.11"))
     (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))
@@ -53,7 +53,8 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
     """`count` versions of the bundle (through a real MLflow run each)."""
     import mlflow
 
-    from slipway.registry import BUNDLE_ARTIFACT_PATH, client
+    from slipway.core.layout import BUNDLE_ARTIFACT_PATH
+    from slipway.registry import client
     from slipway.tracking import configure_mlflow
 
     experiment_id = configure_mlflow()

@@ -8,7 +8,6 @@ limit, so a model that crashes or hangs the runtime never reaches user traffic.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -59,17 +58,16 @@ def check_bundle(bundle_dir: Path) -> InfraCheck:
     """In this process: load the selected candidate, predict on the example, check the answer."""
     import numpy as np
 
-    from slipway.core.contract import ServingContract
-    from slipway.core.manifest import MANIFEST_FILE, Manifest
+    from slipway.layout import read_contract, read_input_example, read_manifest
     from slipway.runtimes import load_candidate
 
     start = time.monotonic()
-    manifest = Manifest.model_validate_json((bundle_dir / MANIFEST_FILE).read_text())
+    manifest = read_manifest(bundle_dir)
     candidate = manifest.selected()
     if candidate is None:
         return InfraCheck(ok=False, detail="the manifest selects no candidate to serve")
-    contract = ServingContract.model_validate_json((bundle_dir / "serving_contract.json").read_text())
-    rows = example_rows(json.loads((bundle_dir / "input_example.json").read_text()), contract.feature_names)
+    contract = read_contract(bundle_dir)
+    rows = example_rows(read_input_example(bundle_dir), contract.feature_names)
     x = np.asarray(rows, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != len(contract.features):
         return InfraCheck(ok=False, detail=f"input example has shape {list(x.shape)}, the contract wants "

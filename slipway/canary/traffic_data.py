@@ -10,6 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from slipway.core.layout import TRAIN_RESULT
 from slipway.errors import BadInput
 
 
@@ -53,9 +54,9 @@ def eval_data_ref(name: str) -> str:
         raise BadInput(f"{name} version {champion} names no training run: give --data")
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="train_result.json", dst_path=tmp)
+            path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=TRAIN_RESULT, dst_path=tmp)
         except (MlflowException, OSError):
-            raise BadInput(f"training run {run_id} of {name} version {champion} has no train_result.json: "
+            raise BadInput(f"training run {run_id} of {name} version {champion} has no {TRAIN_RESULT}: "
                            "give --data") from None
         ref = (json.loads(Path(path).read_text()).get("data_uris") or {}).get("eval")
     if not ref:
@@ -66,12 +67,11 @@ def eval_data_ref(name: str) -> str:
 def traffic_rows(name: str, data: str | None = None) -> list[list[float]]:
     """Model-input rows for `name`: from `data`, or from the champion's eval split."""
     from slipway import registry
-    from slipway.core.manifest import MANIFEST_FILE, Manifest
+    from slipway.layout import read_manifest
 
     features, target = None, None
     champion = registry.alias_version(name, registry.CHAMPION)
     if champion is not None:
-        manifest = Manifest.model_validate_json(
-            (registry.download_bundle(name, champion) / MANIFEST_FILE).read_text())
+        manifest = read_manifest(registry.download_bundle(name, champion))
         features, target = manifest.feature_names or None, manifest.target_column
     return load_rows(data or eval_data_ref(name), features, target)

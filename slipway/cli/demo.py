@@ -203,12 +203,12 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
     import httpx
 
     from slipway import registry
-    from slipway.core.contract import ServingContract
     from slipway.drift.shifted import shifted_digits
+    from slipway.layout import read_contract
 
     champion = registry.alias_version(name, registry.CHAMPION)
     bundle = registry.download_bundle(name, champion)
-    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    contract = read_contract(bundle)
     frame = shifted_digits(400, kind="invert", contract=contract)
     features = [f.name for f in contract.features]
     ok = 0

@@ -19,7 +19,7 @@ from slipway.convert.params import OptimizeParams
 from slipway.convert.prepare import Prepared
 from slipway.core import accuracy as acc
 from slipway.core import parity as par
-from slipway.core.manifest import MANIFEST_FILE, Candidate, Manifest
+from slipway.core.manifest import Candidate, Manifest
 from slipway.errors import GateFailed, SlipwayError, Unavailable
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,9 @@ def assemble(prep: Prepared, params: OptimizeParams, candidates: list[Candidate]
         eval_rows=int(len(prep.x_eval)),
         calibration_rows=int(len(prep.x_cal)),
     )
-    (prep.out / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
+    from slipway.layout import write_manifest
+
+    write_manifest(prep.out, manifest)
     return manifest
 
 

@@ -10,8 +10,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slipway.core.layout import MANIFEST
+
 MANIFEST_SCHEMA_VERSION = 1
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = MANIFEST
+"""Kept for callers of the old name; the layout is owned by slipway.core.layout."""
 
 Status = Literal["accepted", "rejected", "unavailable", "failed"]
 Runtime = Literal["onnxruntime", "openvino", "tensorrt", "sklearn", "torch"]

@@ -130,11 +130,11 @@ def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -
     import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
 
-    from slipway.core.manifest import MANIFEST_FILE, Manifest
+    from slipway.layout import read_manifest
     from slipway.runtimes import load_candidate
 
     bundle_dir = Path(bundle_dir)
-    manifest = Manifest.model_validate_json((bundle_dir / MANIFEST_FILE).read_text())
+    manifest = read_manifest(bundle_dir)
     candidate = manifest.selected()
     if candidate is None or candidate.accuracy is None:
         raise BadInput(f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from slipway.core.manifest import MANIFEST_FILE, Candidate, Manifest
+from slipway.core.layout import MANIFEST
+from slipway.core.manifest import Candidate, Manifest
 from slipway.errors import BadInput
 
 RANDOM_ROWS = 256
@@ -35,24 +36,18 @@ class Target:
     manifest: Manifest
     bundle_dir: Path
     manifest_path: Path | None
-    """The manifest.json to write the result back to (None for a single model file)."""
+    """The manifest to write the selection back to (None for a single model file)."""
 
 
 def load_target(path: str | Path) -> Target:
     """A candidate directory (with manifest.json) or one .onnx / OpenVINO .xml file."""
     path = Path(path).expanduser()
     if path.is_dir():
-        manifest_path = path / MANIFEST_FILE
-        if not manifest_path.is_file():
-            raise BadInput(
-                f"{path}: no {MANIFEST_FILE} in this directory: give a candidate directory made by "
-                "convert-and-quantize or a single .onnx / .xml model file"
-            )
-        try:
-            manifest = Manifest.model_validate_json(manifest_path.read_text())
-        except ValueError as exc:
-            raise BadInput(f"{manifest_path}: not a valid candidate manifest ({str(exc).splitlines()[0]})") from None
-        return Target(manifest, path.resolve(), manifest_path.resolve())
+        from slipway.layout import read_manifest
+
+        manifest = read_manifest(path, hint="give a candidate directory made by convert-and-quantize "
+                                 "or a single .onnx / .xml model file")
+        return Target(manifest, path.resolve(), (path / MANIFEST).resolve())
     if path.is_file():
         return Target(single_file_manifest(path), path.parent.resolve(), None)
     raise BadInput(f"{path}: no such file or directory: give a candidate directory or a model file")

@@ -86,17 +86,21 @@ def decide(rows: list[TableRow], manifest: Manifest, params: BenchParams) -> tup
     return outcome, selection
 
 
-def write_back(target: Target, rows: list[TableRow], host: dict, params: BenchParams,
-               selection: Selection | None) -> Path | None:
-    """The table and host into manifest.benchmark, the choice into manifest.selection (cleared on failure)."""
+def write_selection(target: Target, rows: list[TableRow], host: dict, params: BenchParams,
+                    selection: Selection | None) -> Path | None:
+    """benchmark-latency's one write: the table and host into `manifest.benchmark`, the choice
+    into `manifest.selection` (cleared when no candidate passed), in the candidate directory's
+    manifest. Its own named step (the flow calls it after the decision), never a side effect of
+    measuring or deciding. None for a single model file (there is no manifest to update)."""
+    from slipway.layout import read_manifest, write_manifest
+
     if target.manifest_path is None:
         return None
-    manifest = Manifest.model_validate_json(target.manifest_path.read_text())
+    manifest = read_manifest(target.bundle_dir)
     manifest.benchmark = {
         "rows": [r.model_dump(mode="json") for r in rows],
         "host": host,
         "params": params.model_dump(mode="json", exclude={"candidate_dir", "worker_module"}),
     }
     manifest.selection = selection
-    target.manifest_path.write_text(manifest.model_dump_json(indent=2))
-    return target.manifest_path
+    return write_manifest(target.bundle_dir, manifest)

@@ -1,4 +1,4 @@
-"""Assemble a version bundle (layout: slipway/registry.py) from a candidate directory.
+"""Assemble a version bundle (layout: slipway.core.layout) from a candidate directory.
 
 The selected candidate is the serving artifact; the other accepted candidates are stored
 beside it. The reference profile holds the reference features plus the serving
@@ -8,13 +8,14 @@ MLflow `MLmodel` file carries the signature and input example so the MLflow UI s
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
+from slipway import layout
 from slipway.core.contract import ServingContract
 from slipway.core.evidence import EvidenceBundle
-from slipway.core.manifest import MANIFEST_FILE, Candidate, Manifest
+from slipway.core.layout import MANIFEST, MLMODEL
+from slipway.core.manifest import Candidate, Manifest
 from slipway.errors import BadInput
 
 EXAMPLE_ROWS = 5
@@ -23,7 +24,7 @@ EXAMPLE_ROWS = 5
 def candidate_files(candidate: Candidate) -> list[str]:
     files = list(dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])]))
     if not files:
-        raise BadInput(f"candidate {candidate.name} names no model file in {MANIFEST_FILE}")
+        raise BadInput(f"candidate {candidate.name} names no model file in {MANIFEST}")
     return files
 
 
@@ -76,14 +77,13 @@ def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict
     outputs = {k: v[:EXAMPLE_ROWS] for k, v in predicted.items()}
     model = Model(signature=infer_signature(example, outputs))
     model.metadata = {"slipway_bundle": True, "serving_candidate": manifest.selected().name}
-    model.save(str(bundle_dir / "MLmodel"))
+    model.save(str(bundle_dir / MLMODEL))
 
 
 def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: ServingContract,
              reference, evidence_for) -> EvidenceBundle:
     """Write the bundle into `dest`; `evidence_for(stored_digests)` builds the evidence to store."""
     from slipway.drift import profiles
-    from slipway.registry import CONTRACT, EVIDENCE, INPUT_EXAMPLE, REFERENCE_PROFILE
 
     selected = manifest.selected()
     others = [c for c in manifest.accepted() if c.name != selected.name]
@@ -91,13 +91,13 @@ def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: S
     digests = copy_candidates(candidate_dir, dest, [selected, *others])
     stored = [selected.name, *[c.name for c in others]]
     kept = manifest.model_copy(update={"candidates": [c for c in manifest.candidates if c.name in stored]})
-    (dest / MANIFEST_FILE).write_text(kept.model_dump_json(indent=2))
-    (dest / CONTRACT).write_text(contract.model_dump_json(indent=2))
+    layout.write_manifest(dest, kept)
+    layout.write_contract(dest, contract)
     profiled, predicted = reference_with_predictions(dest, kept, reference)
-    (dest / REFERENCE_PROFILE).write_bytes(profiles.serialize(profiles.profile_frame(profiled)))
+    layout.reference_profile_path(dest).write_bytes(profiles.serialize(profiles.profile_frame(profiled)))
     example = feature_matrix(reference.head(EXAMPLE_ROWS), kept.feature_names)
-    (dest / INPUT_EXAMPLE).write_text(json.dumps({"feature_names": kept.feature_names, "inputs": example.tolist()}))
+    layout.write_input_example(dest, kept.feature_names, example.tolist())
     write_signature(dest, kept, reference, predicted)
     evidence = evidence_for(digests)
-    (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))
+    layout.write_evidence(dest, evidence)
     return evidence

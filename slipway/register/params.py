@@ -1,17 +1,41 @@
-"""Parameters and result of the register-version stage (the Prefect form and the typed result)."""
+"""Parameters and result of the register-version stage (the Prefect form and the typed result).
+
+The release hands over what the earlier stages gave, typed: validate-data's result (the data
+gate's report and the serving contract) and train's result (lineage, data fingerprints, the
+reference split). The `*_path` / `train_run_id` fields are the command line's way in, for a
+user who passes files (`slipway register --contract ... --validation-report ...`).
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from slipway.core.train_result import TrainResult
+from slipway.validation.params import ValidationResult
+
 
 class RegisterParams(BaseModel):
     candidate_dir: str = Field(description="candidate directory with manifest.json and a selection")
     name: str = Field(description="registered model name")
-    contract_path: str | None = Field(None, description="serving_contract.json (default: the one in candidate_dir)")
-    validation_report_path: str | None = Field(None, description="validate-data report JSON (default: candidate_dir/validation_report.json)")
-    train_run_id: str | None = Field(None, description="MLflow run id of the training run (lineage)")
-    reference_data: str | None = Field(None, description="reference data (default: the train result's reference split)")
+    validation: ValidationResult | None = Field(
+        None, description="validate-data's result: the data gate's report and the serving contract"
+    )
+    train: TrainResult | None = Field(
+        None, description="train's result: lineage, data fingerprints, the reference split"
+    )
+    reference_data: str | None = Field(
+        None, description="reference data (default: the train result's reference split)"
+    )
+    contract_path: str | None = Field(
+        None, description="serving_contract.json (default: the one in candidate_dir)"
+    )
+    validation_report_path: str | None = Field(
+        None,
+        description="validate-data report JSON (default: candidate_dir/validation_report.json)",
+    )
+    train_run_id: str | None = Field(
+        None, description="MLflow run id of the training run (lineage)"
+    )
 
 
 class RegisterResult(BaseModel):

@@ -12,32 +12,18 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from slipway import registry
 from slipway.core.contract import ServingContract
 from slipway.core.evidence import EvidenceBundle, evidence_tags, gates_for, latency_record
-from slipway.core.manifest import MANIFEST_FILE, Manifest
+from slipway.core.layout import BUNDLE_ARTIFACT_PATH
+from slipway.core.train_result import TrainResult
+from slipway.core.validation import ValidationReport
 from slipway.errors import BadInput, GateFailed
+from slipway.layout import read_manifest
 from slipway.register.params import RegisterResult
 
 STATUS_TAG = registry.STATUS_TAG
-
-
-def read_manifest(candidate_dir: Path) -> Manifest:
-    path = candidate_dir / MANIFEST_FILE
-    if not path.is_file():
-        raise BadInput(f"{candidate_dir}: no {MANIFEST_FILE}; give a directory made by `slipway convert`")
-    try:
-        return Manifest.model_validate_json(path.read_text())
-    except ValueError as exc:
-        raise BadInput(f"{path}: not a candidate manifest ({str(exc).splitlines()[0]})") from None
-
-
-def as_dict(value: Any) -> dict[str, Any] | None:
-    if value is None or isinstance(value, dict):
-        return value
-    return value.model_dump(mode="json")
 
 
 def check_name(name: str) -> str:
@@ -54,30 +40,35 @@ def existing_version(c, name: str, sha256: str):
     return None
 
 
-def reference_frame(reference_data, train: dict | None):
+def reference_frame(reference_data, train: TrainResult | None):
     from slipway.data import read_table
 
-    ref = reference_data or ((train or {}).get("data_uris") or {}).get("reference")
+    ref = reference_data or (train.data_uris.get("reference") if train else None)
     if not ref:
         raise BadInput("no reference data: pass --reference-data (the data the model was trained for) "
                        "or a train result with a `reference` split")
     return read_table(ref)
 
 
-def fingerprints(train: dict | None, report: dict | None, frame) -> dict[str, str]:
+def fingerprints(train: TrainResult | None, report: ValidationReport | None, frame) -> dict[str, str]:
     from slipway.data import fingerprint
 
-    found = dict((train or {}).get("fingerprints") or {})
+    found = dict(train.fingerprints) if train else {}
     found.setdefault("reference", fingerprint(frame))
-    if report and report.get("data_fingerprint"):
-        found["validated"] = report["data_fingerprint"]
+    if report and report.data_fingerprint:
+        found["validated"] = report.data_fingerprint
     return found
 
 
-def register_candidate(candidate_dir: str | Path, name: str, *, contract: ServingContract | None = None,
-                       validation_report: Any = None, train_result: Any = None,
+def register_candidate(candidate_dir: str | Path, name: str, *, contract: ServingContract | None,
+                       validation_report: ValidationReport | None = None,
+                       train_result: TrainResult | None = None,
                        reference_data: str | Path | None = None) -> RegisterResult:
-    """Register the selected candidate of `candidate_dir` under `name` (see the module docstring)."""
+    """Register the selected candidate of `candidate_dir` under `name` (see the module docstring).
+
+    The inputs are typed: the serving contract and validation report of validate-data, the
+    train result of train. Reading them from files a user passes is the CLI's job
+    (tasks/register_version.py), never this function's."""
     from slipway.register import provenance
     from slipway.runtimes import resolve_inside
     from slipway.store import sha256_file
@@ -90,17 +81,12 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
     if selected.status != "accepted":
         raise GateFailed(f"refusing to register {name}: the selected candidate {selected.name} is {selected.status}"
                          f" ({selected.reason or 'not accepted'})")
-    report, train = as_dict(validation_report), as_dict(train_result)
-    gates = gates_for(manifest, selected, report)
+    report, train = validation_report, train_result
+    gates = gates_for(manifest, selected, report.model_dump(mode="json") if report else None)
     failed = {g: r for g, r in gates.items() if r.status == "failed"}
     if failed:
         why = "; ".join(f"{g} ({r.summary})" for g, r in failed.items())
         raise GateFailed(f"refusing to register {name}: gate {', '.join(failed)} failed: {why}", report=gates)
-    if contract is None and (candidate_dir / registry.CONTRACT).is_file():
-        try:
-            contract = ServingContract.model_validate_json((candidate_dir / registry.CONTRACT).read_text())
-        except ValueError as exc:
-            raise BadInput(f"{candidate_dir / registry.CONTRACT}: not a serving contract ({str(exc).splitlines()[0]})") from None
     if contract is None:
         raise BadInput(f"{candidate_dir}: no serving contract; pass --contract (from `slipway validate`)")
     sha256 = sha256_file(resolve_inside(candidate_dir, selected.path or ""))
@@ -116,7 +102,7 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
             gates=gates, latency=latency_record(manifest), runtime=selected.runtime, candidate=selected.name,
             serving_sha256=sha256, stored_candidates=stored, environment=provenance.environment(),
             code_revision=provenance.code_revision(), data_fingerprints=fingerprints(train, report, frame),
-            training_run_id=(train or {}).get("run_id"), created_at=datetime.now(UTC).isoformat(),
+            training_run_id=train.run_id if train else None, created_at=datetime.now(UTC).isoformat(),
         )
 
     from slipway.register import bundle
@@ -141,7 +127,7 @@ def log_bundle(bundle_dir: Path, evidence: EvidenceBundle, name: str) -> str:
 
     experiment_id = configure_mlflow()
     with mlflow.start_run(run_name=f"register-{name}", experiment_id=experiment_id) as run:
-        mlflow.log_artifacts(str(bundle_dir), registry.BUNDLE_ARTIFACT_PATH)
+        mlflow.log_artifacts(str(bundle_dir), BUNDLE_ARTIFACT_PATH)
         mlflow.set_tags({**evidence_tags(evidence), "slipway.stage": "register-version", "slipway.model_name": name})
         return run.info.run_id
 
@@ -165,7 +151,7 @@ def create_version(c, name: str, run_id: str, evidence: EvidenceBundle) -> str:
         except MlflowException as exc:
             if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code):
                 raise
-        mv = c.create_model_version(name, f"runs:/{run_id}/{registry.BUNDLE_ARTIFACT_PATH}", run_id=run_id,
+        mv = c.create_model_version(name, f"runs:/{run_id}/{BUNDLE_ARTIFACT_PATH}", run_id=run_id,
                                     tags={"slipway.sha256": evidence.serving_sha256, STATUS_TAG: "registering"},
                                     description=f"{evidence.candidate} ({evidence.runtime}); evidence in evidence.json")
         created["version"] = str(mv.version)

@@ -18,7 +18,6 @@ import numpy as np
 
 from slipway.core.batching import BatchPolicy
 from slipway.core.contract import ServingContract
-from slipway.core.manifest import Manifest
 from slipway.core.routing import Routing
 from slipway.serving.batcher import LoopBatcher, MicroBatcher
 from slipway.serving.metrics import GatewayMetrics
@@ -56,10 +55,10 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
                 threads: int | None, variant_of, batch_worker: str = "loop") -> Served:
     """Load the manifest's selected candidate (or the first accepted one) and warm it."""
     from slipway.errors import BadInput
+    from slipway.layout import read_contract, read_manifest
     from slipway.runtimes import load_candidate
 
-    manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
-    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    manifest, contract = read_manifest(bundle), read_contract(bundle)
     candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
     if candidate is None:
         raise BadInput(f"model {name} version {version}: the manifest has no selection and no accepted candidate")

@@ -7,12 +7,13 @@ import uuid
 from datetime import UTC, datetime
 
 from slipway.core.contract import ServingContract
+from slipway.core.layout import SERVING_CONTRACT, VALIDATION_STORE_REPORT, VALIDATION_STORE_SUITE
 from slipway.core.validation import SuiteSpec, ValidationReport
 from slipway.store import ArtifactStore
 
-REPORT_FILE = "report.json"
-CONTRACT_FILE = "serving_contract.json"
-SUITE_FILE = "suite.yaml"
+REPORT_FILE = VALIDATION_STORE_REPORT
+CONTRACT_FILE = SERVING_CONTRACT
+SUITE_FILE = VALIDATION_STORE_SUITE
 
 
 def new_validation_id() -> str:

@@ -78,7 +78,7 @@ def test_no_selected_candidate_fails_the_check(candidate_dir, trained, tmp_path)
 
 def test_a_missing_bundle_fails_the_check(tmp_path):
     check = run_infra_check(tmp_path / "nothing-here")
-    assert not check.ok and "No such file" in check.detail
+    assert not check.ok and "manifest.json: no such candidate manifest file" in check.detail
 
 
 def test_a_hung_process_fails_the_check(candidate_dir, tmp_path):

@@ -16,7 +16,7 @@ def prepared(candidate_dir, trained, dest, *, select="onnx-fp32", with_report=Tr
     """A candidate dir holding validation_report.json and train_result.json beside the manifest."""
     directory = selected_copy(candidate_dir, dest, select=select)
     if with_report:
-        (directory / "validation_report.json").write_text(json.dumps(validation_report()))
+        (directory / "validation_report.json").write_text(validation_report().model_dump_json())
     (directory / "train_result.json").write_text(trained.model_dump_json())
     return directory
 

@@ -44,6 +44,13 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
         "latency": "passed",
     }
     assert evidence.training_run_id == result.stages["train"]["run_id"]
+    # handed over typed: nothing was written beside the candidates' manifest to be read back
+    from pathlib import Path
+
+    candidate_dir = Path(result.stages["convert-and-quantize"]["candidate_dir"])
+    assert not {"validation_report.json", "train_result.json", "serving_contract.json"} & {
+        p.name for p in candidate_dir.iterdir()
+    }
     assert registry.alias_version("digits-release", registry.CHAMPION) == "1"
     # each stage ran as its own subflow run of this release
     with get_client(sync_client=True) as client:

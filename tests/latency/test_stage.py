@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from slipway.core.manifest import Accuracy, Candidate, Manifest
 from slipway.latency.inputs import Target
 from slipway.latency.params import BenchParams, TableRow
-from slipway.latency.stage import decide, model_size, write_back
+from slipway.latency.stage import decide, model_size, write_selection
 
 
 def candidate(name, status="accepted", acc=True, files=()):
@@ -45,12 +45,12 @@ def test_decide_skips_unmeasured_and_failing_candidates_with_reasons():
     }
 
 
-def test_write_back_records_benchmark_and_clears_a_stale_selection(tmp_path):
+def test_write_selection_records_benchmark_and_clears_a_stale_selection(tmp_path):
     path = tmp_path / "manifest.json"
     manifest = Manifest(candidates=[candidate("a")], selection={"candidate": "a", "why": "old run"})
     path.write_text(manifest.model_dump_json())
     target = Target(manifest, tmp_path, path)
-    write_back(target, [measured("a", 1.0, 2.0)], {"cpu_model": "x"}, BenchParams(candidate_dir="x"), None)
+    write_selection(target, [measured("a", 1.0, 2.0)], {"cpu_model": "x"}, BenchParams(candidate_dir="x"), None)
     written = Manifest.model_validate_json(path.read_text())
     assert written.selection is None
     assert written.benchmark["host"] == {"cpu_model": "x"} and written.benchmark["params"]["slo_p99_ms"] == 50.0

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
+from slipway.core.validation import ValidationReport
 
 BENCHMARK = {
     "host": {"cpu": "test cpu", "cores": 2},
@@ -14,14 +15,15 @@ BENCHMARK = {
 }
 
 
-def validation_report(success: bool = True) -> dict:
+def validation_report(success: bool = True) -> ValidationReport:
+    """A passing (or one-critical-failure) validate-data report, typed as the release hands it on."""
     outcomes = [] if success else [{"expectation_type": "expect_column_values_to_not_be_null",
                                     "column": "pixel_03", "severity": "critical", "success": False}]
-    return {"success": success, "suite_name": "digits", "data_ref": "eval.parquet", "rows": 360, "columns": 65,
+    return ValidationReport.model_validate({"success": success, "suite_name": "digits", "data_ref": "eval.parquet", "rows": 360, "columns": 65,
             "outcomes": outcomes, "evaluated": 10, "passed": 10 if success else 9,
             "critical_failures": 0 if success else 1, "warnings": 0,
             "summary": "10/10 expectations passed" if success else "1 critical expectation failed",
-            "data_fingerprint": "f" * 64}
+            "data_fingerprint": "f" * 64})
 
 
 def selected_copy(candidate_dir: Path, dest: Path, *, select: str = "onnx-fp32", benchmark: dict | None = BENCHMARK,

@@ -143,15 +143,21 @@ def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp
     from slipway.register.stage import register_candidate
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
-    (directory / "serving_contract.json").unlink()
     with pytest.raises(BadInput, match="no serving contract"):
-        register_candidate(directory, NAME, validation_report=validation_report(), train_result=trained)
+        register_candidate(directory, NAME, contract=None, validation_report=validation_report(),
+                           train_result=trained)
 
 
-def test_a_broken_contract_file_is_bad_input(candidate_dir, trained, tmp_path):
-    from slipway.register.stage import register_candidate
+def test_the_cli_path_reads_the_contract_beside_the_manifest_and_refuses_a_broken_one(
+    candidate_dir, trained, tmp_path
+):
+    from slipway.register.params import RegisterParams
+    from tasks.register_version import load_inputs
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
+    params = RegisterParams(candidate_dir=str(directory), name=NAME)
+    contract, report, train = load_inputs.fn(params)
+    assert contract == contract_of(directory) and report is None and train is None
     (directory / "serving_contract.json").write_text("{}")
-    with pytest.raises(BadInput, match="not a serving contract"):
-        register_candidate(directory, NAME, validation_report=validation_report(), train_result=trained)
+    with pytest.raises(BadInput, match="serving_contract.json: not a valid serving contract"):
+        load_inputs.fn(params)

@@ -19,6 +19,7 @@ def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: st
     import mlflow
 
     from slipway import registry
+    from slipway.core.layout import BUNDLE_ARTIFACT_PATH
 
     bundle = work / f"bundle-{name}-{len(list(work.glob('bundle-*')))}"
     shutil.copytree(candidate_dir, bundle)
@@ -31,12 +32,12 @@ def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: st
 
     c = registry.client()
     with mlflow.start_run(experiment_id=configure_mlflow()) as run:
-        mlflow.log_artifacts(str(bundle), artifact_path=registry.BUNDLE_ARTIFACT_PATH)
+        mlflow.log_artifacts(str(bundle), artifact_path=BUNDLE_ARTIFACT_PATH)
     try:
         c.get_registered_model(name)
     except mlflow.exceptions.MlflowException:
         c.create_registered_model(name)
-    mv = c.create_model_version(name, source=f"runs:/{run.info.run_id}/{registry.BUNDLE_ARTIFACT_PATH}",
+    mv = c.create_model_version(name, source=f"runs:/{run.info.run_id}/{BUNDLE_ARTIFACT_PATH}",
                                 run_id=run.info.run_id)
     if alias:
         c.set_registered_model_alias(name, alias, mv.version)
