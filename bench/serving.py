@@ -175,12 +175,12 @@ def main() -> None:
     conns = [int(c) for c in args.connections.split(",")]
     work = Path(tempfile.mkdtemp(prefix="slipway-bench-serving-"))
     os.environ["SLIPWAY_HOME"] = str(work / "home")
-    from slipway.registry import client
+    from slipway.registry import open_registry
     from slipway.runtimes import onnx_session
     from slipway.serving.auth import add_key
     from slipway.serving.testing import free_port, gateway_process
 
-    client()  # configures MLflow on the bench home
+    open_registry()  # configures MLflow on the bench home
     onnx_path, x, mlflow_uri = prepare(work)
     row = x[0].tolist()
     results: dict[str, dict[int, dict]] = {"raw ORT (in-process)": {}, "slipway gateway": {}, "mlflow models serve": {}}

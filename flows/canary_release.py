@@ -38,7 +38,7 @@ def canary_release(params: CanaryParams) -> CanaryResult:
                                     ["evidence"] if problems else ["infra_check"])
     while progress.status == "running":
         if params.approve_before_last and progress.is_last_step and not progress.approved:
-            from slipway.canary.approval import wait_for_approval
+            from tasks.canary_approval import wait_for_approval
 
             approved, note = wait_for_approval(progress.version, progress.step.label, params.approval_timeout_s)
             if not approved:

@@ -14,6 +14,7 @@ from prefect import flow, tags
 
 from slipway.core.drift import History
 from slipway.core.drift_policy import parse_duration
+from slipway.core.tags import drift_action_run_tag, model_run_tag
 from slipway.drift.params import (
     ActionRecord,
     MonitorParams,
@@ -85,13 +86,11 @@ def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
         if params.act == "deployment":
             raise BadInput(f"deployment {action}/{action} is not deployed: run `prefect deploy --all` "
                            "(see README 'Deployments') or use act=inline")
-    from slipway.drift.history import model_tag
-
     if action == "retrain":
         from flows.retrain import retrain as child_flow
     else:
         from flows.rollback import rollback as child_flow
-    with tags(model_tag(params.model_name), f"slipway.drift.action:{action}"):
+    with tags(model_run_tag(params.model_name), drift_action_run_tag(action)):
         state = child_flow(child, return_state=True)
     outcome = state.result(raise_on_failure=False)
     detail = outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else {"error": str(outcome)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.release import ReleaseParams, release
+from flows.release import release
 from slipway.drift.params import RetrainParams, RetrainResult
+from slipway.release.params import ReleaseParams
 from slipway.train.params import TrainParams
 from tasks.retrain import build_training_set
 

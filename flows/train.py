@@ -12,16 +12,13 @@ from tasks.train import evaluate_model, fit_model, load_and_split, publish
 
 @flow(name="train", log_prints=True)
 def train(params: TrainParams = TrainParams()) -> TrainResult:
-    import mlflow
-
     from slipway.store import open_store
-    from slipway.tracking import configure_mlflow
+    from slipway.tracking import stage_run
 
-    configure_mlflow()
     store = open_store()
     splits = load_and_split(params)
-    with mlflow.start_run(run_name="train") as run:
-        mlflow.log_params(
+    with stage_run("train") as run:
+        run.log_params(
             {
                 "dataset": params.dataset,
                 "hidden_layers": ",".join(map(str, params.hidden_layers)),
@@ -34,12 +31,12 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
         )
         model = fit_model(splits.train, params)
         metrics = evaluate_model(model, splits.eval, params.target_column)
-        model_uri, data_uris, fingerprints = publish(store, run.info.run_id, model, splits)
-        mlflow.log_metrics({f"eval_{k}": v for k, v in metrics.items()})
-        mlflow.set_tags({f"slipway.data.{k}.sha256": v for k, v in fingerprints.items()})
-        mlflow.set_tags({"slipway.model_uri": model_uri, "slipway.stage": "train"})
+        model_uri, data_uris, fingerprints = publish(store, run.run_id, model, splits)
+        run.log_metrics({f"eval_{k}": v for k, v in metrics.items()})
+        run.set_tags({f"slipway.data.{k}.sha256": v for k, v in fingerprints.items()})
+        run.set_tags({"slipway.model_uri": model_uri})
         result = TrainResult(
-            run_id=run.info.run_id,
+            run_id=run.run_id,
             model_uri=model_uri,
             data_uris=data_uris,
             fingerprints=fingerprints,
@@ -48,7 +45,7 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
             target_column=params.target_column,
             parameter_count=parameter_count(model),
         )
-        mlflow.log_dict(result.model_dump(), TRAIN_RESULT)
+        run.log_dict(result.model_dump(), TRAIN_RESULT)
     print(f"trained {result.parameter_count} parameters, eval accuracy {metrics['accuracy']:.4f}")
     return result
 

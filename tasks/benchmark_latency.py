@@ -65,10 +65,9 @@ def report_dir() -> Path:
 def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | None, out_dir: Path,
             params: BenchParams) -> tuple[dict[str, str], str | None]:
     """JSON, markdown and PNG into the report dir, Prefect artifacts, an MLflow run with metrics."""
-    import mlflow
     from prefect.artifacts import create_markdown_artifact
 
-    from slipway.tracking import configure_mlflow
+    from slipway.tracking import stage_run
 
     table = report.markdown_table(rows, outcome)
     files = {
@@ -83,21 +82,22 @@ def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | 
     }, indent=2))
     files["markdown"].write_text(table)
     create_markdown_artifact(key="benchmark-latency", markdown=table, description=report.summary_line(rows, outcome))
-    experiment_id = configure_mlflow()
-    with mlflow.start_run(run_name="benchmark-latency", experiment_id=experiment_id) as run:
-        mlflow.set_tags({"slipway.stage": "benchmark-latency", "slipway.gate.passed": str(outcome.passed).lower(),
-                         "slipway.selected": outcome.candidate or "", "slipway.host.cpu": host["cpu_model"]})
-        mlflow.log_params({"slo_p99_ms": params.slo_p99_ms, "min_throughput": params.min_throughput,
-                           "batch_sizes": ",".join(map(str, params.batch_sizes)),
-                           "threads": ",".join(map(str, params.threads)), "duration_s": params.duration_s})
-        for r in rows:
-            if r.latency:
-                key = r.name.replace("/", "_")
-                mlflow.log_metrics({f"{key}.p50_ms": r.latency["p50_ms"], f"{key}.p99_ms": r.latency["p99_ms"],
-                                    f"{key}.peak_rss_mb": r.peak_rss_mb or 0.0})
-                for b in r.batches:
-                    mlflow.log_metric(f"{key}.throughput.t{b['threads']}.b{b['batch']}", b["throughput"])
+    run_tags = {"slipway.gate.passed": str(outcome.passed).lower(),
+                "slipway.selected": outcome.candidate or "", "slipway.host.cpu": host["cpu_model"]}
+    logged = {"slo_p99_ms": params.slo_p99_ms, "min_throughput": params.min_throughput,
+              "batch_sizes": ",".join(map(str, params.batch_sizes)),
+              "threads": ",".join(map(str, params.threads)), "duration_s": params.duration_s}
+    metrics: dict[str, float] = {}
+    for r in rows:
+        if r.latency:
+            key = r.name.replace("/", "_")
+            metrics.update({f"{key}.p50_ms": r.latency["p50_ms"], f"{key}.p99_ms": r.latency["p99_ms"],
+                            f"{key}.peak_rss_mb": r.peak_rss_mb or 0.0})
+            for b in r.batches:
+                metrics[f"{key}.throughput.t{b['threads']}.b{b['batch']}"] = b["throughput"]
+    with stage_run("benchmark-latency", params=logged, tags=run_tags) as run:
+        run.log_metrics(metrics)
         for path in files.values():
-            mlflow.log_artifact(str(path), artifact_path="benchmark")
-        mlflow.log_dict(host, "benchmark/host.json")
-    return {k: str(v) for k, v in files.items()}, run.info.run_id
+            run.log_file(path, "benchmark")
+        run.log_dict(host, "benchmark/host.json")
+    return {k: str(v) for k, v in files.items()}, run.run_id

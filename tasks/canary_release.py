@@ -11,8 +11,6 @@ import time
 from prefect import task
 from pydantic import BaseModel
 
-from slipway import registry
-from slipway.canary import ledger
 from slipway.canary.params import CanaryParams, CanaryResult
 from slipway.core.canary import analyze_step
 from slipway.core.canary_state import (
@@ -26,6 +24,7 @@ from slipway.core.canary_state import (
 )
 from slipway.core.routing import Routing
 from slipway.errors import BadInput
+from slipway.registry import CHAMPION, open_registry
 
 
 class Opening(BaseModel):
@@ -42,26 +41,27 @@ def _fresh(params: CanaryParams, version: str, champion: str | None) -> CanaryPr
 @task(name="open-canary")
 def open_canary(params: CanaryParams) -> Opening:
     """Read the registry and decide: start, resume, or finish what a crashed run began."""
-    c = registry.client()
-    version = str(registry.resolve_version(params.name, params.version, c).version)
-    champion = registry.alias_version(params.name, registry.CHAMPION, c)
-    progress = ledger.load_progress(params.name, version, c)
+    registry = open_registry()
+    version = registry.version_number(params.name, params.version)
+    champion = registry.alias(params.name, CHAMPION)
+    progress = registry.canary_progress(params.name, version)
     try:
-        action, message = resume_action(version, progress, registry.get_routing(params.name, c), champion,
-                                        ledger.is_rejected(params.name, version, c))
+        action, message = resume_action(version, progress, registry.routing(params.name), champion,
+                                        registry.is_rejected(params.name, version))
     except ValueError as exc:
         raise BadInput(f"model {params.name}: {exc}") from None
     if action == "start" and champion is None:
-        raise BadInput(f"model {params.name} has no champion to compare version {version} with: promote the "
-                       f"first version with `slipway promote {params.name} {version}`")
+        raise BadInput(f"model {params.name} has no champion to compare version {version} with: "
+                       f"promote the first version with `slipway promote {params.name} {version}`")
     if action == "start" or progress is None:
         progress = _fresh(params, version, champion)
         if action in ("finish_rollback", "already_rolled_back"):
-            reason = c.get_model_version(params.name, version).tags.get("slipway.rejected_reason", "rejected")
+            reason = registry.rejected_reason(params.name, version) or "rejected"
             progress = abort(progress, f"rejected before this run ({reason})")
         elif action in ("finish_promote", "already_promoted"):
             progress = progress.model_copy(update={"status": "promoting", "reason": "already champion"})
-    return Opening(action=action, message=f"{params.name} version {version}: {message}", progress=progress)
+    return Opening(action=action, message=f"{params.name} version {version}: {message}",
+                   progress=progress)
 
 
 @task(name="check-evidence")
@@ -69,7 +69,7 @@ def check_evidence(name: str, version: str) -> list[str]:
     """The version's evidence bundle is complete and every gate passed; the problems otherwise."""
     from slipway.core.evidence import evidence_problems
 
-    return evidence_problems(registry.read_evidence(name, version))
+    return evidence_problems(open_registry().read_evidence(name, version))
 
 
 @task(name="infra-check")
@@ -77,12 +77,12 @@ def infra_check(name: str, version: str, timeout_s: float):
     """Load the serving artifact in a separate process and answer the input example."""
     from slipway.canary.infracheck import run_infra_check
 
-    return run_infra_check(registry.download_bundle(name, version), timeout_s)
+    return run_infra_check(open_registry().download_bundle(name, version), timeout_s)
 
 
 @task(name="begin-canary")
 def begin_canary(name: str, progress: CanaryProgress) -> CanaryProgress:
-    return ledger.save_progress(name, progress)
+    return open_registry().save_canary_progress(name, progress)
 
 
 def _routing_for(progress: CanaryProgress) -> Routing:
@@ -97,33 +97,38 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
     """Route the step's traffic, wait one window, analyse it, record it in the registry."""
     from slipway.canary.metrics import MetricsUnavailable, metrics_source
 
-    c = registry.client()
-    champion = registry.alias_version(params.name, registry.CHAMPION, c)
+    registry = open_registry()
+    champion = registry.alias(params.name, CHAMPION)
     if champion != progress.champion_version:
-        moved = abort(progress, f"the champion moved from {progress.champion_version} to {champion} during the canary")
-        return ledger.save_progress(params.name, moved, c)
+        moved = abort(progress, f"the champion moved from {progress.champion_version} to "
+                                f"{champion} during the canary")
+        return registry.save_canary_progress(params.name, moved)
     wanted = _routing_for(progress)
-    if registry.get_routing(params.name, c) != wanted:
-        registry.set_routing(params.name, wanted, c)
+    if registry.routing(params.name) != wanted:
+        registry.set_routing(params.name, wanted)
         time.sleep(params.settle_s)
     source = metrics_source(params.gateway_url, params.prometheus_url, params.metrics_api_key)
     step, started = progress.step, time.monotonic()
     try:
         mark = source.mark()
         time.sleep(step.seconds)
-        window = source.window(mark, params.name, progress.champion_version, progress.version, step.phase)
+        window = source.window(mark, params.name, progress.champion_version, progress.version,
+                               step.phase)
     except MetricsUnavailable as exc:
-        time.sleep(max(0.0, step.seconds - (time.monotonic() - started)))  # errors are a window apart
+        # errors are a window apart
+        time.sleep(max(0.0, step.seconds - (time.monotonic() - started)))
         updated = record_source_error(progress, str(exc))
     else:
-        updated = record_window(progress, window, analyze_step(window, progress.policy, progress.baseline))
+        analysis = analyze_step(window, progress.policy, progress.baseline)
+        updated = record_window(progress, window, analysis)
     print(updated.history[-1].line(len(updated.plan)))
-    return ledger.save_progress(params.name, updated, c)
+    return registry.save_canary_progress(params.name, updated)
 
 
 @task(name="abort-canary")
-def abort_canary(name: str, progress: CanaryProgress, reason: str, failed: list[str] | None = None) -> CanaryProgress:
-    return ledger.save_progress(name, abort(progress, reason, failed))
+def abort_canary(name: str, progress: CanaryProgress, reason: str,
+                 failed: list[str] | None = None) -> CanaryProgress:
+    return open_registry().save_canary_progress(name, abort(progress, reason, failed))
 
 
 @task(name="roll-back")
@@ -131,16 +136,16 @@ def roll_back(name: str, progress: CanaryProgress) -> CanaryProgress:
     """Weight 0 at once, then reject the version with the reason and the failed metrics; event."""
     from slipway import events
 
-    c = registry.client()
-    routing = registry.get_routing(name, c)
+    registry = open_registry()
+    routing = registry.routing(name)
     if routing.canary_version == progress.version and routing.mode != "off":
-        registry.set_routing(name, Routing(), c)
+        registry.set_routing(name, Routing())
     details = {"failed_metrics": progress.failed_metrics, "failures": progress.failures,
                "inconclusive": progress.inconclusive, "step": progress.step.label,
                "last_window": progress.history[-1].model_dump(mode="json") if progress.history else None}
-    if registry.alias_version(name, registry.CHAMPION, c) != progress.version:
+    if registry.alias(name, CHAMPION) != progress.version:
         registry.reject(name, progress.version, reason=f"canary: {progress.reason}", details=details)
-    done = ledger.save_progress(name, progress.model_copy(update={"status": "rolled_back"}), c)
+    done = registry.save_canary_progress(name, progress.model_copy(update={"status": "rolled_back"}))
     events.emit(events.VERSION_ROLLED_BACK, name, progress.version,
                 {"reason": progress.reason, "failed_metrics": progress.failed_metrics,
                  "champion": progress.champion_version})
@@ -150,22 +155,28 @@ def roll_back(name: str, progress: CanaryProgress) -> CanaryProgress:
 
 @task(name="promote-version")
 def promote_version(name: str, progress: CanaryProgress) -> CanaryProgress:
-    """Through the guarded promote of the registry, then routing off (the gateways hot-swap)."""
-    c = registry.client()
-    if registry.alias_version(name, registry.CHAMPION, c) != progress.version:
-        registry.promote(name, progress.version, reason=f"canary: {progress.reason}")
-    routing = registry.get_routing(name, c)
+    """Through the guarded promote (tasks/promote.py), then routing off (the gateways hot-swap)."""
+    from tasks.promote import guarded_promote
+
+    registry = open_registry()
+    if registry.alias(name, CHAMPION) != progress.version:
+        guarded_promote(name, progress.version, f"canary: {progress.reason}", registry)
+    routing = registry.routing(name)
     if routing.canary_version == progress.version and routing.mode != "off":
-        registry.set_routing(name, Routing(), c)
+        registry.set_routing(name, Routing())
     print(f"promoted {name} version {progress.version} to champion")
-    return ledger.save_progress(name, progress.model_copy(update={"status": "promoted"}), c)
+    return registry.save_canary_progress(name, progress.model_copy(update={"status": "promoted"}))
 
 
 @task(name="publish-report")
 def publish_report(name: str, progress: CanaryProgress, preflight: list[str]) -> CanaryResult:
-    """The result, as a Prefect markdown artifact and a JSON file under the reports folder."""
-    from slipway.canary.report import write_report
+    """The result, as a JSON file under the reports folder and a Prefect markdown artifact."""
+    from prefect.artifacts import create_markdown_artifact
 
-    champion = registry.alias_version(name, registry.CHAMPION)
-    result = CanaryResult.from_progress(name, progress, champion, preflight)
-    return write_report(result)
+    from slipway.canary.report import artifact_key, markdown, write_report
+
+    champion = open_registry().alias(name, CHAMPION)
+    result = write_report(CanaryResult.from_progress(name, progress, champion, preflight))
+    create_markdown_artifact(markdown(result), key=artifact_key(result.name, result.version),
+                             description=result.summary[:500])
+    return result

@@ -38,29 +38,28 @@ def write_manifest(prep: Prepared, params: OptimizeParams, candidates: list[Cand
 @task(name="log-manifest", cache_policy=NO_CACHE)
 def log_manifest(manifest: Manifest, out: Path, params: OptimizeParams) -> str:
     """An MLflow run with the manifest, per-candidate metrics and the gate settings; returns its id."""
-    import mlflow
+    from slipway.tracking import stage_run
 
-    from slipway.tracking import configure_mlflow
-
-    experiment_id = configure_mlflow()
-    with mlflow.start_run(run_name="convert-and-quantize", experiment_id=experiment_id) as run:
-        mlflow.log_params({
-            "model": params.model,
-            "targets": ",".join(params.targets),
-            "max_accuracy_drop": params.max_accuracy_drop,
-            "parity_max_abs_error": params.parity_max_abs_error,
-            "candidate_dir": str(out),
-        })
-        for c in manifest.candidates:
-            if c.accuracy:
-                mlflow.log_metric(f"{c.name}.{c.accuracy.metric}", c.accuracy.value)
-                mlflow.log_metric(f"{c.name}.accuracy_drop", c.accuracy.drop)
-            if c.parity and c.parity.top1_agreement is not None:
-                mlflow.log_metric(f"{c.name}.top1_agreement", c.parity.top1_agreement)
-            mlflow.set_tag(f"slipway.candidate.{c.name}", c.status)
-        mlflow.set_tags({"slipway.stage": "convert-and-quantize", "slipway.source.sha256": manifest.source.get("sha256", "")})
-        mlflow.log_dict(manifest.model_dump(mode="json"), MANIFEST)
-        return run.info.run_id
+    params_logged = {
+        "model": params.model,
+        "targets": ",".join(params.targets),
+        "max_accuracy_drop": params.max_accuracy_drop,
+        "parity_max_abs_error": params.parity_max_abs_error,
+        "candidate_dir": str(out),
+    }
+    metrics: dict[str, float] = {}
+    run_tags = {"slipway.source.sha256": manifest.source.get("sha256", "")}
+    for c in manifest.candidates:
+        if c.accuracy:
+            metrics[f"{c.name}.{c.accuracy.metric}"] = c.accuracy.value
+            metrics[f"{c.name}.accuracy_drop"] = c.accuracy.drop
+        if c.parity and c.parity.top1_agreement is not None:
+            metrics[f"{c.name}.top1_agreement"] = c.parity.top1_agreement
+        run_tags[f"slipway.candidate.{c.name}"] = c.status
+    with stage_run("convert-and-quantize", params=params_logged, tags=run_tags) as run:
+        run.log_metrics(metrics)
+        run.log_dict(manifest.model_dump(mode="json"), MANIFEST)
+    return run.run_id
 
 
 def table_rows(manifest: Manifest) -> list[dict]:

@@ -10,10 +10,13 @@ from prefect import task
 
 from slipway.core.drift import Decision, DriftScores, History, Performance, decide
 from slipway.core.drift_policy import DriftPolicy
+from slipway.core.tags import DRIFT_LAST_DECISION, drift_action_run_tag, model_run_tag
 from slipway.drift import history as drift_history
 from slipway.drift import profiles, scoring
 from slipway.drift import report as drift_report
 from slipway.drift.params import ActionRecord, MonitorResult
+
+IN_PROGRESS = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED")
 
 
 @task(name="load-policy")
@@ -25,14 +28,16 @@ def load_drift_policy(path: str | None) -> DriftPolicy:
 
 @task(name="release-state", retries=1, retry_delay_seconds=1)
 def release_state(name: str) -> drift_history.ReleaseState:
-    return drift_history.release_state(name)
+    from slipway.registry import open_registry
+
+    return drift_history.release_state(open_registry(), name)
 
 
 @task(name="fetch-bundle", retries=1, retry_delay_seconds=1)
 def fetch_bundle(name: str, version: str) -> Path:
-    from slipway.registry import download_bundle
+    from slipway.registry import open_registry
 
-    return download_bundle(name, version)
+    return open_registry().download_bundle(name, version)
 
 
 @task(name="reference-profile")
@@ -70,7 +75,27 @@ def score_window(reference, window: scoring.WindowProfile, policy: DriftPolicy,
 
 @task(name="action-history", retries=1, retry_delay_seconds=1)
 def action_history(name: str) -> tuple[frozenset[str], dict[str, datetime]]:
-    return drift_history.action_history(name)
+    """(actions in progress, when each was last opened): the Prefect flow runs of `retrain` /
+    `rollback` tagged `slipway.model:<name>`; scheduled, pending, running or paused ones count
+    as in progress."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowRunFilter
+
+    running: set[str] = set()
+    last: dict[str, datetime] = {}
+    with get_client(sync_client=True) as client:
+        for action in ("retrain", "rollback"):
+            runs = client.read_flow_runs(
+                flow_filter=FlowFilter(name={"any_": [action]}),
+                flow_run_filter=FlowRunFilter(tags={"all_": [model_run_tag(name)]}),
+                limit=50,
+            )
+            for run in runs:
+                if run.state_type is not None and run.state_type.name in IN_PROGRESS:
+                    running.add(action)
+                if run.created is not None and (action not in last or run.created > last[action]):
+                    last[action] = run.created
+    return frozenset(running), last
 
 
 @task(name="decide")
@@ -87,7 +112,7 @@ def open_deployment(action: str, name: str, parameters: dict) -> ActionRecord | 
 
     try:
         run = run_deployment(name=f"{action}/{action}", parameters=parameters, timeout=0,
-                             tags=[drift_history.model_tag(name), f"slipway.drift.action:{action}"])
+                             tags=[model_run_tag(name), drift_action_run_tag(action)])
     except ObjectNotFound:
         return None
     state = run.state.type.name if run.state is not None else None
@@ -129,11 +154,14 @@ def publish_report(result: MonitorResult, now: datetime) -> dict[str, str]:
         create_image_artifact(image_url=Path(report["png_local"]).as_uri(), key=f"{key}-chart",
                               description="per-column drift statistic (bars) against its threshold (ticks)")
     if result.version is not None:
-        drift_history.record_verdict(result.model_name, result.version, result.decision.action, now)
+        from slipway.registry import open_registry
+
+        open_registry().record_drift_verdict(result.model_name, result.version,
+                                             result.decision.action, now)
         files["report.json"] = result.model_copy(update={"report": report}).model_dump_json(indent=2).encode()
         report["mlflow_run_id"] = drift_history.log_monitoring(
             result.model_name, result.version, drift_report.metrics(result),
-            {"slipway.drift.last_decision": result.decision.action}, now, files)
+            {DRIFT_LAST_DECISION: result.decision.action}, now, files)
     final = result.model_copy(update={"report": report}).model_dump_json(indent=2)
     store.put_text(f"{prefix}/report.json", final)
     return report

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import task
+from prefect.transactions import transaction
 
-from slipway import layout
+from slipway import events, layout
 from slipway.core.contract import ServingContract
 from slipway.core.layout import SERVING_CONTRACT, TRAIN_RESULT, VALIDATION_REPORT
 from slipway.core.train_result import TrainResult
 from slipway.core.validation import ValidationReport
-from slipway.errors import BadInput
+from slipway.register import stage
 from slipway.register.params import RegisterParams, RegisterResult
+from slipway.registry import open_registry
 
 
 @task(name="load-evidence-inputs")
@@ -40,20 +42,37 @@ def load_inputs(
 
 def train_result_of_run(run_id: str) -> TrainResult:
     """The `train_result.json` that the train flow logged on its MLflow run."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
+    from slipway.tracking import load_run_dict
 
-    from slipway.tracking import configure_mlflow
-
-    configure_mlflow()
-    try:
-        data = mlflow.artifacts.load_dict(f"runs:/{run_id}/{TRAIN_RESULT}")
-    except MlflowException:
-        raise BadInput(
-            f"training run {run_id}: no {TRAIN_RESULT} on that MLflow run "
-            "(is it a `slipway train` run?)"
-        ) from None
+    data = load_run_dict(run_id, TRAIN_RESULT, "is it a `slipway train` run?", what="training run")
     return TrainResult.model_validate(data)
+
+
+def register_candidate(candidate_dir: str | Path, name: str, *, contract: ServingContract | None,
+                       validation_report: ValidationReport | None = None,
+                       train_result: TrainResult | None = None,
+                       reference_data: str | Path | None = None) -> RegisterResult:
+    """Plan, publish the bundle, create the version; the version is made in a transaction whose
+    rollback hook deletes a half-created version and its run (the registry's compensation).
+    Emits `slipway.model.version.registered` for a new version."""
+    plan = stage.plan(candidate_dir, name, contract=contract, validation_report=validation_report,
+                      train_result=train_result, reference_data=reference_data)
+    registry = open_registry()
+    found = stage.existing(registry, plan)
+    if found is not None:
+        return found
+    run_id, evidence = stage.publish_bundle(plan)
+    created: dict[str, str] = {}
+
+    def delete_half_created(_txn) -> None:
+        registry.delete_half_created(plan.name, created.get("version"), run_id)
+
+    with transaction() as txn:
+        txn.stage(run_id, on_rollback_hooks=[delete_half_created])
+        version = stage.create_version(registry, plan, run_id, evidence, created)
+    events.emit(events.REGISTERED, plan.name, version,
+                {"run_id": run_id, "sha256": plan.sha256, "candidate": plan.selected.name})
+    return stage.result_of(plan, version, run_id)
 
 
 @task(name="register-candidate")
@@ -63,8 +82,6 @@ def register(
     report: ValidationReport | None,
     train: TrainResult | None,
 ) -> RegisterResult:
-    from slipway.register.stage import register_candidate
-
     return register_candidate(
         params.candidate_dir,
         params.name,

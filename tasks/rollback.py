@@ -9,10 +9,10 @@ from slipway.drift.params import RollbackResult
 
 @task(name="roll-back")
 def roll_back(name: str, reason: str) -> RollbackResult:
-    """`registry.rollback_to_previous` (BadInput, with a clear message, when there is no `previous`)."""
-    from slipway import registry
+    """The guarded rollback (BadInput, with a clear message, when there is no `previous`)."""
+    from tasks.promote import guarded_rollback
 
-    moved = registry.rollback_to_previous(name, reason=reason)
+    moved = guarded_rollback(name, reason)
     return RollbackResult(model_name=name, champion=moved.version, demoted=str(moved.previous), reason=reason)
 
 

@@ -54,11 +54,11 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
     import mlflow
 
     from slipway.core.layout import BUNDLE_ARTIFACT_PATH
-    from slipway.registry import client
+    from slipway.registry import open_registry
     from slipway.tracking import configure_mlflow
 
     experiment_id = configure_mlflow()
-    c = client()
+    c = open_registry().client
     c.create_registered_model(name)
     versions = []
     for _ in range(count):

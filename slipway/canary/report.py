@@ -1,4 +1,5 @@
-"""The canary report: a Prefect markdown artifact and a JSON file under the reports folder."""
+"""The canary report: markdown (the publish-report task makes it a Prefect artifact) and a JSON
+file under the reports folder."""
 
 from __future__ import annotations
 
@@ -32,8 +33,7 @@ def artifact_key(name: str, version: str) -> str:
 
 
 def write_report(result: CanaryResult) -> CanaryResult:
-    from prefect.artifacts import create_markdown_artifact
-
+    """The result as JSON under `<reports>/canary/`; the result with its `report` path."""
     from slipway.settings import get_settings
 
     folder = get_settings().reports_dir / "canary"
@@ -42,6 +42,4 @@ def write_report(result: CanaryResult) -> CanaryResult:
     path = folder / f"{artifact_key(result.name, result.version)}-{stamp}.json"
     result = result.model_copy(update={"report": str(path)})
     path.write_text(result.model_dump_json(indent=2))
-    create_markdown_artifact(markdown(result), key=artifact_key(result.name, result.version),
-                             description=result.summary[:500])
     return result

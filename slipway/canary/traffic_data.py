@@ -6,10 +6,6 @@ Without `--data`, the champion's evidence names its training run; that run's
 
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 from slipway.core.layout import TRAIN_RESULT
 from slipway.errors import BadInput
 
@@ -41,24 +37,19 @@ def load_rows(data: str, feature_names: list[str] | None = None, target_column: 
 
 def eval_data_ref(name: str) -> str:
     """The eval split the champion was trained with (`store:...`, a path or `s3://...`)."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
+    from slipway.registry import CHAMPION, open_registry
+    from slipway.tracking import load_run_dict
 
-    from slipway import registry
-
-    champion = registry.alias_version(name, registry.CHAMPION)
+    registry = open_registry()
+    champion = registry.alias(name, CHAMPION)
     if champion is None:
         raise BadInput(f"model {name!r} has no champion: give --data (a CSV/Parquet of model inputs)")
     run_id = registry.read_evidence(name, champion).training_run_id
     if not run_id:
         raise BadInput(f"{name} version {champion} names no training run: give --data")
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=TRAIN_RESULT, dst_path=tmp)
-        except (MlflowException, OSError):
-            raise BadInput(f"training run {run_id} of {name} version {champion} has no {TRAIN_RESULT}: "
-                           "give --data") from None
-        ref = (json.loads(Path(path).read_text()).get("data_uris") or {}).get("eval")
+    train = load_run_dict(run_id, TRAIN_RESULT, f"of {name} version {champion}: give --data",
+                          what="training run")
+    ref = (train.get("data_uris") or {}).get("eval")
     if not ref:
         raise BadInput(f"training run {run_id} records no eval split: give --data")
     return ref
@@ -66,11 +57,12 @@ def eval_data_ref(name: str) -> str:
 
 def traffic_rows(name: str, data: str | None = None) -> list[list[float]]:
     """Model-input rows for `name`: from `data`, or from the champion's eval split."""
-    from slipway import registry
     from slipway.layout import read_manifest
+    from slipway.registry import CHAMPION, open_registry
 
     features, target = None, None
-    champion = registry.alias_version(name, registry.CHAMPION)
+    registry = open_registry()
+    champion = registry.alias(name, CHAMPION)
     if champion is not None:
         manifest = read_manifest(registry.download_bundle(name, champion))
         features, target = manifest.feature_names or None, manifest.target_column

@@ -85,7 +85,8 @@ def handle(args) -> int:
     quiet_prefect_for_json(args)
     # the ephemeral Prefect API starts a server in-process: give it time on a small, busy machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    from flows.release import ReleaseParams, release
+    from flows.release import release
+    from slipway.release.params import ReleaseParams
     from slipway.train.params import TrainParams
 
     say = (lambda *a: None) if args.json else _say
@@ -110,11 +111,11 @@ def handle(args) -> int:
 
 
 def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
-    from flows.release import CanaryOptions
-    from slipway import registry
     from slipway.canary.traffic import BackgroundTraffic
     from slipway.canary.traffic_data import traffic_rows
     from slipway.core.canary import CanaryPolicy
+    from slipway.registry import CHAMPION, open_registry
+    from slipway.release.params import CanaryOptions
     from slipway.serving.testing import gateway_process
 
     name, out = args.model_name, {}
@@ -125,7 +126,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     ) as url:
         if not args.json:
             print(
-                f"gateway ready at {url} (champion version {registry.alias_version(name, registry.CHAMPION)})"
+                f"gateway ready at {url} (champion version {open_registry().alias(name, CHAMPION)})"
             )
         out["predictions"] = _show_predictions(url, name, quiet=args.json)
         rows = traffic_rows(name)
@@ -173,9 +174,9 @@ def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:
     """Three eval rows through `POST /v1/models/{name}:predict`, printed beside their labels."""
     import httpx
 
-    from slipway import registry
     from slipway.canary.traffic_data import eval_data_ref
     from slipway.data import read_table
+    from slipway.registry import CHAMPION
 
     frame = read_table(eval_data_ref(name))
     manifest_features = [c for c in frame.columns if c != "digit"]
@@ -192,7 +193,7 @@ def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:
         version = response.headers.get("X-Slipway-Model-Version")
         print(
             f"POST {url}/v1/models/{name}:predict with 3 eval rows -> version {version} "
-            f"({registry.CHAMPION}) answers "
+            f"({CHAMPION}) answers "
             + ", ".join(f"{s['prediction']} (label {s['label']})" for s in shown)
         )
     return shown
@@ -202,11 +203,12 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
     """400 inverted digit images (kept inside the contract) in batches of 50 rows."""
     import httpx
 
-    from slipway import registry
     from slipway.drift.shifted import shifted_digits
     from slipway.layout import read_contract
+    from slipway.registry import CHAMPION, open_registry
 
-    champion = registry.alias_version(name, registry.CHAMPION)
+    registry = open_registry()
+    champion = registry.alias(name, CHAMPION)
     bundle = registry.download_bundle(name, champion)
     contract = read_contract(bundle)
     frame = shifted_digits(400, kind="invert", contract=contract)

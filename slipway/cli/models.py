@@ -20,14 +20,9 @@ def register(sub, common) -> None:
 
 
 def handle_list(args) -> int:
-    from slipway import registry
+    from slipway.registry import open_registry
 
-    c = registry.client()
-    models = []
-    for model in c.search_registered_models():
-        latest = max((int(v.version) for v in c.search_model_versions(f"name='{model.name}'")), default=None)
-        models.append({"name": model.name, "aliases": {a: str(v) for a, v in sorted(model.aliases.items())},
-                       "latest_version": latest})
+    models = [m.model_dump() for m in open_registry().models()]
     if args.json:
         emit_json(models)
         return 0
@@ -40,20 +35,21 @@ def handle_list(args) -> int:
 
 
 def handle_show(args) -> int:
-    from slipway import registry
     from slipway.core.evidence import evidence_problems
+    from slipway.core.tags import STATUS
+    from slipway.registry import open_registry
 
-    c = registry.client()
-    mv = registry.resolve_version(args.name, args.ref, c)
-    evidence = registry.read_evidence(args.name, str(mv.version), c)
-    aliases = sorted(a for a, v in c.get_registered_model(args.name).aliases.items() if str(v) == str(mv.version))
+    registry = open_registry()
+    mv = registry.resolve(args.name, args.ref)
+    evidence = registry.read_evidence(args.name, str(mv.version))
+    aliases = registry.aliases_of(args.name, str(mv.version))
     problems = evidence_problems(evidence)
     if args.json:
         emit_json({"name": args.name, "version": str(mv.version), "aliases": aliases, "run_id": mv.run_id,
                    "source": mv.source, "tags": dict(mv.tags), "evidence": evidence.model_dump(mode="json"),
                    "problems": problems})
         return 0
-    print(f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: {mv.tags.get('slipway.status', '-')}")
+    print(f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: {mv.tags.get(STATUS, '-')}")
     print(f"serving:  {evidence.candidate or '-'} ({evidence.runtime or '-'}) sha256 {evidence.serving_sha256 or '-'}")
     print("gates:")
     for gate, result in evidence.gates.items():

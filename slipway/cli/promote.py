@@ -16,9 +16,9 @@ def register(sub, common) -> None:
 
 
 def handle(args) -> int:
-    from slipway.registry import promote
+    from tasks.promote import guarded_promote
 
-    result = promote(args.name, args.version, reason=args.reason)
+    result = guarded_promote(args.name, args.version, args.reason)
     if args.json:
         emit_json(result)
     else:

@@ -79,14 +79,13 @@ def fetch(ref: str, workdir: Path) -> Path:
 
 
 def fetch_mlflow(uri: str, workdir: Path) -> Path:
-    import mlflow
     import yaml
 
-    from slipway.tracking import configure_mlflow
+    from slipway.tracking import configure_mlflow, download
 
     configure_mlflow()
     try:
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(workdir / "mlflow")))
+        local = download(uri, workdir / "mlflow")
     except Exception as exc:
         raise BadInput(f"{uri}: MLflow cannot download it ({str(exc).splitlines()[0][:200]})") from None
     if local.is_file():

@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slipway.core import tags
 from slipway.core.manifest import Candidate, Manifest
 
 EVIDENCE_SCHEMA_VERSION = 1
 GATES = ("data_validation", "parity", "accuracy", "latency")
-GATE_TAG_PREFIX = "slipway.gate."
+GATE_TAG_PREFIX = tags.GATE_PREFIX
 
 GateStatus = Literal["passed", "failed", "missing"]
 
@@ -159,19 +160,19 @@ def failed_gates(bundle: EvidenceBundle) -> list[str]:
 
 def evidence_tags(bundle: EvidenceBundle) -> dict[str, str]:
     """The model-version tags that summarise the evidence in the MLflow UI."""
-    tags = {f"{GATE_TAG_PREFIX}{gate}": gate_status(bundle, gate) for gate in GATES}
-    tags.update({
-        "slipway.sha256": bundle.serving_sha256,
-        "slipway.runtime": bundle.runtime,
-        "slipway.candidate": bundle.candidate,
+    found = {f"{GATE_TAG_PREFIX}{gate}": gate_status(bundle, gate) for gate in GATES}
+    found.update({
+        tags.SHA256: bundle.serving_sha256,
+        tags.RUNTIME: bundle.runtime,
+        tags.CANDIDATE_NAME: bundle.candidate,
     })
     if bundle.training_run_id:
-        tags["slipway.training_run_id"] = bundle.training_run_id
+        found[tags.TRAINING_RUN_ID] = bundle.training_run_id
     if bundle.code_revision:
-        tags["slipway.code_revision"] = bundle.code_revision
+        found[tags.CODE_REVISION] = bundle.code_revision
     if bundle.environment.packages_sha256:
-        tags["slipway.packages_sha256"] = bundle.environment.packages_sha256
-    return tags
+        found[tags.PACKAGES_SHA256] = bundle.environment.packages_sha256
+    return found
 
 
 def missing_evidence(reason: str) -> EvidenceBundle:

@@ -9,7 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ROUTING_TAG = "slipway.routing"
+from slipway.core.tags import ROUTING
+
+ROUTING_TAG = ROUTING
 
 Mode = Literal["off", "canary", "shadow"]
 

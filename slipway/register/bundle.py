@@ -71,13 +71,12 @@ def reference_with_predictions(bundle_dir: Path, manifest: Manifest, frame):
 
 def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict) -> None:
     """An MLmodel file with the signature (inputs: the features; outputs: label, probabilities)."""
-    from mlflow.models import Model, infer_signature
+    from slipway.tracking import save_signature
 
     example = frame[manifest.feature_names].head(EXAMPLE_ROWS).astype("float32")
     outputs = {k: v[:EXAMPLE_ROWS] for k, v in predicted.items()}
-    model = Model(signature=infer_signature(example, outputs))
-    model.metadata = {"slipway_bundle": True, "serving_candidate": manifest.selected().name}
-    model.save(str(bundle_dir / MLMODEL))
+    save_signature(bundle_dir / MLMODEL, example, outputs,
+                   {"slipway_bundle": True, "serving_candidate": manifest.selected().name})
 
 
 def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: ServingContract,

@@ -147,6 +147,6 @@ class Gateway:
             raise HttpError(422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
     def set_routing(self, name: str, routing: Routing) -> None:
-        from slipway import registry
+        from slipway.registry import open_registry
 
-        registry.set_routing(name, routing)
+        open_registry().set_routing(name, routing)

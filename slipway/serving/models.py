@@ -96,6 +96,15 @@ class ModelManager:
         self._stop = threading.Event()
         self._refresh_lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._registry = None
+
+    def registry(self):
+        """The registry adapter, built once (on the first poll: the gateway starts without it)."""
+        if self._registry is None:
+            from slipway.registry import open_registry
+
+            self._registry = open_registry()
+        return self._registry
 
     # -- reading -------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -131,12 +140,12 @@ class ModelManager:
 
     def refresh(self, name: str) -> ModelState:
         """Bring one model in step with its champion alias and routing tag."""
-        from slipway import registry
+        from slipway.registry import CHAMPION
 
         with self._refresh_lock:
-            c = registry.client()
-            champion_version = registry.alias_version(name, registry.CHAMPION, c)
-            routing = registry.get_routing(name, c) if champion_version else Routing()
+            registry = self.registry()
+            champion_version = registry.alias(name, CHAMPION)
+            routing = registry.routing(name) if champion_version else Routing()
             old = self.states[name]
             champion = self._ensure(name, champion_version, old.champion, old)
             want_canary = routing.canary_version if routing.mode != "off" else None
@@ -156,10 +165,8 @@ class ModelManager:
                 return served
         if (name, version) in self._failed:
             return current
-        from slipway import registry
-
         try:
-            bundle = registry.download_bundle(name, version)
+            bundle = self.registry().download_bundle(name, version)
             return load_bundle(name, version, bundle, self.policy, self.metrics, self.threads,
                                lambda v: self.variant_of(name, v), self.batch_worker)
         except Exception as exc:  # a broken version must never take the serving one down

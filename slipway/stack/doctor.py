@@ -113,15 +113,9 @@ def check_mlflow(settings) -> Check:
     return Check("mlflow tracking", "info", f"{uri} (not checked)")
 
 
-def check_prefect() -> Check:
-    url = os.environ.get("PREFECT_API_URL")
-    if not url:
-        try:
-            from prefect.settings import PREFECT_API_URL
-
-            url = PREFECT_API_URL.value()
-        except Exception:
-            url = None
+def check_prefect(url: str | None) -> Check:
+    """`url`: the Prefect API in use (the command resolves it from the environment and the
+    Prefect profile); None when flows start an ephemeral API."""
     if not url:
         return Check(
             "prefect api",
@@ -159,12 +153,12 @@ def _http_check(name: str, url: str, shown: str) -> Check:
     return Check(name, "ok", f"{shown} reachable")
 
 
-def run_checks() -> list[Check]:
+def run_checks(prefect_api_url: str | None = None) -> list[Check]:
     from slipway.settings import get_settings
 
     settings = get_settings()
     checks = [check_python(), *check_packages(), check_onnxruntime(), check_openvino(), check_tensorrt()]
-    checks += [check_mlflow(settings), check_prefect(), check_s3(settings)]
+    checks += [check_mlflow(settings), check_prefect(prefect_api_url), check_s3(settings)]
     return checks
 
 

@@ -11,6 +11,7 @@ tracking/registry database the embedded default uses), `mlruns/` (artifacts) and
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,22 +117,36 @@ def project_dir() -> Path:
 
 
 def ensure_work_pool(api_url: str, name: str) -> bool:
-    """Create the `process` work pool `name` unless it exists; True when it was created."""
+    """Create the `process` work pool `name` unless it exists; True when it was created.
+
+    Created by the Prefect CLI in a child process (`prefect work-pool create --type process`,
+    which fills in the process worker's default job template): slipway's library does not
+    import Prefect."""
     import httpx
 
-    found = httpx.get(f"{api_url}/work_pools/{name}", timeout=10)
-    if found.status_code == 200:
-        return False
-    if found.status_code != 404:
-        raise ServiceFailed(f"Prefect at {api_url}: reading work pool {name} answered {found.status_code}")
-    from prefect.workers.process import ProcessWorker
+    def exists() -> bool:
+        found = httpx.get(f"{api_url}/work_pools/{name}", timeout=10)
+        if found.status_code not in (200, 404):
+            raise ServiceFailed(
+                f"Prefect at {api_url}: reading work pool {name} answered {found.status_code}"
+            )
+        return found.status_code == 200
 
-    body = {"name": name, "type": "process",
-            "base_job_template": ProcessWorker.get_default_base_job_template()}
-    made = httpx.post(f"{api_url}/work_pools/", json=body, timeout=10)
-    if made.status_code not in (200, 201, 409):  # 409: created meanwhile by someone else
-        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} answered {made.status_code}: {made.text[:200]}")
-    return made.status_code != 409
+    if exists():
+        return False
+    command = [sys.executable, "-m", "prefect", "work-pool", "create", name, "--type", "process",
+               "--no-prompt"]
+    env = {**os.environ, "PREFECT_API_URL": api_url}
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} took over 180 s") from None
+    if done.returncode != 0:
+        if exists():  # created meanwhile by someone else
+            return False
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} failed: {tail[0][:200]}")
+    return True
 
 
 def worker_registered(api_url: str, pool: str, worker_name: str) -> bool:

@@ -46,26 +46,26 @@ def log_to_mlflow(
     report: ValidationReport, contract: ServingContract | None, uris: dict[str, str]
 ) -> str | None:
     """Log the report (and contract) to the active MLflow run; its run id, or None when no run is active."""
-    import mlflow
+    from slipway.tracking import active_run
 
-    run = mlflow.active_run()
+    run = active_run()
     if run is None:
         return None
-    mlflow.log_dict(json.loads(report.model_dump_json()), f"validation/{REPORT_FILE}")
+    run.log_dict(json.loads(report.model_dump_json()), f"validation/{REPORT_FILE}")
     if contract is not None:
-        mlflow.log_dict(json.loads(contract.model_dump_json()), f"validation/{CONTRACT_FILE}")
-    mlflow.log_metrics(
+        run.log_dict(json.loads(contract.model_dump_json()), f"validation/{CONTRACT_FILE}")
+    run.log_metrics(
         {
             "validation_critical_failures": report.critical_failures,
             "validation_warnings": report.warnings,
             "validation_passed": report.passed,
         }
     )
-    mlflow.set_tags(
+    run.set_tags(
         {
             "slipway.validation.success": str(report.success).lower(),
             "slipway.validation.report_uri": uris["report"],
             "slipway.validation.suite": report.suite_name,
         }
     )
-    return run.info.run_id
+    return run.run_id

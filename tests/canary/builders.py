@@ -125,7 +125,7 @@ def register(candidate_dir: Path, name: str, trained) -> str:
     import pandas as pd
 
     from slipway.data import read_table
-    from slipway.register.stage import register_candidate
+    from tasks.register_version import register_candidate
     from tests.candidates import contract_for
 
     everything = pd.concat([read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")])

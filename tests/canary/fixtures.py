@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.promote import guarded_promote
 from tests.canary import builders
 
 NAME = "digits"
@@ -32,7 +33,6 @@ class CanaryHome:
 
 @pytest.fixture(scope="module")
 def canary_home(tmp_path_factory, trained, candidate_dir) -> CanaryHome:
-    from slipway import registry
 
     home = tmp_path_factory.mktemp("canary-home")
     work = tmp_path_factory.mktemp("canary-work")
@@ -41,7 +41,7 @@ def canary_home(tmp_path_factory, trained, candidate_dir) -> CanaryHome:
     try:
         champion_dir = builders.candidate_with(candidate_dir, work / "champion")
         version = builders.register(champion_dir, NAME, trained)
-        registry.promote(NAME, version, reason="test champion")
+        guarded_promote(NAME, version, reason="test champion")
     finally:
         patch.undo()
     return CanaryHome(home=home, name=NAME, champion=version, work=work)

@@ -6,10 +6,10 @@ import pytest
 
 from flows.canary_release import canary_release
 from slipway import registry
-from slipway.canary import ledger
 from slipway.canary.params import CanaryParams
 from slipway.core.canary import CanaryPolicy
 from slipway.core.routing import Routing
+from slipway.core.tags import STATUS
 from slipway.errors import BadInput
 from tests.canary import fixtures
 from tests.conftest import free_port
@@ -27,12 +27,12 @@ def params(home, version, **kw) -> CanaryParams:
 
 def assert_clean_rollback(home, version, result, reason):
     assert result.decision == "rollback" and reason in result.reason
-    assert registry.alias_version(home.name, registry.CHAMPION) == home.champion
-    assert registry.alias_version(home.name, registry.CANDIDATE) != version
-    assert registry.get_routing(home.name) == Routing()
-    tags = registry.client().get_model_version(home.name, version).tags
-    assert tags[registry.STATUS_TAG] == "rejected" and reason in tags["slipway.rejected_reason"]
-    assert ledger.load_progress(home.name, version).status == "rolled_back"
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == home.champion
+    assert registry.open_registry().alias(home.name, registry.CANDIDATE) != version
+    assert registry.open_registry().routing(home.name) == Routing()
+    tags = registry.open_registry().client.get_model_version(home.name, version).tags
+    assert tags[STATUS] == "rejected" and reason in tags["slipway.rejected_reason"]
+    assert registry.open_registry().canary_progress(home.name, version).status == "rolled_back"
 
 
 def test_metrics_source_down_aborts_without_promotion(in_canary_home, candidate_dir, trained):
@@ -48,7 +48,7 @@ def test_metrics_source_down_aborts_without_promotion(in_canary_home, candidate_
 
 def test_incomplete_evidence_fails_preflight_before_any_routing(in_canary_home, candidate_dir, trained):
     from slipway.data import read_table
-    from slipway.register.stage import register_candidate
+    from tasks.register_version import register_candidate
     from tests.canary import builders
     from tests.candidates import contract_for
 
@@ -70,7 +70,7 @@ def test_a_rerun_of_a_finished_canary_changes_nothing(in_canary_home, candidate_
     again = canary_release(params(home, version))
     assert again.decision == "rollback" and "rejected before this run" not in again.reason
     assert again.reason == first.reason
-    assert registry.get_routing(home.name) == Routing()
+    assert registry.open_registry().routing(home.name) == Routing()
 
 
 def test_unknown_version_is_a_clear_error(in_canary_home):
@@ -89,19 +89,19 @@ def test_no_champion_is_a_clear_error(candidate_dir, trained, tmp_path):
 def test_another_canary_in_progress_is_refused(in_canary_home, candidate_dir, trained):
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    registry.set_routing(home.name, Routing(mode="canary", weight=5, canary_version="77"))
+    registry.open_registry().set_routing(home.name, Routing(mode="canary", weight=5, canary_version="77"))
     try:
         with pytest.raises(BadInput, match="version 77 is in a canary"):
             canary_release(params(home, version))
     finally:
-        registry.set_routing(home.name, Routing())
+        registry.open_registry().set_routing(home.name, Routing())
 
 
 def test_the_champion_itself_is_already_promoted(in_canary_home):
     home = in_canary_home
     result = canary_release(params(home, home.champion))
     assert result.decision == "promote" and result.champion_after == home.champion
-    assert registry.get_routing(home.name) == Routing()
+    assert registry.open_registry().routing(home.name) == Routing()
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, a
     resume_flow_run(_paused_run_id(), run_input={"approve": approve, "note": "not today"})
     run.join(timeout=120)
     assert results and reason in results[0].reason
-    assert ledger.load_progress(home.name, version).approved is approve
+    assert registry.open_registry().canary_progress(home.name, version).approved is approve
     assert_clean_rollback(home, version, results[0], reason)
 
 

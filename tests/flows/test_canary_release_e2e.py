@@ -14,12 +14,12 @@ import pytest
 
 from flows.canary_release import canary_release
 from slipway import registry
-from slipway.canary import ledger
 from slipway.canary.params import CanaryParams
 from slipway.canary.traffic import BackgroundTraffic
 from slipway.canary.traffic_data import load_rows
 from slipway.core.canary import CanaryPolicy
 from slipway.core.routing import Routing
+from slipway.core.tags import STATUS
 from tests.canary import builders, fixtures
 from tests.conftest import free_port
 
@@ -57,7 +57,7 @@ def canary(home, gateway_url, version, **kw) -> CanaryParams:
 
 
 def release(params, gateway_url, rows, rate=RATE):
-    champion = registry.alias_version(params.name, registry.CHAMPION)
+    champion = registry.open_registry().alias(params.name, registry.CHAMPION)
     with BackgroundTraffic(gateway_url, params.name, rows, rate=rate) as traffic:
         result = canary_release(params)
     report = traffic.report
@@ -70,9 +70,9 @@ def release(params, gateway_url, rows, rate=RATE):
 def assert_rolled_back(home, version, champion, result, metric):
     assert result.decision == "rollback", result.summary
     assert metric in result.failed_metrics, result.summary
-    assert registry.alias_version(home.name, registry.CHAMPION) == champion
-    assert registry.get_routing(home.name) == Routing()
-    assert registry.client().get_model_version(home.name, version).tags[registry.STATUS_TAG] == "rejected"
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == champion
+    assert registry.open_registry().routing(home.name) == Routing()
+    assert registry.open_registry().client.get_model_version(home.name, version).tags[STATUS] == "rejected"
 
 
 def test_good_candidate_is_promoted_after_a_shadow_phase(in_canary_home, gateway, eval_rows, candidate_dir, trained):
@@ -83,9 +83,9 @@ def test_good_candidate_is_promoted_after_a_shadow_phase(in_canary_home, gateway
     assert [r.step.label for r in result.steps if r.outcome == "pass"] == ["shadow", "50%", "100%"]
     shadow_checks = {c.metric: c.status for c in result.steps[0].analysis.checks}
     assert shadow_checks["shadow_agreement"] == "pass"
-    assert registry.alias_version(home.name, registry.CHAMPION) == version
-    assert registry.alias_version(home.name, registry.PREVIOUS) == champion
-    assert registry.get_routing(home.name) == Routing()
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == version
+    assert registry.open_registry().alias(home.name, registry.PREVIOUS) == champion
+    assert registry.open_registry().routing(home.name) == Routing()
     assert report.by_variant.get("canary", {}).get("ok", 0) > 0
 
 
@@ -147,8 +147,8 @@ def test_metrics_source_down_aborts_without_promotion(in_canary_home, gateway, e
     result, _, champion = release(params, gateway, eval_rows)
     assert result.decision == "rollback" and "metrics source failed 3 times in a row" in result.reason
     assert [r.outcome for r in result.steps] == ["source_error"] * 3
-    assert registry.alias_version(home.name, registry.CHAMPION) == champion
-    assert registry.get_routing(home.name) == Routing()
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == champion
+    assert registry.open_registry().routing(home.name) == Routing()
 
 
 def test_a_step_without_traffic_is_inconclusive_not_a_pass(in_canary_home, gateway, eval_rows, candidate_dir,
@@ -157,7 +157,7 @@ def test_a_step_without_traffic_is_inconclusive_not_a_pass(in_canary_home, gatew
 
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    champion = registry.alias_version(home.name, registry.CHAMPION)
+    champion = registry.open_registry().alias(home.name, registry.CHAMPION)
     results = []
     # only traffic is under test here: the load-sensitive checks (p99 on a shared 2-core machine,
     # divergence over a few dozen requests) are off so that the first window's verdict is steady
@@ -168,7 +168,7 @@ def test_a_step_without_traffic_is_inconclusive_not_a_pass(in_canary_home, gatew
         flow.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:   # traffic stops once the first step has passed
-            progress = ledger.load_progress(home.name, version)
+            progress = registry.open_registry().canary_progress(home.name, version)
             if progress is not None and progress.step_index >= 1:
                 break
             time.sleep(0.1)
@@ -177,7 +177,7 @@ def test_a_step_without_traffic_is_inconclusive_not_a_pass(in_canary_home, gatew
     result = results[0]
     assert [r.outcome for r in result.steps] == ["pass", "inconclusive", "inconclusive"]
     assert result.decision == "rollback" and "nothing is promoted on missing data" in result.reason
-    assert registry.alias_version(home.name, registry.CHAMPION) == champion
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == champion
 
 
 def test_killing_the_flow_mid_canary_then_rerunning_leaves_a_consistent_registry(in_canary_home, gateway, eval_rows,
@@ -186,7 +186,7 @@ def test_killing_the_flow_mid_canary_then_rerunning_leaves_a_consistent_registry
 
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    champion = registry.alias_version(home.name, registry.CHAMPION)
+    champion = registry.open_registry().alias(home.name, registry.CHAMPION)
     env = {**os.environ, "SLIPWAY_HOME": str(home.home), "PREFECT_API_URL": PREFECT_API_URL.value(),
            "PYTHONPATH": os.getcwd()}
     argv = ["canary", home.name, version, "--steps", "50,100", "--interval-s", "1.2", "--settle-s", "0.3",
@@ -197,22 +197,22 @@ def test_killing_the_flow_mid_canary_then_rerunning_leaves_a_consistent_registry
         child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 90
-        while registry.get_routing(home.name).canary_version != version:
+        while registry.open_registry().routing(home.name).canary_version != version:
             assert time.monotonic() < deadline and child.poll() is None, "the canary never started routing"
             time.sleep(0.2)
         time.sleep(0.8)   # inside the first window
         child.kill()
         child.wait()
         # consistent: the champion unchanged and serving, the canary at a step, nothing rejected
-        assert registry.alias_version(home.name, registry.CHAMPION) == champion
-        routing = registry.get_routing(home.name)
+        assert registry.open_registry().alias(home.name, registry.CHAMPION) == champion
+        routing = registry.open_registry().routing(home.name)
         assert (routing.mode, routing.canary_version) == ("canary", version) and routing.weight in (50, 100)
-        progress = ledger.load_progress(home.name, version)
+        progress = registry.open_registry().canary_progress(home.name, version)
         assert progress.status == "running" and progress.plan[progress.step_index].weight == routing.weight
-        assert registry.client().get_model_version(home.name, version).tags[registry.STATUS_TAG] != "rejected"
+        assert registry.open_registry().client.get_model_version(home.name, version).tags[STATUS] != "rejected"
         result = canary_release(canary(home, gateway, version))   # the rerun resumes
     assert traffic.report.failed_for("champion") == 0 and traffic.report.failed_for("none") == 0
     assert result.decision == "promote", result.summary
     assert [r.step.label for r in result.steps if r.outcome == "pass"] == ["50%", "100%"]
-    assert registry.alias_version(home.name, registry.CHAMPION) == version
-    assert registry.get_routing(home.name) == Routing()
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == version
+    assert registry.open_registry().routing(home.name) == Routing()

@@ -54,7 +54,7 @@ def production(trained):
 @pytest.fixture
 def registered(bundle):
     """v1 and v2, both promoted through the guarded promote: v2 is champion, v1 previous."""
-    from slipway.registry import promote
+    from tasks.promote import guarded_promote as promote
 
     v1, v2 = register_versions(NAME, bundle)
     promote(NAME, v1, reason="first release")
@@ -77,7 +77,7 @@ def params(**kw):
 def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
     import mlflow
 
-    from slipway.registry import client
+    from slipway.registry import open_registry
     from slipway.store import open_store
 
     _, v2 = registered
@@ -94,7 +94,7 @@ def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
     run = mlflow.get_run(result.report["mlflow_run_id"])
     assert run.data.metrics["drift_rows"] == len(production)
     assert "drift_pixel_21" in run.data.metrics
-    assert client().get_model_version(NAME, v2).tags["slipway.drift.last_decision"] == "none"
+    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.drift.last_decision"] == "none"
 
 
 def test_missing_profiles_give_no_data(registered):
@@ -173,7 +173,7 @@ def test_retrain_refuses_a_window_without_labels(tmp_path):
 
 
 def test_regression_right_after_promotion_rolls_back_to_previous(registered, bundle, production, tmp_path):
-    from slipway.registry import alias_version, client
+    from slipway.registry import open_registry
 
     v1, v2 = registered  # v2 was promoted just now (slipway.promoted_at)
     write_window(bundle, v2, production)
@@ -187,16 +187,16 @@ def test_regression_right_after_promotion_rolls_back_to_previous(registered, bun
     assert result.scores.performance.current < 0.2
     assert result.action.via == "inline" and result.action.state == "COMPLETED"
     # the previous version serves again
-    assert alias_version(NAME, "champion") == v1
+    assert open_registry().alias(NAME, "champion") == v1
     assert result.action.detail["champion"] == v1 and result.action.detail["demoted"] == v2
-    assert client().get_model_version(NAME, v2).tags["slipway.rolled_back_reason"].startswith("drift-monitor: ")
+    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.rolled_back_reason"].startswith("drift-monitor: ")
 
 
 def test_rollback_without_previous_is_refused(bundle):
     from flows.rollback import rollback
     from slipway.drift.params import RollbackParams
     from slipway.errors import BadInput
-    from slipway.registry import promote
+    from tasks.promote import guarded_promote as promote
 
     (v1,) = register_versions(NAME, bundle, count=1)
     promote(NAME, v1, reason="first release")
@@ -215,13 +215,13 @@ def test_monitor_cli_prints_one_json_document_and_exits_1_unless_none(registered
 
 def test_rollback_cli(registered, capsys):
     from slipway.cli import main
-    from slipway.registry import alias_version
+    from slipway.registry import open_registry
 
     v1, v2 = registered
     assert main(["rollback", NAME, "--reason", "operator test", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["champion"], out["demoted"], out["reason"]) == (v1, v2, "operator test")
-    assert alias_version(NAME, "champion") == v1
+    assert open_registry().alias(NAME, "champion") == v1
 
 
 def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(registered, bundle,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.release import ReleaseParams, release
+from flows.release import release
 from slipway.errors import GateFailed
+from slipway.release.params import ReleaseParams
 from slipway.train.params import TrainParams
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
     assert "validate-data PASSED" in result.stages["validate-data"]["summary"]
     assert result.stages["benchmark-latency"]["selected"] in SMALL["targets"]
     # the version carries the evidence of every gate, handed over by the release
-    evidence = registry.read_evidence("digits-release", "1")
+    evidence = registry.open_registry().read_evidence("digits-release", "1")
     assert {g: gate.status for g, gate in evidence.gates.items()} == {
         "data_validation": "passed",
         "parity": "passed",
@@ -51,7 +52,7 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
     assert not {"validation_report.json", "train_result.json", "serving_contract.json"} & {
         p.name for p in candidate_dir.iterdir()
     }
-    assert registry.alias_version("digits-release", registry.CHAMPION) == "1"
+    assert registry.open_registry().alias("digits-release", registry.CHAMPION) == "1"
     # each stage ran as its own subflow run of this release
     with get_client(sync_client=True) as client:
         names = {
@@ -75,8 +76,8 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
         )
     )
     assert (second.version, second.outcome) == ("2", "registered")
-    assert registry.alias_version("digits-release", registry.CANDIDATE) == "2"
-    assert registry.alias_version("digits-release", registry.CHAMPION) == "1"
+    assert registry.open_registry().alias("digits-release", registry.CANDIDATE) == "2"
+    assert registry.open_registry().alias("digits-release", registry.CHAMPION) == "1"
 
 
 def test_a_failing_gate_stops_the_release_before_registration():
@@ -85,4 +86,4 @@ def test_a_failing_gate_stops_the_release_before_registration():
     with pytest.raises(GateFailed, match="benchmark-latency"):
         release(ReleaseParams(model_name="digits-blocked", slo_p99_ms=1e-6, **SMALL))
     # nothing after the latency gate ran: no version, no alias
-    assert registry.client().search_model_versions("name='digits-blocked'") == []
+    assert registry.open_registry().client.search_model_versions("name='digits-blocked'") == []

@@ -20,7 +20,7 @@ def contract_of(directory) -> ServingContract:
 
 
 def register(directory, trained, report=None, name=NAME, **kwargs):
-    from slipway.register.stage import register_candidate
+    from tasks.register_version import register_candidate
 
     return register_candidate(directory, name, contract=contract_of(directory),
                               validation_report=validation_report() if report is None else report,
@@ -40,7 +40,7 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     again = register(directory, trained)
     # then one version exists, with alias candidate and the evidence as tags
     assert first.created and first.version == "1" and not again.created and again.version == "1"
-    c = registry.client()
+    c = registry.open_registry().client
     # and the Prefect event names it (the model name is unique to this test: the Prefect server is shared)
     unique = f"digits-{first.run_id[:8]}"
     registered = register(directory, trained, name=unique)
@@ -48,7 +48,7 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     assert event.payload == {"name": unique, "version": "1", "run_id": registered.run_id, "sha256": first.sha256,
                              "candidate": "onnx-fp32"}
     assert len(c.search_model_versions(f"name='{NAME}'")) == 1
-    assert registry.alias_version(NAME, "candidate") == "1"
+    assert registry.open_registry().alias(NAME, "candidate") == "1"
     mv = c.get_model_version(NAME, "1")
     assert mv.source == f"runs:/{first.run_id}/bundle"
     assert {mv.tags[f"slipway.gate.{g}"] for g in ("data_validation", "parity", "accuracy", "latency")} == {"passed"}
@@ -56,7 +56,7 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     assert (mv.tags["slipway.runtime"], mv.tags["slipway.candidate"]) == ("onnxruntime", "onnx-fp32")
     assert mv.tags["slipway.status"] == "registered"
     # and the bundle holds both candidates, contract, evidence, profile (with prediction), example, signature
-    bundle = registry.download_bundle(NAME, "1", tmp_path / "dl")
+    bundle = registry.open_registry().download_bundle(NAME, "1", tmp_path / "dl")
     for rel in ("onnx-fp32/model.onnx", "ort-int8-dynamic/model.onnx", "serving_contract.json", "evidence.json",
                 "reference_profile.bin", "input_example.json", "MLmodel", "manifest.json"):
         assert (bundle / rel).is_file(), rel
@@ -66,7 +66,7 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     example = json.loads((bundle / "input_example.json").read_text())
     assert len(example["inputs"][0]) == 64
     assert "signature" in (bundle / "MLmodel").read_text()
-    evidence = registry.read_evidence(NAME, "candidate")
+    evidence = registry.open_registry().read_evidence(NAME, "candidate")
     assert evidence.training_run_id == trained.run_id
     assert set(evidence.stored_candidates) == {"onnx-fp32", "ort-int8-dynamic"}
     assert evidence.data_fingerprints["train"] == trained.fingerprints["train"]
@@ -107,22 +107,21 @@ def test_a_changed_model_file_is_refused(candidate_dir, trained, tmp_path):
 
 def test_an_injected_failure_rolls_the_half_created_version_back(candidate_dir, trained, tmp_path, monkeypatch):
     from slipway import registry
-    from slipway.register import stage as registration
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
-    original = registration.finish_version
+    original = registry.Registry.finish_version
 
     def fail_after_create(*_args, **_kwargs):
         raise RuntimeError("injected failure after the version was created")
 
-    monkeypatch.setattr(registration, "finish_version", fail_after_create)
+    monkeypatch.setattr(registry.Registry, "finish_version", fail_after_create)
     with pytest.raises(RuntimeError, match="injected"):
         register(directory, trained)
-    c = registry.client()
+    c = registry.open_registry().client
     assert c.search_model_versions(f"name='{NAME}'") == []
-    assert registry.alias_version(NAME, "candidate") is None
+    assert registry.open_registry().alias(NAME, "candidate") is None
     # and a retry without the failure registers it as version 2 (the deleted 1 is not reused)
-    monkeypatch.setattr(registration, "finish_version", original)
+    monkeypatch.setattr(registry.Registry, "finish_version", original)
     retried = register(directory, trained)
     assert retried.created and retried.version == "2"
 
@@ -140,7 +139,7 @@ def test_unreachable_mlflow_names_the_tracking_uri(candidate_dir, trained, tmp_p
 
 
 def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp_path):
-    from slipway.register.stage import register_candidate
+    from tasks.register_version import register_candidate
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
     with pytest.raises(BadInput, match="no serving contract"):

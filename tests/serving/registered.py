@@ -30,7 +30,7 @@ def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: st
         (bundle / manifest.get(candidate).path).write_bytes(b"this is not an ONNX model")
     from slipway.tracking import configure_mlflow
 
-    c = registry.client()
+    c = registry.open_registry().client
     with mlflow.start_run(experiment_id=configure_mlflow()) as run:
         mlflow.log_artifacts(str(bundle), artifact_path=BUNDLE_ARTIFACT_PATH)
     try:

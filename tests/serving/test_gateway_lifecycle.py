@@ -80,7 +80,7 @@ def test_swap_under_load_canary_shadow_and_corrupt_version(in_home, candidate_di
         from slipway import registry
         from slipway.core.routing import Routing
 
-        registry.set_routing(MODEL, Routing(mode="canary", weight=50, canary_version="1"))
+        registry.open_registry().set_routing(MODEL, Routing(mode="canary", weight=50, canary_version="1"))
         post = lambda key: httpx.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]},  # noqa: E731
                                       headers={"X-Slipway-Route-Key": key})
         wait_for(lambda: any(post(f"user-{i}").json()["variant"] == "canary" for i in range(20)), what="canary")
@@ -92,7 +92,7 @@ def test_swap_under_load_canary_shadow_and_corrupt_version(in_home, candidate_di
         assert metric(url, "slipway_requests_total", model=MODEL, version="1", variant="canary", code="200") > 0
 
         # shadow: v1 mirrors every request off the path; the client only sees the champion
-        registry.set_routing(MODEL, Routing(mode="shadow", weight=0, canary_version="1"))
+        registry.open_registry().set_routing(MODEL, Routing(mode="shadow", weight=0, canary_version="1"))
         wait_for(lambda: metric(url, "slipway_model_loaded", model=MODEL, version="1", variant="shadow") == 1,
                  what="shadow loaded")
         answers = {post(f"s-{i}").json()["variant"] for i in range(20)}
@@ -101,14 +101,14 @@ def test_swap_under_load_canary_shadow_and_corrupt_version(in_home, candidate_di
                                 shadow_version="1") >= 20, what="shadow comparisons")
 
         # a corrupt new champion keeps v2 serving and is reported
-        registry.set_routing(MODEL, Routing())
+        registry.open_registry().set_routing(MODEL, Routing())
         v3 = register_bundle(candidate_dir, MODEL, in_home, corrupt=True)
         wait_for(lambda: metric(url, "slipway_model_load_failures_total", model=MODEL) == 1, what="load failure")
         r = post("after-corrupt")
         assert r.status_code == 200 and r.json()["model_version"] == v2 != v3
         assert httpx.get(f"{url}/v2/health/ready").status_code == 200
         assert "model load failed" in url.log()
-        registry.client().set_registered_model_alias(MODEL, "champion", v2)  # later tests start on v2
+        registry.open_registry().client.set_registered_model_alias(MODEL, "champion", v2)  # later tests start on v2
 
 
 def test_rate_limit_exactly_n_of_n_plus_k(in_home, values):

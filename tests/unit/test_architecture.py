@@ -9,8 +9,9 @@ Layers, lowest first (a module may import its own layer's lower ranks and every 
 2. stages: the packages of `slipway/` (STAGES), in the order below. A stage may import a stage
    listed before it, never one after it: the drift loop's whylogs profiles are used by
    register (the reference profile) and serving (production profiles); canary drives the
-   gateway's test helpers and reads the train stage's example data; stack (`slipway up`,
-   doctor) sits on top of everything. Any new stage goes into this list on purpose.
+   gateway's test helpers; release (the whole DAG's parameters) builds every earlier stage's
+   parameters; stack (`slipway up`, doctor) sits on top of everything. Any new stage goes
+   into this list on purpose.
 3. tasks: `tasks.*` (Prefect tasks over the library).
 4. flows: `flows.*` (wiring; a flow may call another flow as a subflow).
 5. cli: `slipway.cli.*` and `slipway.__main__`.
@@ -32,7 +33,7 @@ ADAPTERS = ("settings", "store", "data", "tracking", "events", "runtimes", "regi
             "modelio", "layout")
 """Top-level modules of slipway/ besides errors, __init__ and __main__: the shared foundation."""
 STAGES = ("train", "validation", "convert", "latency", "drift", "register", "serving", "canary",
-          "webhooks", "stack")
+          "release", "webhooks", "stack")
 """Stage packages of slipway/, lowest first."""
 CORE, ADAPTER, STAGE, TASKS, FLOWS, CLI = range(6)
 LAYER_NAMES = ("core", "adapters", "stages", "tasks", "flows", "cli")
@@ -152,3 +153,19 @@ def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
     assert found == {"slipway.core.tags", "slipway.register.stage"}
     assert rank("slipway.register.stage")[0] > rank("slipway.registry")[0]
 
+
+
+def test_library_modules_stay_off_prefect_and_raw_mlflow():
+    """Prefect only in events and the CLI; MlflowClient only in the registry and tracking adapters."""
+    prefect, mlflow_client = [], []
+    for module, path in module_files().items():
+        if not module.startswith("slipway."):
+            continue
+        text = path.read_text()
+        if ("from prefect" in text or "import prefect" in text) and not (
+            module == "slipway.events" or module.startswith("slipway.cli")
+        ):
+            prefect.append(module)
+        if "MlflowClient(" in text and module not in ("slipway.registry", "slipway.tracking"):
+            mlflow_client.append(module)
+    assert prefect == [] and mlflow_client == []

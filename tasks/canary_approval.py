@@ -1,4 +1,6 @@
-"""Manual approval before the last step: the flow pauses and the Prefect UI shows a form."""
+"""Manual approval before the last canary step: the flow pauses and the Prefect UI shows a form.
+
+Called by the canary-release flow itself (a pause belongs to the flow run, not to a task)."""
 
 from __future__ import annotations
 
