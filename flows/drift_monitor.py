@@ -8,20 +8,13 @@ the deployment; `inline` always calls the flow; `off` only decides.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow, tags
 
-from slipway.core.drift import History
-from slipway.core.drift_policy import parse_duration
+from flows.retrain import retrain
+from flows.rollback import rollback
 from slipway.core.tags import drift_action_run_tag, model_run_tag
-from slipway.drift.params import (
-    ActionRecord,
-    MonitorParams,
-    MonitorResult,
-    RetrainParams,
-    RollbackParams,
-)
+from slipway.drift import stage
+from slipway.drift.params import ActionRecord, MonitorParams, MonitorResult
 from slipway.errors import BadInput
 from tasks.drift import (
     action_history,
@@ -41,30 +34,24 @@ from tasks.drift import (
 
 @flow(name="drift-monitor", log_prints=True)
 def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
-    now = params.now or datetime.now(UTC)
-    start = now - parse_duration(params.window)
+    name, (start, now) = params.model_name, stage.window_of(params)
     policy = load_drift_policy(params.policy)
-    state = release_state(params.model_name)
-    version, scores, window = state.champion, None, None
-    reason = f"model {params.model_name!r} has no `champion` version: nothing serves, nothing to monitor"
+    state = release_state(name)
+    version, scores, window, reason = state.champion, None, None, stage.no_champion(params)
     if version is not None:
-        bundle = fetch_bundle(params.model_name, version)
-        reference = reference_profile(bundle, params.model_name, version)
-        window = collect_window(params.model_name, version, start, now, params.variants)
-        reason = (f"no usable production profiles for {params.model_name} v{version} "
-                  f"({'/'.join(params.variants)}) in {start.isoformat()} .. {now.isoformat()}"
-                  + (f"; {len(window.skipped)} empty or unreadable" if window.skipped else ""))
+        bundle = fetch_bundle(name, version)
+        reference = reference_profile(bundle, name, version)
+        window = collect_window(name, version, start, now, params.variants)
+        reason = stage.no_data(params, version, start, now, window)
         performance = (measure_performance(bundle, params.labelled, policy.performance_metric)
                        if params.labelled else None)
         scores = score_window(reference, window, policy, performance)
-    running, last_opened = action_history(params.model_name)
-    history = History(now=now, promoted_at=state.promoted_at, has_previous=state.previous is not None,
-                      previous_fine=state.previous_fine, running=running, last_opened=last_opened)
+    history = stage.history_of(state, now, *action_history(name))
     decision = decide_action(scores, policy, history, reason)
-    result = MonitorResult(model_name=params.model_name, version=version, window_start=start, window_end=now,
-                           profiles=window.keys if window else [], skipped=window.skipped if window else {},
-                           scores=scores, decision=decision)
-    print(f"{params.model_name} v{version}: {decision.action}: " + " | ".join(decision.reasons))
+    result = MonitorResult(model_name=name, version=version, window_start=start, window_end=now,
+                           profiles=window.keys if window else [],
+                           skipped=window.skipped if window else {}, scores=scores, decision=decision)
+    print(f"{name} v{version}: {decision.action}: " + " | ".join(decision.reasons))
     if decision.action in ("retrain", "rollback") and params.act != "off":
         result.action = open_action(decision.action, params, "; ".join(decision.reasons))
     result.event_id = emit_drift_event(result)
@@ -74,11 +61,7 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
 
 def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
     """The deployment when there is one (unless `inline`), else the flow inline as a subflow."""
-    if action == "retrain":
-        child = RetrainParams(model_name=params.model_name, reference=params.retrain_reference,
-                              labelled=params.labelled, reason=why)
-    else:
-        child = RollbackParams(model_name=params.model_name, reason=f"drift-monitor: {why}")
+    child = stage.action_params(action, params, why)
     if params.act in ("auto", "deployment"):
         record = open_deployment(action, params.model_name, {"params": child.model_dump(mode="json")})
         if record is not None:
@@ -86,12 +69,8 @@ def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
         if params.act == "deployment":
             raise BadInput(f"deployment {action}/{action} is not deployed: run `prefect deploy --all` "
                            "(see README 'Deployments') or use act=inline")
-    if action == "retrain":
-        from flows.retrain import retrain as child_flow
-    else:
-        from flows.rollback import rollback as child_flow
     with tags(model_run_tag(params.model_name), drift_action_run_tag(action)):
-        state = child_flow(child, return_state=True)
+        state = (retrain if action == "retrain" else rollback)(child, return_state=True)
     outcome = state.result(raise_on_failure=False)
     detail = outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else {"error": str(outcome)}
     return ActionRecord(action=action, via="inline", flow_run_id=str(state.state_details.flow_run_id),

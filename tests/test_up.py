@@ -98,6 +98,8 @@ def test_up_starts_prefect_mlflow_and_worker_then_stops_on_sigterm(slipway_home,
         assert httpx.get(f"http://127.0.0.1:{mlflow_port}/health", timeout=10).text.strip() == "OK"
         pool = httpx.get(f"{api}/work_pools/slipway-local", timeout=10).json()
         assert pool["type"] == "process"
+        # created through the Prefect CLI: the process worker's default job template is filled in
+        assert "command" in pool["base_job_template"]["job_configuration"]
         workers = httpx.post(f"{api}/work_pools/slipway-local/workers/filter", json={}, timeout=10).json()
         assert f"slipway-up-{proc.pid}" in {w["name"] for w in workers}
         # and slipway's MLflow adapter works against the server, with state under SLIPWAY_HOME
