@@ -105,7 +105,7 @@ def candidate_dir(trained, tmp_path_factory):
     """
     from slipway.data import read_table
     from slipway.modelio import load_sklearn
-    from tests.candidates import build_candidate_dir
+    from tests.support.candidates import build_candidate_dir
 
     model = load_sklearn(trained.model_uri)
     reference = read_table(trained.data_uris["reference"])

@@ -1,0 +1,163 @@
+"""canary-release without a gateway: pre-flight, refusals, the metrics source down, resume paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.canary_release import canary_release
+from slipway import registry
+from slipway.canary.params import CanaryParams
+from slipway.core.canary import CanaryPolicy
+from slipway.core.routing import Routing
+from slipway.core.tags import STATUS
+from slipway.errors import BadInput
+from tests.conftest import free_port
+from tests.support import canary_fixtures as fixtures
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
+
+
+def params(home, version, **kw) -> CanaryParams:
+    base = {"name": home.name, "version": version, "steps": [50, 100], "interval_s": 0.3, "settle_s": 0.0,
+            "gateway_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+            "policy": CanaryPolicy(min_requests=5, source_error_limit=2)}
+    return CanaryParams(**{**base, **kw})
+
+
+def assert_clean_rollback(home, version, result, reason):
+    assert result.decision == "rollback" and reason in result.reason
+    assert registry.open_registry().alias(home.name, registry.CHAMPION) == home.champion
+    assert registry.open_registry().alias(home.name, registry.CANDIDATE) != version
+    assert registry.open_registry().routing(home.name) == Routing()
+    tags = registry.open_registry().client.get_model_version(home.name, version).tags
+    assert tags[STATUS] == "rejected" and reason in tags["slipway.rejected_reason"]
+    assert registry.open_registry().canary_progress(home.name, version).status == "rolled_back"
+
+
+def test_metrics_source_down_aborts_without_promotion(in_canary_home, candidate_dir, trained):
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    result = canary_release(params(home, version))
+    assert_clean_rollback(home, version, result, "metrics source failed 2 times in a row")
+    assert [r.outcome for r in result.steps] == ["source_error", "source_error"]
+    assert result.preflight[0] == "evidence: complete and passing"
+    assert result.preflight[1].startswith("infra check: ok")
+    assert result.report and "rolled back" in result.summary
+
+
+def test_incomplete_evidence_fails_preflight_before_any_routing(in_canary_home, candidate_dir, trained):
+    from slipway.data import read_table
+    from tasks.register_version import register_candidate
+    from tests.support import canary_builders as builders
+    from tests.support.candidates import contract_for
+
+    home = in_canary_home
+    dest = builders.candidate_with(candidate_dir, home.work / "no-validation",
+                                   builders.relabel(builders.served_model(candidate_dir), "no-validation"))
+    reference = read_table(trained.data_uris["reference"])
+    version = register_candidate(dest, home.name, contract=contract_for(reference, "digit"),
+                                 validation_report=None, train_result=trained).version
+    result = canary_release(params(home, version))
+    assert_clean_rollback(home, version, result, "pre-flight failed: data_validation: missing")
+    assert result.steps == [] and result.failed_metrics == ["evidence"]
+
+
+def test_a_rerun_of_a_finished_canary_changes_nothing(in_canary_home, candidate_dir, trained):
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    first = canary_release(params(home, version))
+    again = canary_release(params(home, version))
+    assert again.decision == "rollback" and "rejected before this run" not in again.reason
+    assert again.reason == first.reason
+    assert registry.open_registry().routing(home.name) == Routing()
+
+
+def test_unknown_version_is_a_clear_error(in_canary_home):
+    with pytest.raises(BadInput, match="has no version or alias '999'"):
+        canary_release(params(in_canary_home, "999"))
+
+
+def test_no_champion_is_a_clear_error(candidate_dir, trained, tmp_path):
+    from tests.support import canary_builders as builders
+
+    version = builders.register(builders.candidate_with(candidate_dir, tmp_path / "c"), "fresh", trained)
+    with pytest.raises(BadInput, match="has no champion to compare version 1 with: promote the first"):
+        canary_release(CanaryParams(name="fresh", version=version))
+
+
+def test_another_canary_in_progress_is_refused(in_canary_home, candidate_dir, trained):
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    registry.open_registry().set_routing(home.name, Routing(mode="canary", weight=5, canary_version="77"))
+    try:
+        with pytest.raises(BadInput, match="version 77 is in a canary"):
+            canary_release(params(home, version))
+    finally:
+        registry.open_registry().set_routing(home.name, Routing())
+
+
+def test_the_champion_itself_is_already_promoted(in_canary_home):
+    home = in_canary_home
+    result = canary_release(params(home, home.champion))
+    assert result.decision == "promote" and result.champion_after == home.champion
+    assert registry.open_registry().routing(home.name) == Routing()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"steps": [50, 10]}, "increase strictly"),
+        ({"interval_s": 0}, "greater than 0"),
+        ({"gateway_url": None}, "metrics source"),
+        ({"name": " "}, "blank"),
+    ],
+)
+def test_bad_params_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        CanaryParams(**{"name": "m", "version": "2", **changes})
+
+
+def _paused_run_id(timeout_s: float = 60.0):
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    flt = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    with get_client(sync_client=True) as client:
+        runs = wait_until(lambda: client.read_flow_runs(flow_run_filter=flt), timeout_s,
+                          "the canary to pause for approval", interval=0.3)
+    return runs[0].id
+
+
+@pytest.mark.parametrize(("approve", "reason"), [(False, "not approved before the last step: not today"),
+                                                 (True, "metrics source failed")])
+def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, approve, reason):
+    import threading
+
+    from prefect.flow_runs import resume_flow_run
+
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    results = []
+    run = threading.Thread(target=lambda: results.append(
+        canary_release(params(home, version, steps=[100], approve_before_last=True))))
+    run.start()
+    resume_flow_run(_paused_run_id(), run_input={"approve": approve, "note": "not today"})
+    run.join(timeout=120)
+    assert results and reason in results[0].reason
+    assert registry.open_registry().canary_progress(home.name, version).approved is approve
+    assert_clean_rollback(home, version, results[0], reason)
+
+
+def test_no_answer_in_time_rolls_back(in_canary_home, candidate_dir, trained):
+    home = in_canary_home
+    version = home.register(candidate_dir, trained)
+    result = canary_release(params(home, version, steps=[100], approve_before_last=True, approval_timeout_s=1))
+    assert_clean_rollback(home, version, result, "no approval within 1 s")

@@ -1,0 +1,274 @@
+"""The drift loop end to end: real MLflow registry, real Prefect flow runs, real profiles."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from flows.drift_monitor import drift_monitor
+from slipway.drift.params import MonitorParams
+from slipway.drift.policy_file import EXAMPLE_POLICY
+from tests.support.drift import (
+    FEATURES,
+    make_bundle,
+    register_versions,
+    with_predictions,
+    write_profile,
+)
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+NAME = "digits-drift"
+
+
+@pytest.fixture(autouse=True)
+def unique_name(monkeypatch):
+    """A model name per test: the Prefect API (and so the retrain/rollback run history that the
+    cooldown reads) is shared by the whole session, the MLflow registry is not."""
+    import sys
+    import uuid
+
+    monkeypatch.setattr(sys.modules[__name__], "NAME", f"digits-drift-{uuid.uuid4().hex[:8]}")
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def bundle(trained, candidate_dir, tmp_path_factory):
+    from slipway.data import read_table
+
+    reference = read_table(trained.data_uris["reference"])
+    return make_bundle(candidate_dir, reference, tmp_path_factory.mktemp("bundle") / "bundle")
+
+
+@pytest.fixture(scope="module")
+def production(trained):
+    """Unshifted production traffic: the eval split (same distribution as the reference)."""
+    from slipway.data import read_table
+
+    return read_table(trained.data_uris["eval"])
+
+
+@pytest.fixture
+def registered(bundle):
+    """v1 and v2, both promoted through the guarded promote: v2 is champion, v1 previous."""
+    from tasks.promote import guarded_promote as promote
+
+    v1, v2 = register_versions(NAME, bundle)
+    promote(NAME, v1, reason="first release")
+    promote(NAME, v2, reason="canary passed")
+    return v1, v2
+
+
+def write_window(bundle, version, frame, hours=(3, 1)):
+    """Half the frame in each of two gateway windows (two replicas)."""
+    half = len(frame) // 2
+    parts = (frame.iloc[:half], frame.iloc[half:])
+    return [write_profile(NAME, version, with_predictions(bundle, part[FEATURES]), NOW - timedelta(hours=h),
+                          replica=f"gw-{i}") for i, (part, h) in enumerate(zip(parts, hours, strict=True))]
+
+
+def params(**kw):
+    return MonitorParams(model_name=NAME, window="24h", policy=str(EXAMPLE_POLICY), now=NOW, **kw)
+
+
+def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
+    import mlflow
+
+    from slipway.registry import open_registry
+    from slipway.store import open_store
+
+    _, v2 = registered
+    keys = write_window(bundle, v2, production)
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "none", result.decision.reasons
+    assert result.event_id is None
+    assert result.version == v2 and result.profiles == keys
+    assert result.scores.rows == len(production)
+    # the JSON report is in the store, the PNG chart too, metrics on the monitoring run in MLflow
+    stored = json.loads(open_store().get_text(result.report["json"].split("artifacts/", 1)[1]))
+    assert stored["decision"]["action"] == "none"
+    assert open_store().exists(result.report["png"].split("artifacts/", 1)[1])
+    run = mlflow.get_run(result.report["mlflow_run_id"])
+    assert run.data.metrics["drift_rows"] == len(production)
+    assert "drift_pixel_21" in run.data.metrics
+    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.drift.last_decision"] == "none"
+
+
+def test_missing_profiles_give_no_data(registered):
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "no-data"
+    assert f"no usable production profiles for {NAME} v2" in result.decision.reasons[0]
+    assert result.event_id is not None  # the alert: slipway.drift.no_data
+    assert result.report["json"]
+
+
+def test_no_champion_gives_no_data(bundle):
+    register_versions(NAME, bundle, count=1)
+    result = drift_monitor(params(act="off"))
+    assert result.decision.action == "no-data"
+    assert "has no `champion` version" in result.decision.reasons[0]
+
+
+def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(registered, bundle, production):
+    from prefect.client.orchestration import get_client
+
+    from flows.retrain import retrain
+
+    _, v2 = registered
+    shifted = production.copy()
+    shifted["pixel_21"] = np.clip(shifted["pixel_21"] + 6, 0, 16)
+    write_window(bundle, v2, shifted)
+    retrain.to_deployment(name="retrain").apply()
+    # when the monitor runs on a window with one important feature shifted
+    first = drift_monitor(params())
+    # then it asks for a retrain naming that feature and runs the retrain deployment, linked
+    assert first.decision.action == "retrain"
+    assert first.decision.drifted[0] == "pixel_21"
+    assert "important features drifted: pixel_21 (ks" in first.decision.reasons[0]
+    assert first.action.via == "deployment" and first.action.state == "SCHEDULED"
+    assert first.event_id is not None  # slipway.drift.detected
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(first.action.flow_run_id)
+    assert run.parent_task_run_id is not None
+    assert f"slipway.model:{NAME}" in run.tags
+    assert run.parameters["params"]["model_name"] == NAME
+    # and a second run while that retrain is pending opens nothing
+    second = drift_monitor(params())
+    assert second.decision.action == "alert-only"
+    assert second.decision.suppressed == "retrain"
+    assert second.action is None
+
+
+def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tmp_path):
+    from flows.retrain import retrain
+    from slipway.data import read_table
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
+
+    labelled = shifted_digits(120, kind="invert", seed=3, with_labels=True)
+    labelled.to_parquet(tmp_path / "window.parquet", index=False)
+    result = retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "window.parquet"), max_iter=5,
+                                   hidden_layers=(8,), targets=["onnx-fp32"], reason="test"))
+    assert result.rows == {"reference": 1797, "labelled": 120, "total": 1917}
+    assert len(read_table(result.dataset)) == 1917
+    trained = result.release["stages"]["train"]
+    assert trained["metrics"]["accuracy"] > 0
+    import mlflow
+
+    assert mlflow.get_run(trained["run_id"]).data.params["dataset"] == result.dataset
+
+
+def test_retrain_refuses_a_window_without_labels(tmp_path):
+    from flows.retrain import retrain
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
+    from slipway.errors import BadInput
+
+    shifted_digits(50, seed=3).to_parquet(tmp_path / "w.parquet", index=False)
+    with pytest.raises(BadInput, match="labelled window data has no label column 'digit'"):
+        retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "w.parquet"), max_iter=5))
+
+
+def test_regression_right_after_promotion_rolls_back_to_previous(registered, bundle, production, tmp_path):
+    from slipway.registry import open_registry
+
+    v1, v2 = registered  # v2 was promoted just now (slipway.promoted_at)
+    write_window(bundle, v2, production)
+    # labels that disagree with the model on most rows: the accuracy collapses
+    labelled = production.copy()
+    labelled["digit"] = (labelled["digit"] + 1) % 10
+    labelled.to_parquet(tmp_path / "labelled.parquet", index=False)
+    result = drift_monitor(params(labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+    assert result.decision.action == "rollback"
+    assert "regression since the promotion" in result.decision.reasons[0]
+    assert result.scores.performance.current < 0.2
+    assert result.action.via == "inline" and result.action.state == "COMPLETED"
+    # the previous version serves again
+    assert open_registry().alias(NAME, "champion") == v1
+    assert result.action.detail["champion"] == v1 and result.action.detail["demoted"] == v2
+    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.rolled_back_reason"].startswith("drift-monitor: ")
+
+
+def test_rollback_without_previous_is_refused(bundle):
+    from flows.rollback import rollback
+    from slipway.drift.params import RollbackParams
+    from slipway.errors import BadInput
+    from tasks.promote import guarded_promote as promote
+
+    (v1,) = register_versions(NAME, bundle, count=1)
+    promote(NAME, v1, reason="first release")
+    with pytest.raises(BadInput, match="previous"):
+        rollback(RollbackParams(model_name=NAME, reason="test"))
+
+
+def test_monitor_cli_prints_one_json_document_and_exits_1_unless_none(registered, capsys):
+    from slipway.cli import main
+
+    code = main(["monitor", NAME, "--window", "6h", "--policy", str(EXAMPLE_POLICY), "--act", "off", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["decision"]["action"] == "no-data" and out["version"] == registered[1]
+
+
+def test_rollback_cli(registered, capsys):
+    from slipway.cli import main
+    from slipway.registry import open_registry
+
+    v1, v2 = registered
+    assert main(["rollback", NAME, "--reason", "operator test", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["champion"], out["demoted"], out["reason"]) == (v1, v2, "operator test")
+    assert open_registry().alias(NAME, "champion") == v1
+
+
+def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(registered, bundle,
+                                                                                       tmp_path):
+    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1 serves."""
+
+    import httpx
+
+    from slipway.core.contract import ServingContract
+    from slipway.drift import scoring
+    from slipway.drift.shifted import shifted_digits
+    from slipway.serving.testing import gateway_process
+    from slipway.store import open_store
+
+    v1, v2 = registered
+    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
+    traffic = shifted_digits(300, kind="invert", seed=5, with_labels=True, contract=contract)
+    traffic.to_parquet(tmp_path / "labelled.parquet", index=False)
+    args = ["--no-auth", "--profile-sample", "1", "--profile-window-s", "1", "--replica-id", "gw-a"]
+    with gateway_process([NAME], extra_args=args, poll_interval_s=0.3) as url:
+        predict = f"{url}/v1/models/{NAME}:predict"
+        for start in range(0, len(traffic), 50):
+            rows = traffic[FEATURES].iloc[start:start + 50].to_numpy().tolist()
+            response = httpx.post(predict, json={"instances": rows}, timeout=10)
+            assert response.status_code == 200, response.text
+            assert response.headers["X-Slipway-Model-Version"] == v2
+        prefix = scoring.profile_prefix(NAME, v2, "champion")
+        wait_until(lambda: scoring.load_window(open_store(), open_store().list(prefix)).rows
+                   >= len(traffic), 30, "the gateway to flush its profiles")
+        # when the monitor runs on the gateway's profiles with the labelled window
+        result = drift_monitor(MonitorParams(model_name=NAME, window="1h", policy=str(EXAMPLE_POLICY),
+                                             labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+        # then the regression right after the promotion rolls back, naming the drift too
+        assert result.decision.action == "rollback", result.decision.reasons
+        assert "pixel_21" in result.decision.drifted
+        assert result.scores.rows == len(traffic)
+        assert result.action.state == "COMPLETED"
+        # and the gateway hot-swaps to the previous version
+        wait_until(lambda: httpx.post(predict, json={"instances": rows}, timeout=10)
+                   .headers["X-Slipway-Model-Version"] == v1, 30, f"the gateway to serve v{v1} again")
+
+
+def test_retrain_refuses_unknown_conversion_targets_before_training():
+    from pydantic import ValidationError
+
+    from slipway.drift.params import RetrainParams
+
+    with pytest.raises(ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"):
+        RetrainParams(targets=["onnx-fp32", "onnx-fp64"])
