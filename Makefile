@@ -28,8 +28,12 @@ demo: $(VENV)/.install-base
 test: $(VENV)/.install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# Style is the tools' job: ruff's rules (E501 at 100 columns included) and ruff's formatter.
+LINTED := slipway flows tasks deployments tests bench
+
 lint: $(VENV)/.install-dev
-	$(BIN)/ruff check slipway flows tasks deployments tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 doctor: $(VENV)/.install-base
 	$(BIN)/slipway doctor
