@@ -146,8 +146,8 @@ def prepare(work: Path):
     from slipway.train.digits import digits_frame
     from slipway.train.params import TrainParams
     from slipway.train.stage import fit, split
-    from tests.candidates import build_candidate_dir
-    from tests.serving.registered import register_bundle
+    from tests.support.candidates import build_candidate_dir
+    from tests.e2e.serving.registered import register_bundle
 
     params = TrainParams(max_iter=200)
     splits = split(digits_frame(), params)

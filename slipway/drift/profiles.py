@@ -1,7 +1,7 @@
 """whylogs profiles: the one module that imports whylogs.
 
 whylogs 1.6.4 (unmaintained since 2024) still uses `np.unicode_`, removed in NumPy 2;
-`_whylogs()` restores that alias once before importing it (tests/unit/test_profiles.py
+`_whylogs()` restores that alias once before importing it (tests/unit/drift/test_profiles.py
 shows the need). Profiles are mergeable sketches: any number of replicas and time windows
 fold into one view.
 """
