@@ -31,14 +31,23 @@ def benchmark_latency(params: BenchParams) -> BenchResult:
     manifest_path = write_selection(target, rows, host, params, selection)
     files, run_id = publish(rows, host, outcome, selection, out_dir, params)
     result = BenchResult(
-        passed=outcome.passed, rows=rows, host=host, selection=selection, outcome=outcome,
-        chart_path=files["chart"], report_dir=str(out_dir),
+        passed=outcome.passed,
+        rows=rows,
+        host=host,
+        selection=selection,
+        outcome=outcome,
+        chart_path=files["chart"],
+        report_dir=str(out_dir),
         manifest_path=str(manifest_path) if manifest_path else None,
-        baseline_note=baseline_skip_reason(target.manifest) or "", mlflow_run_id=run_id, summary=report.summary_line(rows, outcome),
+        baseline_note=baseline_skip_reason(target.manifest) or "",
+        mlflow_run_id=run_id,
+        summary=report.summary_line(rows, outcome),
     )
     print(result.summary)
     if not outcome.passed:
-        raise GateFailed(f"{result.summary}\n\n{report.markdown_table(rows, outcome)}", report=result)
+        raise GateFailed(
+            f"{result.summary}\n\n{report.markdown_table(rows, outcome)}", report=result
+        )
     return result
 
 

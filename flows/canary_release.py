@@ -28,22 +28,34 @@ def canary_release(params: CanaryParams) -> CanaryResult:
     if opening.action == "start":
         problems = check_evidence(params.name, progress.version)
         infra = infra_check(params.name, progress.version, params.infra_check_timeout_s)
-        preflight = [f"evidence: {'complete and passing' if not problems else '; '.join(problems)}",
-                     f"infra check: {'ok' if infra.ok else 'FAILED'}: {infra.detail}"]
+        preflight = [
+            f"evidence: {'complete and passing' if not problems else '; '.join(problems)}",
+            f"infra check: {'ok' if infra.ok else 'FAILED'}: {infra.detail}",
+        ]
         print("\n".join(preflight))
         progress = begin_canary(params.name, progress)
         if problems or not infra.ok:
             why = "; ".join(problems) if problems else f"infra check: {infra.detail}"
-            progress = abort_canary(params.name, progress, f"pre-flight failed: {why}",
-                                    ["evidence"] if problems else ["infra_check"])
+            progress = abort_canary(
+                params.name,
+                progress,
+                f"pre-flight failed: {why}",
+                ["evidence"] if problems else ["infra_check"],
+            )
     while progress.status == "running":
         if params.approve_before_last and progress.is_last_step and not progress.approved:
             from tasks.canary_approval import wait_for_approval
 
-            approved, note = wait_for_approval(progress.version, progress.step.label, params.approval_timeout_s)
+            approved, note = wait_for_approval(
+                progress.version, progress.step.label, params.approval_timeout_s
+            )
             if not approved:
-                progress = abort_canary(params.name, progress, f"not approved before the last step: {note}",
-                                        ["approval"])
+                progress = abort_canary(
+                    params.name,
+                    progress,
+                    f"not approved before the last step: {note}",
+                    ["approval"],
+                )
                 break
             progress = begin_canary(params.name, progress.model_copy(update={"approved": True}))
         progress = run_step(params, progress)

@@ -31,4 +31,6 @@ def convert_and_quantize(params: OptimizeParams) -> OptimizeResult:
     summary = summary_line(manifest)
     print(f"{summary} -> {prep.out} (MLflow run {run_id})")
     require_accepted(manifest, prep.out)
-    return OptimizeResult(candidate_dir=str(prep.out), manifest=manifest, summary=summary, mlflow_run_id=run_id)
+    return OptimizeResult(
+        candidate_dir=str(prep.out), manifest=manifest, summary=summary, mlflow_run_id=run_id
+    )

@@ -43,14 +43,24 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
         reference = reference_profile(bundle, name, version)
         window = collect_window(name, version, start, now, params.variants)
         reason = stage.no_data(params, version, start, now, window)
-        performance = (measure_performance(bundle, params.labelled, policy.performance_metric)
-                       if params.labelled else None)
+        performance = (
+            measure_performance(bundle, params.labelled, policy.performance_metric)
+            if params.labelled
+            else None
+        )
         scores = score_window(reference, window, policy, performance)
     history = stage.history_of(state, now, *action_history(name))
     decision = decide_action(scores, policy, history, reason)
-    result = MonitorResult(model_name=name, version=version, window_start=start, window_end=now,
-                           profiles=window.keys if window else [],
-                           skipped=window.skipped if window else {}, scores=scores, decision=decision)
+    result = MonitorResult(
+        model_name=name,
+        version=version,
+        window_start=start,
+        window_end=now,
+        profiles=window.keys if window else [],
+        skipped=window.skipped if window else {},
+        scores=scores,
+        decision=decision,
+    )
     print(f"{name} v{version}: {decision.action}: " + " | ".join(decision.reasons))
     if decision.action in ("retrain", "rollback") and params.act != "off":
         result.action = open_action(decision.action, params, "; ".join(decision.reasons))
@@ -63,18 +73,31 @@ def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
     """The deployment when there is one (unless `inline`), else the flow inline as a subflow."""
     child = stage.action_params(action, params, why)
     if params.act in ("auto", "deployment"):
-        record = open_deployment(action, params.model_name, {"params": child.model_dump(mode="json")})
+        record = open_deployment(
+            action, params.model_name, {"params": child.model_dump(mode="json")}
+        )
         if record is not None:
             return record
         if params.act == "deployment":
-            raise BadInput(f"deployment {action}/{action} is not deployed: run `prefect deploy --all` "
-                           "(see README 'Deployments') or use act=inline")
+            raise BadInput(
+                f"deployment {action}/{action} is not deployed: run `prefect deploy --all` "
+                "(see README 'Deployments') or use act=inline"
+            )
     with tags(model_run_tag(params.model_name), drift_action_run_tag(action)):
         state = (retrain if action == "retrain" else rollback)(child, return_state=True)
     outcome = state.result(raise_on_failure=False)
-    detail = outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else {"error": str(outcome)}
-    return ActionRecord(action=action, via="inline", flow_run_id=str(state.state_details.flow_run_id),
-                        state=state.type.name, detail=detail)
+    detail = (
+        outcome.model_dump(mode="json")
+        if hasattr(outcome, "model_dump")
+        else {"error": str(outcome)}
+    )
+    return ActionRecord(
+        action=action,
+        via="inline",
+        flow_run_id=str(state.state_details.flow_run_id),
+        state=state.type.name,
+        detail=detail,
+    )
 
 
 if __name__ == "__main__":

@@ -42,19 +42,30 @@ def release(params: ReleaseParams = ReleaseParams()) -> ReleaseResult:
     bench = benchmark_latency(params.bench_params(optimized.candidate_dir, trained))
     result.stages["benchmark-latency"] = report.bench_summary(bench)
     registered = register_version(
-        RegisterParams(candidate_dir=optimized.candidate_dir, name=name, validation=validation,
-                       train=trained, reference_data=trained.data_uris["reference"])
+        RegisterParams(
+            candidate_dir=optimized.candidate_dir,
+            name=name,
+            validation=validation,
+            train=trained,
+            reference_data=trained.data_uris["reference"],
+        )
     )
     result.version = version = registered.version
     result.stages["register-version"] = report.register_summary(registered)
 
-    step = next_step(version, champion_of(name), promote_first=params.promote_first,
-                     canary=params.canary is not None)
+    step = next_step(
+        version,
+        champion_of(name),
+        promote_first=params.promote_first,
+        canary=params.canary is not None,
+    )
     canary_promoted = None
     if step == "promote":
         promoted = promote_version(name, version, FIRST_RELEASE)
-        result.stages["promote"] = {"summary": f"{name} version {promoted.version} is the "
-                                               "champion (first release, guarded promote)"}
+        result.stages["promote"] = {
+            "summary": f"{name} version {promoted.version} is the "
+            "champion (first release, guarded promote)"
+        }
     elif step == "canary":
         canary = canary_release(params.canary_params(version))
         canary_promoted = canary.decision == "promote"

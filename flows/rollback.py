@@ -13,7 +13,9 @@ from tasks.rollback import emit_rolled_back, roll_back
 def rollback(params: RollbackParams = RollbackParams()) -> RollbackResult:
     result = roll_back(params.model_name, params.reason)
     emit_rolled_back(result)
-    print(f"{result.model_name}: champion is v{result.champion} again (v{result.demoted} demoted: {result.reason})")
+    print(
+        f"{result.model_name}: champion is v{result.champion} again (v{result.demoted} demoted: {result.reason})"
+    )
     return result
 
 

@@ -18,7 +18,9 @@ def read_table(ref: str | Path):
     ref = str(ref)
     suffix = Path(ref.split("?")[0]).suffix.lower()
     if suffix not in SUPPORTED:
-        raise BadInput(f"{ref}: unsupported data file type {suffix or '(none)'}; use .csv or .parquet")
+        raise BadInput(
+            f"{ref}: unsupported data file type {suffix or '(none)'}; use .csv or .parquet"
+        )
     if ref.startswith("s3://") or ref.startswith("store:"):
         from slipway.store import S3Store, open_store
 
@@ -44,7 +46,9 @@ def read_table(ref: str | Path):
         else:
             frame = pd.read_parquet(buffer)
     except Exception as exc:
-        raise BadInput(f"{ref}: cannot read as {suffix[1:]} ({str(exc).splitlines()[0][:200]})") from None
+        raise BadInput(
+            f"{ref}: cannot read as {suffix[1:]} ({str(exc).splitlines()[0][:200]})"
+        ) from None
     return frame
 
 

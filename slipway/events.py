@@ -26,11 +26,22 @@ def model_resource(name: str, version: str | int | None = None) -> dict[str, str
     return resource
 
 
-def emit(event: str, name: str, version: str | int | None = None, payload: dict[str, Any] | None = None,
-         related: list[dict[str, str]] | None = None) -> str | None:
+def emit(
+    event: str,
+    name: str,
+    version: str | int | None = None,
+    payload: dict[str, Any] | None = None,
+    related: list[dict[str, str]] | None = None,
+) -> str | None:
     """Emit a Prefect event about a model (version); return the event id, or None if not sent."""
     from prefect.events import emit_event
 
-    body = {"name": name, **({"version": str(version)} if version is not None else {}), **(payload or {})}
-    sent = emit_event(event=event, resource=model_resource(name, version), payload=body, related=related)
+    body = {
+        "name": name,
+        **({"version": str(version)} if version is not None else {}),
+        **(payload or {}),
+    }
+    sent = emit_event(
+        event=event, resource=model_resource(name, version), payload=body, related=related
+    )
     return str(sent.id) if sent is not None else None

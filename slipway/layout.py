@@ -93,8 +93,12 @@ def read_evidence(path: str | Path) -> EvidenceBundle:
     path = Path(path)
     if path.is_dir():
         path = path / layout.EVIDENCE
-    return read_model(path, EvidenceBundle, "evidence bundle",
-                      "register the version with `slipway register` (it writes the evidence)")
+    return read_model(
+        path,
+        EvidenceBundle,
+        "evidence bundle",
+        "register the version with `slipway register` (it writes the evidence)",
+    )
 
 
 def write_evidence(directory: Path, evidence: EvidenceBundle) -> Path:
@@ -104,8 +108,11 @@ def write_evidence(directory: Path, evidence: EvidenceBundle) -> Path:
 def read_input_example(directory: str | Path):
     """The parsed `input_example.json` (slipway writes {"feature_names", "inputs"}; the canary
     pre-flight also reads the other shapes MLflow users store, see canary.infracheck)."""
-    return read_json(Path(directory) / layout.INPUT_EXAMPLE, "input example",
-                     "register the version again with `slipway register` (it stores one)")
+    return read_json(
+        Path(directory) / layout.INPUT_EXAMPLE,
+        "input example",
+        "register the version again with `slipway register` (it stores one)",
+    )
 
 
 def write_input_example(directory: Path, feature_names: list[str], rows: list[list[float]]) -> Path:
@@ -118,9 +125,11 @@ def read_reference_profile(directory: str | Path, what: str = "") -> bytes:
     """The serialized whylogs reference profile of a bundle (slipway.drift.profiles reads it)."""
     path = Path(directory) / layout.REFERENCE_PROFILE
     if not path.is_file():
-        raise BadInput(f"{path}: no such reference profile file{' for ' + what if what else ''}: "
-                       "register the version again with register-version (it stores the reference "
-                       "profile)")
+        raise BadInput(
+            f"{path}: no such reference profile file{' for ' + what if what else ''}: "
+            "register the version again with register-version (it stores the reference "
+            "profile)"
+        )
     return path.read_bytes()
 
 
@@ -129,13 +138,18 @@ def reference_profile_path(directory: str | Path) -> Path:
 
 
 def read_validation_report(path: str | Path) -> ValidationReport:
-    return read_model(path, ValidationReport, "validation report",
-                      "pass the report.json that `slipway validate` wrote")
+    return read_model(
+        path,
+        ValidationReport,
+        "validation report",
+        "pass the report.json that `slipway validate` wrote",
+    )
 
 
 def read_train_result(path: str | Path) -> TrainResult:
-    return read_model(path, TrainResult, "train result",
-                      "pass the train_result.json of a `slipway train` run")
+    return read_model(
+        path, TrainResult, "train result", "pass the train_result.json of a `slipway train` run"
+    )
 
 
 def beside_manifest(directory: str | Path, name: str) -> Path | None:

@@ -32,7 +32,9 @@ def load_sklearn(path: str | Path):
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise BadInput(f"{path}: not a readable skops model ({str(exc).splitlines()[0][:200]})") from None
+        raise BadInput(
+            f"{path}: not a readable skops model ({str(exc).splitlines()[0][:200]})"
+        ) from None
     refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
     if refused:
         raise BadInput(

@@ -65,8 +65,9 @@ def open_registry(settings=None) -> Registry:
 
     settings = settings or get_settings()
     configure_mlflow(settings)
-    client = MlflowClient(tracking_uri=settings.resolved_tracking_uri,
-                          registry_uri=settings.resolved_registry_uri)
+    client = MlflowClient(
+        tracking_uri=settings.resolved_tracking_uri, registry_uri=settings.resolved_registry_uri
+    )
     return Registry(client, settings.home_dir / "cache" / "models")
 
 
@@ -126,8 +127,11 @@ class Registry:
         for model in self.client.search_registered_models():
             versions = [int(v.version) for v in self.versions(model.name)]
             aliases = {a: str(v) for a, v in sorted(model.aliases.items())}
-            found.append(ModelSummary(name=model.name, aliases=aliases,
-                                      latest_version=max(versions, default=None)))
+            found.append(
+                ModelSummary(
+                    name=model.name, aliases=aliases, latest_version=max(versions, default=None)
+                )
+            )
         return found
 
     def versions(self, name: str) -> list:
@@ -171,8 +175,9 @@ class Registry:
             ) from None
 
     def save_canary_progress(self, name: str, progress: CanaryProgress) -> CanaryProgress:
-        self.client.set_model_version_tag(name, progress.version, tags.CANARY_PROGRESS,
-                                          progress.model_dump_json())
+        self.client.set_model_version_tag(
+            name, progress.version, tags.CANARY_PROGRESS, progress.model_dump_json()
+        )
         return progress
 
     def drift_verdict(self, name: str, version: str) -> str | None:
@@ -180,8 +185,11 @@ class Registry:
         return self.version_tags(name, version).get(tags.DRIFT_LAST_DECISION)
 
     def record_drift_verdict(self, name: str, version: str, action: str, now: datetime) -> None:
-        self.set_version_tags(name, version, {tags.DRIFT_LAST_DECISION: action,
-                                              tags.DRIFT_LAST_CHECKED: now.isoformat()})
+        self.set_version_tags(
+            name,
+            version,
+            {tags.DRIFT_LAST_DECISION: action, tags.DRIFT_LAST_CHECKED: now.isoformat()},
+        )
 
     # -- routing ---------------------------------------------------------------------------
     def routing(self, name: str) -> Routing:
@@ -251,7 +259,9 @@ class Registry:
     def create_version(self, name: str, run_id: str, evidence: EvidenceBundle) -> str:
         """A new version from the run's bundle, tagged `registering` until `finish_version`."""
         mv = self.client.create_model_version(
-            name, f"runs:/{run_id}/{BUNDLE_ARTIFACT_PATH}", run_id=run_id,
+            name,
+            f"runs:/{run_id}/{BUNDLE_ARTIFACT_PATH}",
+            run_id=run_id,
             tags={tags.SHA256: evidence.serving_sha256, tags.STATUS: tags.REGISTERING},
             description=f"{evidence.candidate} ({evidence.runtime}); evidence in {EVIDENCE}",
         )
@@ -259,7 +269,9 @@ class Registry:
 
     def finish_version(self, name: str, version: str, evidence: EvidenceBundle) -> None:
         """The evidence tags, status `registered`, and the `candidate` alias."""
-        self.set_version_tags(name, version, {**evidence_tags(evidence), tags.STATUS: tags.REGISTERED})
+        self.set_version_tags(
+            name, version, {**evidence_tags(evidence), tags.STATUS: tags.REGISTERED}
+        )
         self.client.set_registered_model_alias(name, CANDIDATE, version)
 
     def delete_half_created(self, name: str, version: str | None, run_id: str) -> None:
@@ -290,8 +302,10 @@ class Registry:
         """GateFailed naming every gate in the version's evidence that did not pass."""
         problems = evidence_problems(self.read_evidence(name, version))
         if problems:
-            raise GateFailed(f"refusing to {action} {name} version {version}: " + "; ".join(problems),
-                             report=problems)
+            raise GateFailed(
+                f"refusing to {action} {name} version {version}: " + "; ".join(problems),
+                report=problems,
+            )
 
     def promote(self, name: str, version: str, *, reason: str) -> PromoteResult:
         """The only way to move `champion`: refused unless every gate in the version's evidence
@@ -308,22 +322,34 @@ class Registry:
         if self.alias(name, CANDIDATE) == version:
             self.set_alias(name, CANDIDATE, None)
         now = datetime.now(UTC).isoformat()
-        self.set_version_tags(name, version, {tags.STATUS: CHAMPION, tags.PROMOTED_AT: now,
-                                              tags.PROMOTED_REASON: reason})
+        self.set_version_tags(
+            name,
+            version,
+            {tags.STATUS: CHAMPION, tags.PROMOTED_AT: now, tags.PROMOTED_REASON: reason},
+        )
         if old is not None:
             self.set_version_tags(name, old, {tags.STATUS: PREVIOUS})
         return PromoteResult(name=name, version=version, previous=old)
 
-    def reject(self, name: str, version: str, *, reason: str, details: dict[str, Any] | None = None):
+    def reject(
+        self, name: str, version: str, *, reason: str, details: dict[str, Any] | None = None
+    ):
         """Tag a version rejected with the reason (and details); `candidate` stops pointing at it."""
         version = self.version_number(name, version)
         if self.alias(name, CHAMPION) == version:
-            raise BadInput(f"{name} version {version} is the champion: roll back "
-                           "(`slipway rollback`) before rejecting it")
-        self.set_version_tags(name, version, {
-            tags.STATUS: tags.REJECTED, tags.REJECTED_REASON: reason,
-            tags.REJECTED_DETAILS: json.dumps(details or {}, default=str),
-        })
+            raise BadInput(
+                f"{name} version {version} is the champion: roll back "
+                "(`slipway rollback`) before rejecting it"
+            )
+        self.set_version_tags(
+            name,
+            version,
+            {
+                tags.STATUS: tags.REJECTED,
+                tags.REJECTED_REASON: reason,
+                tags.REJECTED_DETAILS: json.dumps(details or {}, default=str),
+            },
+        )
         if self.alias(name, CANDIDATE) == version:
             self.set_alias(name, CANDIDATE, None)
 
@@ -332,8 +358,10 @@ class Registry:
         version. `previous` is cleared so that a second rollback cannot bring it back."""
         target = self.alias(name, PREVIOUS)
         if target is None:
-            raise BadInput(f"model {name!r} has no `previous` version to roll back to "
-                           "(nothing was promoted over one)")
+            raise BadInput(
+                f"model {name!r} has no `previous` version to roll back to "
+                "(nothing was promoted over one)"
+            )
         self.check_promotable(name, target, "roll back to")
         demoted = self.alias(name, CHAMPION)
         self.set_alias(name, PREVIOUS, None)
@@ -343,9 +371,15 @@ class Registry:
         now = datetime.now(UTC).isoformat()
         self.set_version_tags(name, target, {tags.STATUS: CHAMPION, tags.PROMOTED_AT: now})
         if demoted is not None and demoted != target:
-            self.set_version_tags(name, demoted, {tags.STATUS: tags.ROLLED_BACK,
-                                                  tags.ROLLED_BACK_REASON: reason,
-                                                  tags.ROLLED_BACK_AT: now})
+            self.set_version_tags(
+                name,
+                demoted,
+                {
+                    tags.STATUS: tags.ROLLED_BACK,
+                    tags.ROLLED_BACK_REASON: reason,
+                    tags.ROLLED_BACK_AT: now,
+                },
+            )
         return PromoteResult(name=name, version=target, previous=demoted)
 
 

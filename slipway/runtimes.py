@@ -62,20 +62,30 @@ def onnx_session(path: Path, threads: int | None = None, spin: bool = True):
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:
-        raise BadInput(f"{path}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"{path}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})"
+        ) from None
 
 
 def load_onnx(path: Path, threads: int | None = None, spin: bool = True) -> Predictor:
     session = onnx_session(path, threads, spin)
     input_name = session.get_inputs()[0].name
     names = [o.name for o in session.get_outputs()]
-    return Predictor("onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name)))
+    return Predictor(
+        "onnxruntime", input_name, names, lambda x: session.run(names, _feed(x, input_name))
+    )
 
 
-def load_openvino(path: Path, threads: int | None = None, precision: str | None = None,
-                  shapes: dict[str, list[int]] | None = None) -> Predictor:
+def load_openvino(
+    path: Path,
+    threads: int | None = None,
+    precision: str | None = None,
+    shapes: dict[str, list[int]] | None = None,
+) -> Predictor:
     """`precision` fp32/fp16 pins f32 execution (CPUs with AMX/BF16 otherwise default to bf16).
     `shapes` (input name -> static shape) compiles the model for that one serving shape, which
     lets the CPU plugin pick shape-specialised kernels; other shapes then fail at inference."""
@@ -89,13 +99,17 @@ def load_openvino(path: Path, threads: int | None = None, precision: str | None 
     try:
         model = core.read_model(str(path))
     except Exception as exc:
-        raise BadInput(f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})"
+        ) from None
     if shapes:
         static_shapes(model, shapes, path)
     try:
         compiled = core.compile_model(model, "CPU", config)
     except Exception as exc:
-        raise BadInput(f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"{path}: OpenVINO cannot load it ({str(exc).splitlines()[0][:300]})"
+        ) from None
     request = compiled.create_infer_request()
     input_name = compiled.inputs[0].get_any_name()
     outputs = list(compiled.outputs)
@@ -115,12 +129,18 @@ def static_shapes(model, shapes: dict[str, list[int]], path: Path) -> None:
     names = {name for port in model.inputs for name in port.get_names()}
     unknown = sorted(set(shapes) - names)
     if unknown:
-        raise BadInput(f"{path}: no input named {', '.join(unknown)} (inputs: {', '.join(sorted(names))})")
+        raise BadInput(
+            f"{path}: no input named {', '.join(unknown)} (inputs: {', '.join(sorted(names))})"
+        )
     for port in model.inputs:
         name = next((n for n in port.get_names() if n in shapes), None)
-        if name is not None and not port.get_partial_shape().compatible(ov.PartialShape(list(shapes[name]))):
-            raise BadInput(f"{path}: input {name} has shape {port.get_partial_shape()}, "
-                           f"which cannot be fixed to {list(shapes[name])}")
+        if name is not None and not port.get_partial_shape().compatible(
+            ov.PartialShape(list(shapes[name]))
+        ):
+            raise BadInput(
+                f"{path}: input {name} has shape {port.get_partial_shape()}, "
+                f"which cannot be fixed to {list(shapes[name])}"
+            )
     model.reshape({name: list(shape) for name, shape in shapes.items()})
 
 
@@ -187,8 +207,9 @@ def load_tensorrt(path: Path, threads: int | None = None, name: str = "tensorrt"
     return Predictor("tensorrt", input_name, names, lambda x: sess.run(names, _feed(x, input_name)))
 
 
-def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | None = None,
-                   spin: bool = True) -> Predictor:
+def load_candidate(
+    bundle_dir: str | Path, candidate: Candidate, threads: int | None = None, spin: bool = True
+) -> Predictor:
     """Load one candidate of a manifest with its runtime (`spin`: see `onnx_session`)."""
     if not candidate.path:
         raise BadInput(f"candidate {candidate.name} has no model file (status {candidate.status})")
@@ -199,4 +220,6 @@ def load_candidate(bundle_dir: str | Path, candidate: Candidate, threads: int | 
         return load_openvino(path, threads, candidate.precision)
     if candidate.runtime == "tensorrt":
         return load_tensorrt(path, threads, candidate.name)
-    raise BadInput(f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, OpenVINO or TensorRT only)")
+    raise BadInput(
+        f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, OpenVINO or TensorRT only)"
+    )

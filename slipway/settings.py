@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     @classmethod
     def _no_blank_root(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("SLIPWAY_ARTIFACT_ROOT is empty: unset it or give a directory or s3://bucket/prefix")
+            raise ValueError(
+                "SLIPWAY_ARTIFACT_ROOT is empty: unset it or give a directory or s3://bucket/prefix"
+            )
         return value
 
     @property
@@ -81,6 +83,7 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"SLIPWAY_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            f"SLIPWAY_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
         )
         raise ConfigError(f"bad slipway settings: {problems}") from None

@@ -168,14 +168,22 @@ class S3Store(ArtifactStore):
         src = Path(path)
         if not src.is_file():
             raise BadInput(f"cannot store {src}: no such file")
-        self._call("put", self.client.upload_file, Filename=str(src), Bucket=self.bucket, Key=self._key(key))
+        self._call(
+            "put",
+            self.client.upload_file,
+            Filename=str(src),
+            Bucket=self.bucket,
+            Key=self._key(key),
+        )
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:
         from botocore.exceptions import ClientError
 
         try:
-            response = self._call("get", self.client.get_object, Bucket=self.bucket, Key=self._key(key))
+            response = self._call(
+                "get", self.client.get_object, Bucket=self.bucket, Key=self._key(key)
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise BadInput(f"artifact {key!r} not found in {self.root}") from None
@@ -203,7 +211,9 @@ class S3Store(ArtifactStore):
         full = f"{self.prefix}/{prefix}" if self.prefix else prefix
         paginator = self.client.get_paginator("list_objects_v2")
         keys: list[str] = []
-        pages = self._call("list", lambda **kw: list(paginator.paginate(**kw)), Bucket=self.bucket, Prefix=full)
+        pages = self._call(
+            "list", lambda **kw: list(paginator.paginate(**kw)), Bucket=self.bucket, Prefix=full
+        )
         strip = len(self.prefix) + 1 if self.prefix else 0
         for page in pages:
             for obj in page.get("Contents", []):

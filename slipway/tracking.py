@@ -33,7 +33,9 @@ def configure_mlflow(settings: Settings | None = None) -> str:
             location = None
             if uri.startswith("sqlite:"):
                 location = settings.mlflow_artifacts_dir.as_uri()
-            experiment_id = mlflow.create_experiment(settings.experiment, artifact_location=location)
+            experiment_id = mlflow.create_experiment(
+                settings.experiment, artifact_location=location
+            )
         else:
             experiment_id = experiment.experiment_id
         mlflow.set_experiment(experiment_id=experiment_id)
@@ -101,9 +103,15 @@ class StageRun:
 
 
 @contextmanager
-def stage_run(stage: str, *, run_name: str | None = None, tags: dict[str, str] | None = None,
-              params: dict[str, Any] | None = None, resume: tuple[str, str] | None = None,
-              settings: Settings | None = None) -> Iterator[StageRun]:
+def stage_run(
+    stage: str,
+    *,
+    run_name: str | None = None,
+    tags: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    resume: tuple[str, str] | None = None,
+    settings: Settings | None = None,
+) -> Iterator[StageRun]:
     """One MLflow run for a stage, tagged `slipway.stage`; ends when the block does.
 
     `resume=(tag, value)` appends to the newest run carrying that tag (e.g. the champion's
@@ -116,11 +124,16 @@ def stage_run(stage: str, *, run_name: str | None = None, tags: dict[str, str] |
     experiment_id = configure_mlflow(settings)
     run_id = None
     if resume is not None:
-        found = mlflow.search_runs(experiment_ids=[experiment_id], max_results=1, output_format="list",
-                                   filter_string=f"tags.`{resume[0]}` = '{resume[1]}'")
+        found = mlflow.search_runs(
+            experiment_ids=[experiment_id],
+            max_results=1,
+            output_format="list",
+            filter_string=f"tags.`{resume[0]}` = '{resume[1]}'",
+        )
         run_id = found[0].info.run_id if found else None
-    with mlflow.start_run(run_id=run_id, run_name=None if run_id else (run_name or stage),
-                          experiment_id=experiment_id) as run:
+    with mlflow.start_run(
+        run_id=run_id, run_name=None if run_id else (run_name or stage), experiment_id=experiment_id
+    ) as run:
         logged = StageRun(run.info.run_id)
         logged.set_tags({STAGE: stage, **(tags or {})})
         if params:
@@ -155,7 +168,9 @@ def download(uri: str, dest: str | Path) -> Path:
     return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(dest)))
 
 
-def save_signature(path: str | Path, example, outputs: dict[str, Any], metadata: dict[str, Any]) -> None:
+def save_signature(
+    path: str | Path, example, outputs: dict[str, Any], metadata: dict[str, Any]
+) -> None:
     """An MLflow `MLmodel` file with the signature inferred from an input example and outputs
     (so the MLflow UI shows a bundle's inputs and outputs)."""
     from mlflow.models import Model, infer_signature

@@ -48,8 +48,9 @@ def select_candidate(rows, target: inputs.Target, params: BenchParams):
 
 
 @task(name="write-selection")
-def write_selection(target: inputs.Target, rows, host: dict, params: BenchParams,
-                    selection: Selection | None) -> Path | None:
+def write_selection(
+    target: inputs.Target, rows, host: dict, params: BenchParams, selection: Selection | None
+) -> Path | None:
     """The table and the choice into the candidate manifest; its path (None for one model file)."""
     return stage.write_selection(target, rows, host, params, selection)
 
@@ -62,8 +63,14 @@ def report_dir() -> Path:
 
 
 @task(name="publish-benchmark")
-def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | None, out_dir: Path,
-            params: BenchParams) -> tuple[dict[str, str], str | None]:
+def publish(
+    rows,
+    host: dict,
+    outcome: SelectionOutcome,
+    selection: Selection | None,
+    out_dir: Path,
+    params: BenchParams,
+) -> tuple[dict[str, str], str | None]:
     """JSON, markdown and PNG into the report dir, Prefect artifacts, an MLflow run with metrics."""
     from prefect.artifacts import create_markdown_artifact
 
@@ -75,24 +82,44 @@ def publish(rows, host: dict, outcome: SelectionOutcome, selection: Selection | 
         "markdown": out_dir / "benchmark.md",
         "chart": report.chart(rows, out_dir / "latency.png"),
     }
-    files["json"].write_text(json.dumps({
-        "rows": [r.model_dump(mode="json") for r in rows], "host": host,
-        "outcome": outcome.model_dump(mode="json"),
-        "selection": selection.model_dump(mode="json") if selection else None,
-    }, indent=2))
+    files["json"].write_text(
+        json.dumps(
+            {
+                "rows": [r.model_dump(mode="json") for r in rows],
+                "host": host,
+                "outcome": outcome.model_dump(mode="json"),
+                "selection": selection.model_dump(mode="json") if selection else None,
+            },
+            indent=2,
+        )
+    )
     files["markdown"].write_text(table)
-    create_markdown_artifact(key="benchmark-latency", markdown=table, description=report.summary_line(rows, outcome))
-    run_tags = {"slipway.gate.passed": str(outcome.passed).lower(),
-                "slipway.selected": outcome.candidate or "", "slipway.host.cpu": host["cpu_model"]}
-    logged = {"slo_p99_ms": params.slo_p99_ms, "min_throughput": params.min_throughput,
-              "batch_sizes": ",".join(map(str, params.batch_sizes)),
-              "threads": ",".join(map(str, params.threads)), "duration_s": params.duration_s}
+    create_markdown_artifact(
+        key="benchmark-latency", markdown=table, description=report.summary_line(rows, outcome)
+    )
+    run_tags = {
+        "slipway.gate.passed": str(outcome.passed).lower(),
+        "slipway.selected": outcome.candidate or "",
+        "slipway.host.cpu": host["cpu_model"],
+    }
+    logged = {
+        "slo_p99_ms": params.slo_p99_ms,
+        "min_throughput": params.min_throughput,
+        "batch_sizes": ",".join(map(str, params.batch_sizes)),
+        "threads": ",".join(map(str, params.threads)),
+        "duration_s": params.duration_s,
+    }
     metrics: dict[str, float] = {}
     for r in rows:
         if r.latency:
             key = r.name.replace("/", "_")
-            metrics.update({f"{key}.p50_ms": r.latency["p50_ms"], f"{key}.p99_ms": r.latency["p99_ms"],
-                            f"{key}.peak_rss_mb": r.peak_rss_mb or 0.0})
+            metrics.update(
+                {
+                    f"{key}.p50_ms": r.latency["p50_ms"],
+                    f"{key}.p99_ms": r.latency["p99_ms"],
+                    f"{key}.peak_rss_mb": r.peak_rss_mb or 0.0,
+                }
+            )
             for b in r.batches:
                 metrics[f"{key}.throughput.t{b['threads']}.b{b['batch']}"] = b["throughput"]
     with stage_run("benchmark-latency", params=logged, tags=run_tags) as run:

@@ -34,8 +34,12 @@ class Opening(BaseModel):
 
 
 def _fresh(params: CanaryParams, version: str, champion: str | None) -> CanaryProgress:
-    return CanaryProgress(version=version, champion_version=champion or "", policy=params.policy,
-                          plan=plan_steps(params.steps, params.interval_s, params.shadow_s))
+    return CanaryProgress(
+        version=version,
+        champion_version=champion or "",
+        policy=params.policy,
+        plan=plan_steps(params.steps, params.interval_s, params.shadow_s),
+    )
 
 
 @task(name="open-canary")
@@ -46,22 +50,32 @@ def open_canary(params: CanaryParams) -> Opening:
     champion = registry.alias(params.name, CHAMPION)
     progress = registry.canary_progress(params.name, version)
     try:
-        action, message = resume_action(version, progress, registry.routing(params.name), champion,
-                                        registry.is_rejected(params.name, version))
+        action, message = resume_action(
+            version,
+            progress,
+            registry.routing(params.name),
+            champion,
+            registry.is_rejected(params.name, version),
+        )
     except ValueError as exc:
         raise BadInput(f"model {params.name}: {exc}") from None
     if action == "start" and champion is None:
-        raise BadInput(f"model {params.name} has no champion to compare version {version} with: "
-                       f"promote the first version with `slipway promote {params.name} {version}`")
+        raise BadInput(
+            f"model {params.name} has no champion to compare version {version} with: "
+            f"promote the first version with `slipway promote {params.name} {version}`"
+        )
     if action == "start" or progress is None:
         progress = _fresh(params, version, champion)
         if action in ("finish_rollback", "already_rolled_back"):
             reason = registry.rejected_reason(params.name, version) or "rejected"
             progress = abort(progress, f"rejected before this run ({reason})")
         elif action in ("finish_promote", "already_promoted"):
-            progress = progress.model_copy(update={"status": "promoting", "reason": "already champion"})
-    return Opening(action=action, message=f"{params.name} version {version}: {message}",
-                   progress=progress)
+            progress = progress.model_copy(
+                update={"status": "promoting", "reason": "already champion"}
+            )
+    return Opening(
+        action=action, message=f"{params.name} version {version}: {message}", progress=progress
+    )
 
 
 @task(name="check-evidence")
@@ -100,8 +114,10 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
     registry = open_registry()
     champion = registry.alias(params.name, CHAMPION)
     if champion != progress.champion_version:
-        moved = abort(progress, f"the champion moved from {progress.champion_version} to "
-                                f"{champion} during the canary")
+        moved = abort(
+            progress,
+            f"the champion moved from {progress.champion_version} to {champion} during the canary",
+        )
         return registry.save_canary_progress(params.name, moved)
     wanted = _routing_for(progress)
     if registry.routing(params.name) != wanted:
@@ -112,8 +128,9 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
     try:
         mark = source.mark()
         time.sleep(step.seconds)
-        window = source.window(mark, params.name, progress.champion_version, progress.version,
-                               step.phase)
+        window = source.window(
+            mark, params.name, progress.champion_version, progress.version, step.phase
+        )
     except MetricsUnavailable as exc:
         # errors are a window apart
         time.sleep(max(0.0, step.seconds - (time.monotonic() - started)))
@@ -126,8 +143,9 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
 
 
 @task(name="abort-canary")
-def abort_canary(name: str, progress: CanaryProgress, reason: str,
-                 failed: list[str] | None = None) -> CanaryProgress:
+def abort_canary(
+    name: str, progress: CanaryProgress, reason: str, failed: list[str] | None = None
+) -> CanaryProgress:
     return open_registry().save_canary_progress(name, abort(progress, reason, failed))
 
 
@@ -140,15 +158,30 @@ def roll_back(name: str, progress: CanaryProgress) -> CanaryProgress:
     routing = registry.routing(name)
     if routing.canary_version == progress.version and routing.mode != "off":
         registry.set_routing(name, Routing())
-    details = {"failed_metrics": progress.failed_metrics, "failures": progress.failures,
-               "inconclusive": progress.inconclusive, "step": progress.step.label,
-               "last_window": progress.history[-1].model_dump(mode="json") if progress.history else None}
+    details = {
+        "failed_metrics": progress.failed_metrics,
+        "failures": progress.failures,
+        "inconclusive": progress.inconclusive,
+        "step": progress.step.label,
+        "last_window": progress.history[-1].model_dump(mode="json") if progress.history else None,
+    }
     if registry.alias(name, CHAMPION) != progress.version:
-        registry.reject(name, progress.version, reason=f"canary: {progress.reason}", details=details)
-    done = registry.save_canary_progress(name, progress.model_copy(update={"status": "rolled_back"}))
-    events.emit(events.VERSION_ROLLED_BACK, name, progress.version,
-                {"reason": progress.reason, "failed_metrics": progress.failed_metrics,
-                 "champion": progress.champion_version})
+        registry.reject(
+            name, progress.version, reason=f"canary: {progress.reason}", details=details
+        )
+    done = registry.save_canary_progress(
+        name, progress.model_copy(update={"status": "rolled_back"})
+    )
+    events.emit(
+        events.VERSION_ROLLED_BACK,
+        name,
+        progress.version,
+        {
+            "reason": progress.reason,
+            "failed_metrics": progress.failed_metrics,
+            "champion": progress.champion_version,
+        },
+    )
     print(f"rolled back {name} version {progress.version}: {progress.reason}")
     return done
 
@@ -177,6 +210,9 @@ def publish_report(name: str, progress: CanaryProgress, preflight: list[str]) ->
 
     champion = open_registry().alias(name, CHAMPION)
     result = write_report(CanaryResult.from_progress(name, progress, champion, preflight))
-    create_markdown_artifact(markdown(result), key=artifact_key(result.name, result.version),
-                             description=result.summary[:500])
+    create_markdown_artifact(
+        markdown(result),
+        key=artifact_key(result.name, result.version),
+        description=result.summary[:500],
+    )
     return result

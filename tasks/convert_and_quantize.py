@@ -65,18 +65,22 @@ def log_manifest(manifest: Manifest, out: Path, params: OptimizeParams) -> str:
 def table_rows(manifest: Manifest) -> list[dict]:
     rows = []
     for c in manifest.candidates:
-        rows.append({
-            "candidate": c.name,
-            "status": c.status,
-            "runtime": c.runtime,
-            "precision": c.precision,
-            "size_kb": round(c.size_bytes / 1024, 1) if c.size_bytes else None,
-            "top1_agreement": c.parity.top1_agreement if c.parity else None,
-            "max_abs_error": max(c.parity.max_abs_error.values()) if c.parity and c.parity.max_abs_error else None,
-            "metric": f"{c.accuracy.metric} {c.accuracy.value:.4f}" if c.accuracy else None,
-            "drop": round(c.accuracy.drop, 4) if c.accuracy else None,
-            "reason": c.reason,
-        })
+        rows.append(
+            {
+                "candidate": c.name,
+                "status": c.status,
+                "runtime": c.runtime,
+                "precision": c.precision,
+                "size_kb": round(c.size_bytes / 1024, 1) if c.size_bytes else None,
+                "top1_agreement": c.parity.top1_agreement if c.parity else None,
+                "max_abs_error": max(c.parity.max_abs_error.values())
+                if c.parity and c.parity.max_abs_error
+                else None,
+                "metric": f"{c.accuracy.metric} {c.accuracy.value:.4f}" if c.accuracy else None,
+                "drop": round(c.accuracy.drop, 4) if c.accuracy else None,
+                "reason": c.reason,
+            }
+        )
     return rows
 
 

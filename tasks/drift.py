@@ -50,12 +50,15 @@ def reference_profile(bundle_dir: Path, name: str, version: str):
 
 
 @task(name="collect-window", retries=1, retry_delay_seconds=1)
-def collect_window(name: str, version: str, start: datetime, end: datetime,
-                   variants: tuple[str, ...]) -> scoring.WindowProfile:
+def collect_window(
+    name: str, version: str, start: datetime, end: datetime, variants: tuple[str, ...]
+) -> scoring.WindowProfile:
     from slipway.store import open_store
 
     store = open_store()
-    return scoring.load_window(store, scoring.list_window(store, name, version, start, end, variants))
+    return scoring.load_window(
+        store, scoring.list_window(store, name, version, start, end, variants)
+    )
 
 
 @task(name="measure-performance")
@@ -66,8 +69,9 @@ def measure_performance(bundle_dir: Path, labelled: str, metric: str) -> Perform
 
 
 @task(name="score-window")
-def score_window(reference, window: scoring.WindowProfile, policy: DriftPolicy,
-                 performance: Performance | None) -> DriftScores | None:
+def score_window(
+    reference, window: scoring.WindowProfile, policy: DriftPolicy, performance: Performance | None
+) -> DriftScores | None:
     if window.view is None or window.rows == 0:
         return None
     return scoring.score(reference, window.view, policy, performance)
@@ -99,8 +103,9 @@ def action_history(name: str) -> tuple[frozenset[str], dict[str, datetime]]:
 
 
 @task(name="decide")
-def decide_action(scores: DriftScores | None, policy: DriftPolicy, history: History,
-                  no_data_reason: str) -> Decision:
+def decide_action(
+    scores: DriftScores | None, policy: DriftPolicy, history: History, no_data_reason: str
+) -> Decision:
     return decide(scores, policy, history, no_data_reason)
 
 
@@ -111,13 +116,22 @@ def open_deployment(action: str, name: str, parameters: dict) -> ActionRecord | 
     from prefect.exceptions import ObjectNotFound
 
     try:
-        run = run_deployment(name=f"{action}/{action}", parameters=parameters, timeout=0,
-                             tags=[model_run_tag(name), drift_action_run_tag(action)])
+        run = run_deployment(
+            name=f"{action}/{action}",
+            parameters=parameters,
+            timeout=0,
+            tags=[model_run_tag(name), drift_action_run_tag(action)],
+        )
     except ObjectNotFound:
         return None
     state = run.state.type.name if run.state is not None else None
-    return ActionRecord(action=action, via="deployment", flow_run_id=str(run.id), state=state,
-                        detail={"deployment": f"{action}/{action}"})
+    return ActionRecord(
+        action=action,
+        via="deployment",
+        flow_run_id=str(run.id),
+        state=state,
+        detail={"deployment": f"{action}/{action}"},
+    )
 
 
 def _artifact_key(text: str) -> str:
@@ -149,19 +163,32 @@ def publish_report(result: MonitorResult, now: datetime) -> dict[str, str]:
     files["report.md"] = text.encode()
     report["json"] = store.uri(f"{prefix}/report.json")
     key = _artifact_key(f"drift-{result.model_name}")
-    create_markdown_artifact(markdown=text, key=key, description=f"drift decision: {result.decision.action}")
+    create_markdown_artifact(
+        markdown=text, key=key, description=f"drift decision: {result.decision.action}"
+    )
     if "png_local" in report:
-        create_image_artifact(image_url=Path(report["png_local"]).as_uri(), key=f"{key}-chart",
-                              description="per-column drift statistic (bars) against its threshold (ticks)")
+        create_image_artifact(
+            image_url=Path(report["png_local"]).as_uri(),
+            key=f"{key}-chart",
+            description="per-column drift statistic (bars) against its threshold (ticks)",
+        )
     if result.version is not None:
         from slipway.registry import open_registry
 
-        open_registry().record_drift_verdict(result.model_name, result.version,
-                                             result.decision.action, now)
-        files["report.json"] = result.model_copy(update={"report": report}).model_dump_json(indent=2).encode()
+        open_registry().record_drift_verdict(
+            result.model_name, result.version, result.decision.action, now
+        )
+        files["report.json"] = (
+            result.model_copy(update={"report": report}).model_dump_json(indent=2).encode()
+        )
         report["mlflow_run_id"] = drift_history.log_monitoring(
-            result.model_name, result.version, drift_report.metrics(result),
-            {DRIFT_LAST_DECISION: result.decision.action}, now, files)
+            result.model_name,
+            result.version,
+            drift_report.metrics(result),
+            {DRIFT_LAST_DECISION: result.decision.action},
+            now,
+            files,
+        )
     final = result.model_copy(update={"report": report}).model_dump_json(indent=2)
     store.put_text(f"{prefix}/report.json", final)
     return report
@@ -175,7 +202,11 @@ def emit_drift_event(result: MonitorResult) -> str | None:
     if decision.action == "none":
         return None
     event = events.DRIFT_NO_DATA if decision.action == "no-data" else events.DRIFT_DETECTED
-    payload = {"decision": decision.action, "reasons": decision.reasons, "drifted": decision.drifted,
-               "suppressed": decision.suppressed,
-               "opened": result.action.model_dump(mode="json") if result.action else None}
+    payload = {
+        "decision": decision.action,
+        "reasons": decision.reasons,
+        "drifted": decision.drifted,
+        "suppressed": decision.suppressed,
+        "opened": result.action.model_dump(mode="json") if result.action else None,
+    }
     return events.emit(event, result.model_name, result.version, payload)

@@ -28,26 +28,41 @@ def _in_transaction(registry: Registry, name: str, key: str, move) -> PromoteRes
         return move()
 
 
-def guarded_promote(name: str, version: str, reason: str,
-                    registry: Registry | None = None) -> PromoteResult:
+def guarded_promote(
+    name: str, version: str, reason: str, registry: Registry | None = None
+) -> PromoteResult:
     """`champion` -> `version` (refused unless every gate passed); event `promoted`."""
     registry = registry or open_registry()
     version = registry.version_number(name, version)
     if registry.alias(name, CHAMPION) == version:  # nothing moves (the guard still applies)
         return registry.promote(name, version, reason=reason)
-    moved = _in_transaction(registry, name, f"promote-{name}-{version}",
-                            lambda: registry.promote(name, version, reason=reason))
-    events.emit(events.PROMOTED, name, moved.version, {"previous": moved.previous, "reason": reason})
+    moved = _in_transaction(
+        registry,
+        name,
+        f"promote-{name}-{version}",
+        lambda: registry.promote(name, version, reason=reason),
+    )
+    events.emit(
+        events.PROMOTED, name, moved.version, {"previous": moved.previous, "reason": reason}
+    )
     return moved
 
 
 def guarded_rollback(name: str, reason: str, registry: Registry | None = None) -> PromoteResult:
     """`champion` back to `previous` (through the same guard); event `version.rolled_back`."""
     registry = registry or open_registry()
-    moved = _in_transaction(registry, name, f"rollback-{name}",
-                            lambda: registry.rollback_to_previous(name, reason=reason))
-    events.emit(events.VERSION_ROLLED_BACK, name, moved.previous,
-                {"champion": moved.version, "reason": reason})
+    moved = _in_transaction(
+        registry,
+        name,
+        f"rollback-{name}",
+        lambda: registry.rollback_to_previous(name, reason=reason),
+    )
+    events.emit(
+        events.VERSION_ROLLED_BACK,
+        name,
+        moved.previous,
+        {"champion": moved.version, "reason": reason},
+    )
     return moved
 
 

@@ -48,15 +48,26 @@ def train_result_of_run(run_id: str) -> TrainResult:
     return TrainResult.model_validate(data)
 
 
-def register_candidate(candidate_dir: str | Path, name: str, *, contract: ServingContract | None,
-                       validation_report: ValidationReport | None = None,
-                       train_result: TrainResult | None = None,
-                       reference_data: str | Path | None = None) -> RegisterResult:
+def register_candidate(
+    candidate_dir: str | Path,
+    name: str,
+    *,
+    contract: ServingContract | None,
+    validation_report: ValidationReport | None = None,
+    train_result: TrainResult | None = None,
+    reference_data: str | Path | None = None,
+) -> RegisterResult:
     """Plan, publish the bundle, create the version; the version is made in a transaction whose
     rollback hook deletes a half-created version and its run (the registry's compensation).
     Emits `slipway.model.version.registered` for a new version."""
-    plan = stage.plan(candidate_dir, name, contract=contract, validation_report=validation_report,
-                      train_result=train_result, reference_data=reference_data)
+    plan = stage.plan(
+        candidate_dir,
+        name,
+        contract=contract,
+        validation_report=validation_report,
+        train_result=train_result,
+        reference_data=reference_data,
+    )
     registry = open_registry()
     found = stage.existing(registry, plan)
     if found is not None:
@@ -70,8 +81,12 @@ def register_candidate(candidate_dir: str | Path, name: str, *, contract: Servin
     with transaction() as txn:
         txn.stage(run_id, on_rollback_hooks=[delete_half_created])
         version = stage.create_version(registry, plan, run_id, evidence, created)
-    events.emit(events.REGISTERED, plan.name, version,
-                {"run_id": run_id, "sha256": plan.sha256, "candidate": plan.selected.name})
+    events.emit(
+        events.REGISTERED,
+        plan.name,
+        version,
+        {"run_id": run_id, "sha256": plan.sha256, "candidate": plan.selected.name},
+    )
     return stage.result_of(plan, version, run_id)
 
 

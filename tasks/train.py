@@ -30,7 +30,9 @@ def evaluate_model(model, eval_frame, target_column: str) -> dict[str, float]:
 
 
 @task(name="publish-artifacts", retries=2, retry_delay_seconds=1)
-def publish(store: ArtifactStore, run_id: str, model, splits: training.Splits) -> tuple[str, dict, dict]:
+def publish(
+    store: ArtifactStore, run_id: str, model, splits: training.Splits
+) -> tuple[str, dict, dict]:
     """Write the model (skops) and the splits (Parquet) under `train/<run_id>/`."""
     prefix = f"train/{run_id}"
     with tempfile.TemporaryDirectory() as tmp:

@@ -109,4 +109,6 @@ def candidate_dir(trained, tmp_path_factory):
 
     model = load_sklearn(trained.model_uri)
     reference = read_table(trained.data_uris["reference"])
-    return build_candidate_dir(model, reference, trained.target_column, tmp_path_factory.mktemp("candidates"))
+    return build_candidate_dir(
+        model, reference, trained.target_column, tmp_path_factory.mktemp("candidates")
+    )

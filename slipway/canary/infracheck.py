@@ -35,7 +35,9 @@ def example_rows(example: Any, feature_names: list[str]) -> list[list[float]]:
             missing = [f for f in feature_names if f not in columns]
             if missing:
                 raise ValueError(f"input example lacks features {missing[:5]}")
-            index = [columns.index(f) for f in feature_names] if feature_names else range(len(columns))
+            index = (
+                [columns.index(f) for f in feature_names] if feature_names else range(len(columns))
+            )
             return [[float(row[i]) for i in index] for row in example["data"]]
         for field in ("instances", "inputs", "data"):
             if field in example:
@@ -70,32 +72,62 @@ def check_bundle(bundle_dir: Path) -> InfraCheck:
     rows = example_rows(read_input_example(bundle_dir), contract.feature_names)
     x = np.asarray(rows, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != len(contract.features):
-        return InfraCheck(ok=False, detail=f"input example has shape {list(x.shape)}, the contract wants "
-                                           f"[N, {len(contract.features)}]", candidate=candidate.name)
+        return InfraCheck(
+            ok=False,
+            detail=f"input example has shape {list(x.shape)}, the contract wants "
+            f"[N, {len(contract.features)}]",
+            candidate=candidate.name,
+        )
     predictor = load_candidate(bundle_dir, candidate, threads=1)
     answers = []
-    for i, batch in [*((i, x[i:i + 1]) for i in range(len(x))), (len(x), x)]:
+    for i, batch in [*((i, x[i : i + 1]) for i in range(len(x))), (len(x), x)]:
         try:
             answers.append(predictor.predict(batch))
         except Exception as exc:  # the runtime's own error, reported with the request it failed on
-            which = f"request {i + 1} of the input example" if i < len(x) else "the batch of the input example"
-            return InfraCheck(ok=False, detail=f"{which} failed on {predictor.runtime}: {_tail(str(exc))}",
-                              candidate=candidate.name, runtime=predictor.runtime)
+            which = (
+                f"request {i + 1} of the input example"
+                if i < len(x)
+                else "the batch of the input example"
+            )
+            return InfraCheck(
+                ok=False,
+                detail=f"{which} failed on {predictor.runtime}: {_tail(str(exc))}",
+                candidate=candidate.name,
+                runtime=predictor.runtime,
+            )
     for answer in answers:
         labels = np.asarray(answer.get("label"))
         probabilities = answer.get("probabilities")
         expected = len(x) if answer is answers[-1] else 1
         if labels.shape != (expected,):
-            return InfraCheck(ok=False, detail=f"label has shape {list(labels.shape)}, expected [{expected}]",
-                              candidate=candidate.name, runtime=predictor.runtime)
+            return InfraCheck(
+                ok=False,
+                detail=f"label has shape {list(labels.shape)}, expected [{expected}]",
+                candidate=candidate.name,
+                runtime=predictor.runtime,
+            )
         if probabilities is not None:
             p = np.asarray(probabilities)
-            if p.shape[0] != expected or not np.all(np.isfinite(p)) or np.any(np.abs(p.sum(axis=1) - 1) > 1e-3):
-                return InfraCheck(ok=False, detail="probabilities are not finite rows that sum to 1",
-                                  candidate=candidate.name, runtime=predictor.runtime)
-    return InfraCheck(ok=True, detail=f"{candidate.name} on {predictor.runtime} answered {len(x)} single "
-                                      f"requests and one batch of {len(x)}", candidate=candidate.name,
-                      runtime=predictor.runtime, rows=len(x), seconds=time.monotonic() - start)
+            if (
+                p.shape[0] != expected
+                or not np.all(np.isfinite(p))
+                or np.any(np.abs(p.sum(axis=1) - 1) > 1e-3)
+            ):
+                return InfraCheck(
+                    ok=False,
+                    detail="probabilities are not finite rows that sum to 1",
+                    candidate=candidate.name,
+                    runtime=predictor.runtime,
+                )
+    return InfraCheck(
+        ok=True,
+        detail=f"{candidate.name} on {predictor.runtime} answered {len(x)} single "
+        f"requests and one batch of {len(x)}",
+        candidate=candidate.name,
+        runtime=predictor.runtime,
+        rows=len(x),
+        seconds=time.monotonic() - start,
+    )
 
 
 def run_infra_check(bundle_dir: str | Path, timeout_s: float = 120.0) -> InfraCheck:
@@ -105,13 +137,17 @@ def run_infra_check(bundle_dir: str | Path, timeout_s: float = 120.0) -> InfraCh
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        return InfraCheck(ok=False, detail=f"the serving process did not answer within {timeout_s:g} s")
+        return InfraCheck(
+            ok=False, detail=f"the serving process did not answer within {timeout_s:g} s"
+        )
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     try:
         result = InfraCheck.model_validate_json(last)
     except ValueError:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
-        return InfraCheck(ok=False, detail=f"the serving process exited with code {done.returncode}: {tail}")
+        return InfraCheck(
+            ok=False, detail=f"the serving process exited with code {done.returncode}: {tail}"
+        )
     return result.model_copy(update={"seconds": time.monotonic() - start})
 
 
@@ -122,7 +158,10 @@ def main(argv: list[str]) -> int:
     try:
         result = check_bundle(Path(argv[0]))
     except Exception as exc:  # reported to the parent as a failed check, with the reason
-        result = InfraCheck(ok=False, detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
+        result = InfraCheck(
+            ok=False,
+            detail=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}",
+        )
     print(result.model_dump_json())
     return 0 if result.ok else 1
 

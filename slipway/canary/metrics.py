@@ -39,8 +39,9 @@ class MetricsSource(Protocol):
 
     def mark(self) -> Mark: ...
 
-    def window(self, mark: Mark, model: str, champion_version: str, candidate_version: str,
-               phase: str) -> StepWindow: ...
+    def window(
+        self, mark: Mark, model: str, champion_version: str, candidate_version: str, phase: str
+    ) -> StepWindow: ...
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
@@ -53,17 +54,23 @@ def _get(url: str, timeout_s: float, headers: dict[str, str], params: dict[str, 
     try:
         response = httpx.get(url, params=params, timeout=timeout_s, headers=headers)
     except httpx.HTTPError as exc:
-        raise MetricsUnavailable(f"metrics source {url} is unreachable ({type(exc).__name__}: {exc})") from None
+        raise MetricsUnavailable(
+            f"metrics source {url} is unreachable ({type(exc).__name__}: {exc})"
+        ) from None
     if response.status_code != 200:
-        raise MetricsUnavailable(f"metrics source {url} answered HTTP {response.status_code}: "
-                                 f"{response.text.strip()[:200]}")
+        raise MetricsUnavailable(
+            f"metrics source {url} answered HTTP {response.status_code}: "
+            f"{response.text.strip()[:200]}"
+        )
     return response
 
 
 class GatewayMetrics:
     """The gateway's own `/metrics`, scraped at both ends of the window."""
 
-    def __init__(self, base_urls: list[str] | str, timeout_s: float = 5.0, api_key: str | None = None) -> None:
+    def __init__(
+        self, base_urls: list[str] | str, timeout_s: float = 5.0, api_key: str | None = None
+    ) -> None:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise ValueError("GatewayMetrics needs at least one gateway URL")
@@ -87,11 +94,14 @@ class GatewayMetrics:
     def mark(self) -> Mark:
         return Mark(started=time.monotonic(), wall=time.time(), series=self.scrape())
 
-    def window(self, mark: Mark, model: str, champion_version: str, candidate_version: str,
-               phase: str) -> StepWindow:
+    def window(
+        self, mark: Mark, model: str, champion_version: str, candidate_version: str, phase: str
+    ) -> StepWindow:
         after = self.scrape()
         seconds = time.monotonic() - mark.started
-        return step_window(delta(mark.series, after), model, champion_version, candidate_version, phase, seconds)
+        return step_window(
+            delta(mark.series, after), model, champion_version, candidate_version, phase, seconds
+        )
 
 
 class PrometheusMetrics:
@@ -105,11 +115,15 @@ class PrometheusMetrics:
         return self.url
 
     def query(self, name: str, promql: str, at: float) -> Series:
-        response = _get(f"{self.url}/api/v1/query", self.timeout_s, {}, {"query": promql, "time": f"{at:.3f}"})
+        response = _get(
+            f"{self.url}/api/v1/query", self.timeout_s, {}, {"query": promql, "time": f"{at:.3f}"}
+        )
         try:
             body = response.json()
         except ValueError:
-            raise MetricsUnavailable(f"metrics source {self.url}: answered something that is not JSON") from None
+            raise MetricsUnavailable(
+                f"metrics source {self.url}: answered something that is not JSON"
+            ) from None
         try:
             return series_from_response(name, body)
         except ValueError as exc:
@@ -118,8 +132,9 @@ class PrometheusMetrics:
     def mark(self) -> Mark:
         return Mark(started=time.monotonic(), wall=time.time())
 
-    def window(self, mark: Mark, model: str, champion_version: str, candidate_version: str,
-               phase: str) -> StepWindow:
+    def window(
+        self, mark: Mark, model: str, champion_version: str, candidate_version: str, phase: str
+    ) -> StepWindow:
         seconds = time.monotonic() - mark.started
         end = mark.wall + seconds
         series: Series = {}
@@ -128,7 +143,9 @@ class PrometheusMetrics:
         return step_window(series, model, champion_version, candidate_version, phase, seconds)
 
 
-def metrics_source(gateway_url: str | None, prometheus_url: str | None, api_key: str | None = None) -> MetricsSource:
+def metrics_source(
+    gateway_url: str | None, prometheus_url: str | None, api_key: str | None = None
+) -> MetricsSource:
     """The Prometheus server when one is given, else the gateway's `/metrics`."""
     from slipway.errors import BadInput
 

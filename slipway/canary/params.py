@@ -16,18 +16,34 @@ class CanaryParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="registered model name")
-    version: str = Field(description="the version to release: a number or an alias such as `candidate`")
-    steps: list[int] = Field(default_factory=lambda: [5, 25, 50, 100],
-                             description="canary weights in percent, strictly increasing")
+    version: str = Field(
+        description="the version to release: a number or an alias such as `candidate`"
+    )
+    steps: list[int] = Field(
+        default_factory=lambda: [5, 25, 50, 100],
+        description="canary weights in percent, strictly increasing",
+    )
     interval_s: float = Field(60.0, gt=0, description="analysis window per step")
-    shadow_s: float | None = Field(None, gt=0, description="a shadow phase of this length first (mirrored traffic)")
-    settle_s: float = Field(5.0, ge=0, description="wait after a routing change (the gateways' poll interval)")
+    shadow_s: float | None = Field(
+        None, gt=0, description="a shadow phase of this length first (mirrored traffic)"
+    )
+    settle_s: float = Field(
+        5.0, ge=0, description="wait after a routing change (the gateways' poll interval)"
+    )
     policy: CanaryPolicy = Field(default_factory=CanaryPolicy)
-    gateway_url: str | None = Field(DEFAULT_GATEWAY_URL, description="its /metrics is the metrics source "
-                                                                      "unless prometheus_url is set")
-    prometheus_url: str | None = Field(None, description="a Prometheus server that scrapes the gateways")
-    metrics_api_key: str | None = Field(None, description="bearer token for the gateway's /metrics, if it wants one")
-    approve_before_last: bool = Field(False, description="pause for a person's approval before the last step")
+    gateway_url: str | None = Field(
+        DEFAULT_GATEWAY_URL,
+        description="its /metrics is the metrics source unless prometheus_url is set",
+    )
+    prometheus_url: str | None = Field(
+        None, description="a Prometheus server that scrapes the gateways"
+    )
+    metrics_api_key: str | None = Field(
+        None, description="bearer token for the gateway's /metrics, if it wants one"
+    )
+    approve_before_last: bool = Field(
+        False, description="pause for a person's approval before the last step"
+    )
     approval_timeout_s: int = Field(3600, gt=0)
     infra_check_timeout_s: float = Field(120.0, gt=0)
 
@@ -42,7 +58,9 @@ class CanaryParams(BaseModel):
     def _plan_is_valid(self) -> CanaryParams:
         plan_steps(self.steps, self.interval_s, self.shadow_s)
         if not (self.gateway_url or self.prometheus_url):
-            raise ValueError("give gateway_url (its /metrics) or prometheus_url as the metrics source")
+            raise ValueError(
+                "give gateway_url (its /metrics) or prometheus_url as the metrics source"
+            )
         return self
 
 
@@ -63,19 +81,37 @@ class CanaryResult(BaseModel):
     summary: str
 
     @classmethod
-    def from_progress(cls, name: str, progress: CanaryProgress, champion_after: str | None,
-                      preflight: list[str], report: str | None = None) -> CanaryResult:
+    def from_progress(
+        cls,
+        name: str,
+        progress: CanaryProgress,
+        champion_after: str | None,
+        preflight: list[str],
+        report: str | None = None,
+    ) -> CanaryResult:
         promoted = progress.status in ("promoting", "promoted")
         decision = "promote" if promoted else "rollback"
         passed = sum(1 for r in progress.history if r.outcome == "pass")
         verb = "promoted to champion" if promoted else "rolled back"
-        summary = (f"{name} version {progress.version} {verb} after {len(progress.history)} windows "
-                   f"({passed} passed, {progress.failures} failed checks, {progress.inconclusive} inconclusive): "
-                   f"{progress.reason}")
-        return cls(name=name, version=progress.version, decision=decision, reason=progress.reason,
-                   champion_before=progress.champion_version, champion_after=champion_after,
-                   steps=list(progress.history), plan=[s.label for s in progress.plan], failed_metrics=list(progress.failed_metrics),
-                   preflight=preflight, report=report, summary=summary)
+        summary = (
+            f"{name} version {progress.version} {verb} after {len(progress.history)} windows "
+            f"({passed} passed, {progress.failures} failed checks, {progress.inconclusive} inconclusive): "
+            f"{progress.reason}"
+        )
+        return cls(
+            name=name,
+            version=progress.version,
+            decision=decision,
+            reason=progress.reason,
+            champion_before=progress.champion_version,
+            champion_after=champion_after,
+            steps=list(progress.history),
+            plan=[s.label for s in progress.plan],
+            failed_metrics=list(progress.failed_metrics),
+            preflight=preflight,
+            report=report,
+            summary=summary,
+        )
 
     def lines(self) -> list[str]:
         return [*self.preflight, *(r.line(len(self.plan)) for r in self.steps), self.summary]

@@ -19,8 +19,12 @@ def markdown(result: CanaryResult) -> str:
         if record.analysis is None:
             checks = f"metrics source error: {record.error}"
         else:
-            checks = "<br>".join(f"{c.metric}: **{c.status}** {c.detail}" for c in record.analysis.checks)
-        lines.append(f"| {i} | {record.step.label} | {record.outcome} | {checks.replace('|', '/')} |")
+            checks = "<br>".join(
+                f"{c.metric}: **{c.status}** {c.detail}" for c in record.analysis.checks
+            )
+        lines.append(
+            f"| {i} | {record.step.label} | {record.outcome} | {checks.replace('|', '/')} |"
+        )
     if result.failed_metrics:
         lines += ["", f"Failed metrics: {', '.join(result.failed_metrics)}"]
     lines += ["", f"Champion before: {result.champion_before}; after: {result.champion_after}"]

@@ -41,7 +41,10 @@ class TrafficReport(BaseModel):
         return self.by_variant.get(variant, {}).get("failed", 0)
 
     def line(self) -> str:
-        parts = ", ".join(f"{v} {c.get('ok', 0)} ok/{c.get('failed', 0)} failed" for v, c in sorted(self.by_variant.items()))
+        parts = ", ".join(
+            f"{v} {c.get('ok', 0)} ok/{c.get('failed', 0)} failed"
+            for v, c in sorted(self.by_variant.items())
+        )
         rate = self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
         return f"sent {self.sent} requests in {self.elapsed_s:.1f} s ({rate:.1f}/s): {self.ok} ok, {self.failed} failed ({parts})"
 
@@ -54,7 +57,9 @@ class _Tally:
         self.statuses: Counter = Counter()
         self.errors: list[str] = []
 
-    def add(self, status: str, ok: bool, variant: str, version: str | None, error: str = "") -> None:
+    def add(
+        self, status: str, ok: bool, variant: str, version: str | None, error: str = ""
+    ) -> None:
         with self.lock:
             self.variants.setdefault(variant, Counter())["ok" if ok else "failed"] += 1
             self.statuses[status] += 1
@@ -65,12 +70,21 @@ class _Tally:
 
     def report(self, elapsed: float) -> TrafficReport:
         with self.lock:
-            by_variant = {v: {"ok": c["ok"], "failed": c["failed"]} for v, c in self.variants.items()}
+            by_variant = {
+                v: {"ok": c["ok"], "failed": c["failed"]} for v, c in self.variants.items()
+            }
             ok = sum(c["ok"] for c in by_variant.values())
             failed = sum(c["failed"] for c in by_variant.values())
-            return TrafficReport(sent=ok + failed, ok=ok, failed=failed, by_variant=by_variant,
-                                 by_version=dict(self.versions), statuses=dict(self.statuses),
-                                 errors=list(self.errors), elapsed_s=elapsed)
+            return TrafficReport(
+                sent=ok + failed,
+                ok=ok,
+                failed=failed,
+                by_variant=by_variant,
+                by_version=dict(self.versions),
+                statuses=dict(self.statuses),
+                errors=list(self.errors),
+                elapsed_s=elapsed,
+            )
 
 
 def check_bounds(rate: float, duration_s: float) -> None:
@@ -80,9 +94,18 @@ def check_bounds(rate: float, duration_s: float) -> None:
         raise BadInput(f"--duration {duration_s}: give seconds between 0 and {MAX_DURATION_S:g}")
 
 
-def send_traffic(gateway_url: str, name: str, rows: list[list[float]], *, rate: float, duration_s: float,
-                 api_key: str | None = None, stop: threading.Event | None = None, workers: int = 4,
-                 timeout_s: float = 10.0) -> TrafficReport:
+def send_traffic(
+    gateway_url: str,
+    name: str,
+    rows: list[list[float]],
+    *,
+    rate: float,
+    duration_s: float,
+    api_key: str | None = None,
+    stop: threading.Event | None = None,
+    workers: int = 4,
+    timeout_s: float = 10.0,
+) -> TrafficReport:
     """Send `rate * duration_s` single-row predict requests (fewer if `stop` is set)."""
     import httpx
 
@@ -110,7 +133,10 @@ def send_traffic(gateway_url: str, name: str, rows: list[list[float]], *, rate: 
                     return
                 _send_one(client, url, rows[i % len(rows)], tally)
 
-    threads = [threading.Thread(target=work, name=f"traffic-{n}", daemon=True) for n in range(max(1, workers))]
+    threads = [
+        threading.Thread(target=work, name=f"traffic-{n}", daemon=True)
+        for n in range(max(1, workers))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -124,12 +150,18 @@ def _send_one(client: Any, url: str, row: list[float], tally: _Tally) -> None:
     try:
         response = client.post(url, json={"instances": [row]})
     except httpx.HTTPError as exc:
-        tally.add(f"error:{type(exc).__name__}", False, "none", None, f"{type(exc).__name__}: {exc}"[:200])
+        tally.add(
+            f"error:{type(exc).__name__}", False, "none", None, f"{type(exc).__name__}: {exc}"[:200]
+        )
         return
     variant = response.headers.get(VARIANT_HEADER, "none")
     version = response.headers.get(VERSION_HEADER)
     ok = 200 <= response.status_code < 300
-    error = "" if ok else f"HTTP {response.status_code} from {variant} {version}: {response.text.strip()[:150]}"
+    error = (
+        ""
+        if ok
+        else f"HTTP {response.status_code} from {variant} {version}: {response.text.strip()[:150]}"
+    )
     tally.add(str(response.status_code), ok, variant, version, error)
 
 
@@ -137,14 +169,27 @@ class BackgroundTraffic:
     """`with BackgroundTraffic(...) as traffic:` sends in a thread until the block ends (or the
     duration is over); `traffic.report` holds the result afterwards."""
 
-    def __init__(self, gateway_url: str, name: str, rows: list[list[float]], *, rate: float,
-                 duration_s: float = MAX_DURATION_S, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        gateway_url: str,
+        name: str,
+        rows: list[list[float]],
+        *,
+        rate: float,
+        duration_s: float = MAX_DURATION_S,
+        api_key: str | None = None,
+    ) -> None:
         check_bounds(rate, duration_s)
         self.stop = threading.Event()
         self.report: TrafficReport | None = None
         self.error: BaseException | None = None
         self._args = (gateway_url, name, rows)
-        self._kwargs = {"rate": rate, "duration_s": duration_s, "api_key": api_key, "stop": self.stop}
+        self._kwargs = {
+            "rate": rate,
+            "duration_s": duration_s,
+            "api_key": api_key,
+            "stop": self.stop,
+        }
         self._thread = threading.Thread(target=self._run, name="background-traffic", daemon=True)
 
     def _run(self) -> None:
@@ -162,4 +207,3 @@ class BackgroundTraffic:
         self._thread.join()
         if self.error is not None and exc_info[0] is None:
             raise self.error
-

@@ -10,8 +10,12 @@ from slipway.core.layout import TRAIN_RESULT
 from slipway.errors import BadInput
 
 
-def load_rows(data: str, feature_names: list[str] | None = None, target_column: str | None = None,
-              limit: int = 10_000) -> list[list[float]]:
+def load_rows(
+    data: str,
+    feature_names: list[str] | None = None,
+    target_column: str | None = None,
+    limit: int = 10_000,
+) -> list[list[float]]:
     """Rows of model input from a table (CSV/Parquet, local, s3:// or store:KEY): the given
     features in order, or every column but the target."""
     import numpy as np
@@ -22,7 +26,9 @@ def load_rows(data: str, feature_names: list[str] | None = None, target_column: 
     if feature_names:
         missing = [c for c in feature_names if c not in frame.columns]
         if missing:
-            raise BadInput(f"{data}: lacks the model's features {missing[:5]}{'...' if len(missing) > 5 else ''}")
+            raise BadInput(
+                f"{data}: lacks the model's features {missing[:5]}{'...' if len(missing) > 5 else ''}"
+            )
         frame = frame[feature_names]
     elif target_column and target_column in frame.columns:
         frame = frame.drop(columns=[target_column])
@@ -43,12 +49,15 @@ def eval_data_ref(name: str) -> str:
     registry = open_registry()
     champion = registry.alias(name, CHAMPION)
     if champion is None:
-        raise BadInput(f"model {name!r} has no champion: give --data (a CSV/Parquet of model inputs)")
+        raise BadInput(
+            f"model {name!r} has no champion: give --data (a CSV/Parquet of model inputs)"
+        )
     run_id = registry.read_evidence(name, champion).training_run_id
     if not run_id:
         raise BadInput(f"{name} version {champion} names no training run: give --data")
-    train = load_run_dict(run_id, TRAIN_RESULT, f"of {name} version {champion}: give --data",
-                          what="training run")
+    train = load_run_dict(
+        run_id, TRAIN_RESULT, f"of {name} version {champion}: give --data", what="training run"
+    )
     ref = (train.get("data_uris") or {}).get("eval")
     if not ref:
         raise BadInput(f"training run {run_id} records no eval split: give --data")

@@ -11,7 +11,25 @@ import importlib
 import sys
 
 # Subcommand modules in slipway/cli/, in the order `--help` lists them.
-COMMANDS = ["demo", "train", "validate", "register", "models", "promote", "webhooks", "doctor", "up", "optimize", "bench", "serve", "canary", "traffic", "drift", "monitor", "rollback"]
+COMMANDS = [
+    "demo",
+    "train",
+    "validate",
+    "register",
+    "models",
+    "promote",
+    "webhooks",
+    "doctor",
+    "up",
+    "optimize",
+    "bench",
+    "serve",
+    "canary",
+    "traffic",
+    "drift",
+    "monitor",
+    "rollback",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

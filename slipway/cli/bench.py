@@ -6,17 +6,34 @@ from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("bench", parents=[common],
-                       help="measure latency/throughput per candidate, gate on the SLO, choose what ships")
-    p.add_argument("model", metavar="MODEL_OR_CANDIDATE_DIR",
-                   help="a candidate directory (manifest.json) or one .onnx / OpenVINO .xml file")
-    p.add_argument("--eval-data", help="CSV/Parquet rows to benchmark on (default: random rows of the input width; "
-                   "for a model taking token ids: ids below its vocabulary and an all-ones attention mask)")
-    p.add_argument("--batch-sizes", default="1,8,32", help="comma-separated positive integers (default 1,8,32)")
+    p = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="measure latency/throughput per candidate, gate on the SLO, choose what ships",
+    )
+    p.add_argument(
+        "model",
+        metavar="MODEL_OR_CANDIDATE_DIR",
+        help="a candidate directory (manifest.json) or one .onnx / OpenVINO .xml file",
+    )
+    p.add_argument(
+        "--eval-data",
+        help="CSV/Parquet rows to benchmark on (default: random rows of the input width; "
+        "for a model taking token ids: ids below its vocabulary and an all-ones attention mask)",
+    )
+    p.add_argument(
+        "--batch-sizes", default="1,8,32", help="comma-separated positive integers (default 1,8,32)"
+    )
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
-    p.add_argument("--duration-s", type=float, default=0.2, help="seconds per timed phase (default 0.2)")
-    p.add_argument("--slo-p99-ms", type=float, default=50.0, help="p99 latency budget at batch 1 (default 50)")
-    p.add_argument("--min-throughput", type=float, help="minimum rows/s at the best batch size (optional)")
+    p.add_argument(
+        "--duration-s", type=float, default=0.2, help="seconds per timed phase (default 0.2)"
+    )
+    p.add_argument(
+        "--slo-p99-ms", type=float, default=50.0, help="p99 latency budget at batch 1 (default 50)"
+    )
+    p.add_argument(
+        "--min-throughput", type=float, help="minimum rows/s at the best batch size (optional)"
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
@@ -34,9 +51,15 @@ def build_params(args):
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     try:
-        return BenchParams(candidate_dir=args.model, eval_data=args.eval_data, batch_sizes=batch_sizes,
-                           threads=threads, duration_s=args.duration_s, slo_p99_ms=args.slo_p99_ms,
-                           min_throughput=args.min_throughput)
+        return BenchParams(
+            candidate_dir=args.model,
+            eval_data=args.eval_data,
+            batch_sizes=batch_sizes,
+            threads=threads,
+            duration_s=args.duration_s,
+            slo_p99_ms=args.slo_p99_ms,
+            min_throughput=args.min_throughput,
+        )
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "--" + str(err["loc"][0]).replace("_", "-")

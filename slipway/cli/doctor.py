@@ -6,7 +6,9 @@ from slipway.cli._output import add_json_flag, emit_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("doctor", parents=[common], help="check versions, runtimes, GPU and services")
+    p = sub.add_parser(
+        "doctor", parents=[common], help="check versions, runtimes, GPU and services"
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 

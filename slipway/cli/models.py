@@ -6,15 +6,22 @@ from slipway.cli._output import add_json_flag, emit_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("models", parents=[common], help="list registered models or show a version's evidence")
+    p = sub.add_parser(
+        "models", parents=[common], help="list registered models or show a version's evidence"
+    )
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ls = msub.add_parser("list", parents=[common], help="registered models with their aliases")
     add_json_flag(ls)
     ls.set_defaults(handler=handle_list)
     show = msub.add_parser("show", parents=[common], help="one version's tags and evidence bundle")
     show.add_argument("name", metavar="NAME")
-    show.add_argument("ref", metavar="VERSION|ALIAS", nargs="?", default="champion",
-                      help="a version number or an alias (default: champion)")
+    show.add_argument(
+        "ref",
+        metavar="VERSION|ALIAS",
+        nargs="?",
+        default="champion",
+        help="a version number or an alias (default: champion)",
+    )
     add_json_flag(show)
     show.set_defaults(handler=handle_show)
 
@@ -45,12 +52,25 @@ def handle_show(args) -> int:
     aliases = registry.aliases_of(args.name, str(mv.version))
     problems = evidence_problems(evidence)
     if args.json:
-        emit_json({"name": args.name, "version": str(mv.version), "aliases": aliases, "run_id": mv.run_id,
-                   "source": mv.source, "tags": dict(mv.tags), "evidence": evidence.model_dump(mode="json"),
-                   "problems": problems})
+        emit_json(
+            {
+                "name": args.name,
+                "version": str(mv.version),
+                "aliases": aliases,
+                "run_id": mv.run_id,
+                "source": mv.source,
+                "tags": dict(mv.tags),
+                "evidence": evidence.model_dump(mode="json"),
+                "problems": problems,
+            }
+        )
         return 0
-    print(f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: {mv.tags.get(STATUS, '-')}")
-    print(f"serving:  {evidence.candidate or '-'} ({evidence.runtime or '-'}) sha256 {evidence.serving_sha256 or '-'}")
+    print(
+        f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: {mv.tags.get(STATUS, '-')}"
+    )
+    print(
+        f"serving:  {evidence.candidate or '-'} ({evidence.runtime or '-'}) sha256 {evidence.serving_sha256 or '-'}"
+    )
     print("gates:")
     for gate, result in evidence.gates.items():
         print(f"  {gate:<16} {result.status:<8} {result.summary}")
@@ -62,10 +82,15 @@ def handle_show(args) -> int:
             print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
     env = evidence.environment
     print(f"environment: python {env.python or '-'}, packages sha256 {env.packages_sha256 or '-'}")
-    print(f"code revision: {evidence.code_revision or '-'}   training run: {evidence.training_run_id or '-'}")
+    print(
+        f"code revision: {evidence.code_revision or '-'}   training run: {evidence.training_run_id or '-'}"
+    )
     for key, value in evidence.data_fingerprints.items():
         print(f"data {key}: {value}")
     if evidence.stored_candidates:
-        print("stored candidates: " + ", ".join(f"{k} ({v[:12]})" for k, v in evidence.stored_candidates.items()))
+        print(
+            "stored candidates: "
+            + ", ".join(f"{k} ({v[:12]})" for k, v in evidence.stored_candidates.items())
+        )
     print("promotable: yes" if not problems else "promotable: no: " + "; ".join(problems))
     return 0

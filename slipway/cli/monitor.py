@@ -7,17 +7,24 @@ from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
 
 def register(sub, common) -> None:
     p = sub.add_parser(
-        "monitor", parents=[common],
+        "monitor",
+        parents=[common],
         help="run the drift monitor on the champion's production profiles; exit 1 unless `none`",
         description="Score the champion's production profiles over the window, decide (none, retrain, "
-                    "rollback, alert-only, no-data) and open retrain/rollback. Exit 0 `none`, 1 otherwise.",
+        "rollback, alert-only, no-data) and open retrain/rollback. Exit 0 `none`, 1 otherwise.",
     )
     p.add_argument("name", help="registered model name")
     p.add_argument("--window", default="24h", help="how far back, e.g. 24h, 7d (default 24h)")
     p.add_argument("--policy", help="drift policy YAML (default: built-in defaults)")
-    p.add_argument("--labelled", help="labelled recent production data (CSV/Parquet) to measure performance")
-    p.add_argument("--act", choices=["auto", "deployment", "inline", "off"], default="auto",
-                   help="how to open retrain/rollback: auto = the deployment if deployed, else inline")
+    p.add_argument(
+        "--labelled", help="labelled recent production data (CSV/Parquet) to measure performance"
+    )
+    p.add_argument(
+        "--act",
+        choices=["auto", "deployment", "inline", "off"],
+        default="auto",
+        help="how to open retrain/rollback: auto = the deployment if deployed, else inline",
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
@@ -36,19 +43,30 @@ def handle(args) -> int:
     from slipway.drift.policy_file import load_policy
 
     load_policy(args.policy)  # refuse a bad policy before starting the flow
-    result = drift_monitor(MonitorParams(model_name=args.name, window=args.window, policy=args.policy,
-                                         labelled=args.labelled, act=args.act))
+    result = drift_monitor(
+        MonitorParams(
+            model_name=args.name,
+            window=args.window,
+            policy=args.policy,
+            labelled=args.labelled,
+            act=args.act,
+        )
+    )
     if args.json:
         emit_json(result)
     else:
         d = result.decision
-        print(f"{result.model_name} v{result.version or '-'}: {d.action}"
-              + (f" (policy asked for {d.suppressed})" if d.suppressed else ""))
+        print(
+            f"{result.model_name} v{result.version or '-'}: {d.action}"
+            + (f" (policy asked for {d.suppressed})" if d.suppressed else "")
+        )
         for reason in d.reasons:
             print(f"  - {reason}")
         if result.action:
-            print(f"opened {result.action.action} via {result.action.via}: flow run {result.action.flow_run_id} "
-                  f"({result.action.state})")
+            print(
+                f"opened {result.action.action} via {result.action.via}: flow run {result.action.flow_run_id} "
+                f"({result.action.state})"
+            )
         if "json" in result.report:
             print(f"report: {result.report['json']}")
     return 0 if result.decision.action == "none" else 1

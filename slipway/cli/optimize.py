@@ -7,19 +7,40 @@ from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
 
 def register(sub, common) -> None:
     p = sub.add_parser(
-        "optimize", parents=[common],
+        "optimize",
+        parents=[common],
         help="convert a model to ONNX and quantize it into gated candidates (ORT, OpenVINO, TensorRT)",
     )
-    p.add_argument("model", help="a .skops / .onnx / .pt2 / TorchScript file, s3://..., or models:/NAME/VER, runs:/ID/PATH")
-    p.add_argument("--eval-data", required=True, help="labelled eval data (CSV/Parquet, s3://, store:KEY)")
+    p.add_argument(
+        "model",
+        help="a .skops / .onnx / .pt2 / TorchScript file, s3://..., or models:/NAME/VER, runs:/ID/PATH",
+    )
+    p.add_argument(
+        "--eval-data", required=True, help="labelled eval data (CSV/Parquet, s3://, store:KEY)"
+    )
     p.add_argument("--target-column", required=True)
-    p.add_argument("--calibration-data", help="calibration rows (default: a slice of the eval data)")
-    p.add_argument("--targets", help="comma-separated candidates (default: all): onnx-fp32, ort-int8-dynamic, "
-                   "ort-int8-static, openvino-fp32, openvino-fp16, openvino-int8, tensorrt-fp16")
-    p.add_argument("--max-accuracy-drop", type=float, default=0.01, help="largest drop vs ONNX FP32 (0.01 = 1 point)")
-    p.add_argument("--out", help="candidate directory (default <SLIPWAY_HOME>/candidates/<timestamp>)")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow pickle/joblib models: loading them runs code from the file")
+    p.add_argument(
+        "--calibration-data", help="calibration rows (default: a slice of the eval data)"
+    )
+    p.add_argument(
+        "--targets",
+        help="comma-separated candidates (default: all): onnx-fp32, ort-int8-dynamic, "
+        "ort-int8-static, openvino-fp32, openvino-fp16, openvino-int8, tensorrt-fp16",
+    )
+    p.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=0.01,
+        help="largest drop vs ONNX FP32 (0.01 = 1 point)",
+    )
+    p.add_argument(
+        "--out", help="candidate directory (default <SLIPWAY_HOME>/candidates/<timestamp>)"
+    )
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow pickle/joblib models: loading them runs code from the file",
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
@@ -30,12 +51,21 @@ def build_params(args):
     from slipway.convert.params import ALL_TARGETS, OptimizeParams
     from slipway.errors import BadInput
 
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else list(ALL_TARGETS)
+    targets = (
+        [t.strip() for t in args.targets.split(",") if t.strip()]
+        if args.targets
+        else list(ALL_TARGETS)
+    )
     try:
         return OptimizeParams(
-            model=args.model, eval_data=args.eval_data, target_column=args.target_column,
-            calibration_data=args.calibration_data, targets=targets,
-            max_accuracy_drop=args.max_accuracy_drop, out=args.out, trust_pickle=args.trust_pickle,
+            model=args.model,
+            eval_data=args.eval_data,
+            target_column=args.target_column,
+            calibration_data=args.calibration_data,
+            targets=targets,
+            max_accuracy_drop=args.max_accuracy_drop,
+            out=args.out,
+            trust_pickle=args.trust_pickle,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -6,10 +6,15 @@ from slipway.cli._output import add_json_flag, emit_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("promote", parents=[common],
-                       help="make a version the champion (refused unless every gate in its evidence passed)")
+    p = sub.add_parser(
+        "promote",
+        parents=[common],
+        help="make a version the champion (refused unless every gate in its evidence passed)",
+    )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("version", metavar="VERSION", help="a version number or an alias such as candidate")
+    p.add_argument(
+        "version", metavar="VERSION", help="a version number or an alias such as candidate"
+    )
     p.add_argument("--reason", default="promoted by hand (slipway promote)")
     add_json_flag(p)
     p.set_defaults(handler=handle)
@@ -22,5 +27,7 @@ def handle(args) -> int:
     if args.json:
         emit_json(result)
     else:
-        print(f"{result.name} champion: version {result.version} (previous: {result.previous or '-'})")
+        print(
+            f"{result.name} champion: version {result.version} (previous: {result.previous or '-'})"
+        )
     return 0

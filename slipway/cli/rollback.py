@@ -6,10 +6,15 @@ from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("rollback", parents=[common],
-                       help="move `champion` back to `previous` (the demoted version is tagged with the reason)")
+    p = sub.add_parser(
+        "rollback",
+        parents=[common],
+        help="move `champion` back to `previous` (the demoted version is tagged with the reason)",
+    )
     p.add_argument("name", help="registered model name")
-    p.add_argument("--reason", default="rolled back by an operator", help="recorded on the demoted version")
+    p.add_argument(
+        "--reason", default="rolled back by an operator", help="recorded on the demoted version"
+    )
     add_json_flag(p)
     p.set_defaults(handler=handle)
 
@@ -23,5 +28,7 @@ def handle(args) -> int:
     if args.json:
         emit_json(result)
     else:
-        print(f"{result.model_name}: champion v{result.demoted} -> v{result.champion} ({result.reason})")
+        print(
+            f"{result.model_name}: champion v{result.demoted} -> v{result.champion} ({result.reason})"
+        )
     return 0

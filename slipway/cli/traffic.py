@@ -6,12 +6,17 @@ from slipway.cli._output import add_json_flag, emit_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("traffic", parents=[common], help="send predict requests built from data to a gateway")
+    p = sub.add_parser(
+        "traffic", parents=[common], help="send predict requests built from data to a gateway"
+    )
     p.add_argument("name", help="registered model name (the gateway route)")
     p.add_argument("--rate", type=float, required=True, help="requests per second (at most 500)")
     p.add_argument("--duration", type=float, required=True, help="seconds (at most 3600)")
-    p.add_argument("--data", default=None,
-                   help="CSV/Parquet of model inputs (default: the champion's eval split)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="CSV/Parquet of model inputs (default: the champion's eval split)",
+    )
     p.add_argument("--gateway", default=None, help="gateway base URL")
     p.add_argument("--api-key", default=None, help="bearer token, if the gateway wants one")
     add_json_flag(p)
@@ -25,8 +30,14 @@ def handle(args) -> int:
 
     check_bounds(args.rate, args.duration)
     rows = traffic_rows(args.name, args.data)
-    report = send_traffic(args.gateway or DEFAULT_GATEWAY_URL, args.name, rows, rate=args.rate,
-                          duration_s=args.duration, api_key=args.api_key)
+    report = send_traffic(
+        args.gateway or DEFAULT_GATEWAY_URL,
+        args.name,
+        rows,
+        rate=args.rate,
+        duration_s=args.duration,
+        api_key=args.api_key,
+    )
     if args.json:
         emit_json(report)
     else:

@@ -6,8 +6,12 @@ from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("train", parents=[common], help="train the example model (digits MLP) and log it")
-    p.add_argument("--dataset", default="digits", help="'digits' or a CSV/Parquet file with a label column")
+    p = sub.add_parser(
+        "train", parents=[common], help="train the example model (digits MLP) and log it"
+    )
+    p.add_argument(
+        "--dataset", default="digits", help="'digits' or a CSV/Parquet file with a label column"
+    )
     p.add_argument("--target-column", default="digit")
     p.add_argument("--hidden-layers", default="256,128", help="comma-separated layer sizes")
     p.add_argument("--max-iter", type=int, default=300)
@@ -22,7 +26,9 @@ def parse_layers(text: str) -> tuple[int, ...]:
     try:
         layers = tuple(int(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise BadInput(f"--hidden-layers {text!r}: give positive integers separated by commas") from None
+        raise BadInput(
+            f"--hidden-layers {text!r}: give positive integers separated by commas"
+        ) from None
     if not layers or any(n <= 0 for n in layers):
         raise BadInput(f"--hidden-layers {text!r}: give positive integers separated by commas")
     return layers

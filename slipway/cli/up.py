@@ -5,14 +5,34 @@ from __future__ import annotations
 
 def register(sub, common) -> None:
     p = sub.add_parser(
-        "up", parents=[common],
+        "up",
+        parents=[common],
         help="start a local Prefect server, MLflow server and process worker (Ctrl-C stops them)",
     )
-    p.add_argument("--prefect-port", type=int, default=4200, help="Prefect server port on 127.0.0.1 (default 4200)")
-    p.add_argument("--mlflow-port", type=int, default=5000, help="MLflow server port on 127.0.0.1 (default 5000)")
-    p.add_argument("--no-worker", action="store_true", help="do not start a Prefect worker for the slipway-local pool")
-    p.add_argument("--startup-timeout", type=float, default=180.0, metavar="S",
-                   help="seconds to wait for every service to answer its health check (default 180)")
+    p.add_argument(
+        "--prefect-port",
+        type=int,
+        default=4200,
+        help="Prefect server port on 127.0.0.1 (default 4200)",
+    )
+    p.add_argument(
+        "--mlflow-port",
+        type=int,
+        default=5000,
+        help="MLflow server port on 127.0.0.1 (default 5000)",
+    )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a Prefect worker for the slipway-local pool",
+    )
+    p.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=180.0,
+        metavar="S",
+        help="seconds to wait for every service to answer its health check (default 180)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -33,10 +53,16 @@ def handle(args) -> int:
     from slipway.stack.supervisor import ServiceFailed, ServiceGroup, check_ports
 
     if args.startup_timeout <= 0:
-        raise BadInput(f"--startup-timeout {args.startup_timeout:g}: give a positive number of seconds")
+        raise BadInput(
+            f"--startup-timeout {args.startup_timeout:g}: give a positive number of seconds"
+        )
     home = get_settings().ensure_home()
-    opts = UpOptions(home=home, prefect_port=args.prefect_port, mlflow_port=args.mlflow_port,
-                     worker=not args.no_worker)
+    opts = UpOptions(
+        home=home,
+        prefect_port=args.prefect_port,
+        mlflow_port=args.mlflow_port,
+        worker=not args.no_worker,
+    )
     specs = build_specs(opts)
     check_ports(specs)
 
@@ -44,11 +70,15 @@ def handle(args) -> int:
     previous = {sig: signal.signal(sig, _on_stop_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     group = ServiceGroup(opts.log_dir)
     try:
-        print(f"starting {', '.join(s.name for s in specs)} (logs in {opts.log_dir}) ...", flush=True)
+        print(
+            f"starting {', '.join(s.name for s in specs)} (logs in {opts.log_dir}) ...", flush=True
+        )
         group.start(specs, timeout_s=args.startup_timeout)
         _print_ready(opts, specs, group)
         name, code = group.supervise()
-        raise ServiceFailed(f"{name} stopped on its own (exit code {code}): see {group.log_path(name)}")
+        raise ServiceFailed(
+            f"{name} stopped on its own (exit code {code}): see {group.log_path(name)}"
+        )
     except (KeyboardInterrupt, _Stop):
         print("stopping ...", flush=True)
     finally:

@@ -28,17 +28,29 @@ def check_external_data(model, model_path: Path) -> None:
     base = model_path.resolve().parent
     for location in external_locations(model):
         pure = PurePosixPath(location.replace("\\", "/"))
-        if not location or pure.is_absolute() or ".." in pure.parts or location.startswith(("/", "\\")) or ":" in location:
+        if (
+            not location
+            or pure.is_absolute()
+            or ".." in pure.parts
+            or location.startswith(("/", "\\"))
+            or ":" in location
+        ):
             raise BadInput(
                 f"{model_path}: external-data location {location!r} is outside the model's folder; "
                 "keep the data files next to model.onnx with plain relative names"
             )
         candidate = base / pure
-        if candidate.is_symlink() or any(p.is_symlink() for p in candidate.parents if base in p.parents):
-            raise BadInput(f"{model_path}: external-data location {location!r} is a symlink; refusing to follow it")
+        if candidate.is_symlink() or any(
+            p.is_symlink() for p in candidate.parents if base in p.parents
+        ):
+            raise BadInput(
+                f"{model_path}: external-data location {location!r} is a symlink; refusing to follow it"
+            )
         resolved = candidate.resolve()
         if base not in resolved.parents or not resolved.is_file():
-            raise BadInput(f"{model_path}: external-data file {location!r} is missing or outside {base}")
+            raise BadInput(
+                f"{model_path}: external-data file {location!r} is missing or outside {base}"
+            )
 
 
 def load_checked(path: Path):
@@ -49,7 +61,9 @@ def load_checked(path: Path):
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:
-        raise BadInput(f"{path}: not a readable ONNX model ({str(exc).splitlines()[0][:200]}); re-export it") from None
+        raise BadInput(
+            f"{path}: not a readable ONNX model ({str(exc).splitlines()[0][:200]}); re-export it"
+        ) from None
     check_external_data(model, path)
     if external_locations(model):
         load_external_data_for_model(model, str(path.resolve().parent))
@@ -57,7 +71,9 @@ def load_checked(path: Path):
         onnx.checker.check_model(model, full_check=True)
         model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     except Exception as exc:
-        raise BadInput(f"{path}: the ONNX checker refuses it ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"{path}: the ONNX checker refuses it ({str(exc).splitlines()[0][:300]})"
+        ) from None
     return model
 
 
@@ -66,9 +82,13 @@ def check_contract(model, path: Path, classifier: bool) -> None:
     inputs = [i.name for i in model.graph.input]
     outputs = [o.name for o in model.graph.output]
     if inputs != ["input"]:
-        raise BadInput(f"{path}: expected one input named 'input' (got {inputs}); re-export with that name")
+        raise BadInput(
+            f"{path}: expected one input named 'input' (got {inputs}); re-export with that name"
+        )
     if classifier and not {"label", "probabilities"} <= set(outputs):
-        raise BadInput(f"{path}: a classifier needs outputs 'label' and 'probabilities' (got {outputs})")
+        raise BadInput(
+            f"{path}: a classifier needs outputs 'label' and 'probabilities' (got {outputs})"
+        )
 
 
 def input_width(model) -> int | None:
@@ -95,5 +115,7 @@ def ort_optimize(src: Path, dest: Path) -> Path:
     try:
         ort.InferenceSession(str(src), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise BadInput(f"{src}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"{src}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})"
+        ) from None
     return dest

@@ -26,12 +26,24 @@ def lower_scaler(model) -> int:
         if node.domain == ML_DOMAIN and node.op_type == "Scaler":
             attrs = {a.name: list(helper.get_attribute_value(a)) for a in node.attribute}
             prefix = node.name or f"scaler{lowered}"
-            offset = numpy_helper.from_array(np.asarray(attrs.get("offset", [0.0]), np.float32), f"{prefix}_offset")
-            scale = numpy_helper.from_array(np.asarray(attrs.get("scale", [1.0]), np.float32), f"{prefix}_scale")
+            offset = numpy_helper.from_array(
+                np.asarray(attrs.get("offset", [0.0]), np.float32), f"{prefix}_offset"
+            )
+            scale = numpy_helper.from_array(
+                np.asarray(attrs.get("scale", [1.0]), np.float32), f"{prefix}_scale"
+            )
             model.graph.initializer.extend([offset, scale])
             centered = f"{prefix}_centered"
-            nodes.append(helper.make_node("Sub", [node.input[0], offset.name], [centered], name=f"{prefix}_sub"))
-            nodes.append(helper.make_node("Mul", [centered, scale.name], list(node.output), name=f"{prefix}_mul"))
+            nodes.append(
+                helper.make_node(
+                    "Sub", [node.input[0], offset.name], [centered], name=f"{prefix}_sub"
+                )
+            )
+            nodes.append(
+                helper.make_node(
+                    "Mul", [centered, scale.name], list(node.output), name=f"{prefix}_mul"
+                )
+            )
             lowered += 1
         else:
             nodes.append(node)
@@ -54,7 +66,9 @@ def openvino_ready(src: Path, dest: Path, classifier: bool) -> Path:
     lower_scaler(model)
     left = sorted({f"{n.domain}.{n.op_type}" for n in model.graph.node if n.domain == ML_DOMAIN})
     if left:
-        raise BadInput(f"OpenVINO has no conversion for operator {', '.join(left)} (only ai.onnx.ml.Scaler is lowered)")
+        raise BadInput(
+            f"OpenVINO has no conversion for operator {', '.join(left)} (only ai.onnx.ml.Scaler is lowered)"
+        )
     used = {n.domain for n in model.graph.node}
     kept = [o for o in model.opset_import if o.domain in used or o.domain in ("", "ai.onnx")]
     del model.opset_import[:]
@@ -73,7 +87,9 @@ def convert_ir(src: Path, dest_xml: Path, fp16: bool):
     return dest_xml
 
 
-def convert_torch(module, example: dict[str, np.ndarray], output_names: list[str], dest_xml: Path) -> Path:
+def convert_torch(
+    module, example: dict[str, np.ndarray], output_names: list[str], dest_xml: Path
+) -> Path:
     """OpenVINO IR straight from a PyTorch module (OpenVINO's PyTorch frontend), every input
     axis dynamic. Unlike the ONNX route, `scaled_dot_product_attention` stays one
     ScaledDotProductAttention op that the CPU plugin runs as a fused kernel (all-MiniLM-L6-v2
@@ -87,9 +103,13 @@ def convert_torch(module, example: dict[str, np.ndarray], output_names: list[str
         with torch.no_grad():
             model = ov.convert_model(module, example_input=tensors, input=spec)
     except Exception as exc:
-        raise BadInput(f"OpenVINO cannot convert the PyTorch module ({str(exc).splitlines()[0][:300]})") from None
+        raise BadInput(
+            f"OpenVINO cannot convert the PyTorch module ({str(exc).splitlines()[0][:300]})"
+        ) from None
     if len(model.outputs) != len(output_names):
-        raise BadInput(f"the PyTorch module has {len(model.outputs)} outputs, expected {len(output_names)} ({output_names})")
+        raise BadInput(
+            f"the PyTorch module has {len(model.outputs)} outputs, expected {len(output_names)} ({output_names})"
+        )
     for output, name in zip(model.outputs, output_names, strict=True):
         output.get_tensor().set_names({name})
     dest_xml.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +135,7 @@ def quantize_int8(
     core = ov.Core()
     model = core.read_model(str(src))
     if isinstance(calibration, np.ndarray):
-        items = [calibration[i:i + 1] for i in range(len(calibration))]
+        items = [calibration[i : i + 1] for i in range(len(calibration))]
     else:
         items = list(calibration)
     dataset = nncf.Dataset(items)
@@ -125,7 +145,7 @@ def quantize_int8(
         quantized = nncf.quantize(model, dataset, subset_size=subset, **extra)
     else:
         x, y = validation
-        val = nncf.Dataset([(x[i:i + 1], y[i]) for i in range(len(x))], lambda item: item[0])
+        val = nncf.Dataset([(x[i : i + 1], y[i]) for i in range(len(x))], lambda item: item[0])
 
         def validate(compiled, data) -> float:
             hits = [int(np.argmax(compiled(xi)[0], axis=1)[0] == yi) for xi, yi in data]

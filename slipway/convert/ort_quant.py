@@ -40,8 +40,14 @@ def with_pre_process(src: Path, workdir: Path, tag: str, quantize) -> Path:
             return quantize(prepared)
         except Exception as exc:  # next variant; all failing raises below with every reason
             errors.append(f"{options or 'default'}: {str(exc).splitlines()[0][:150]}")
-            log.warning("quant_pre_process %s then quantization failed: %s", options or "default", errors[-1])
-    raise RuntimeError("ORT quantization failed after quant_pre_process retries: " + " | ".join(errors))
+            log.warning(
+                "quant_pre_process %s then quantization failed: %s",
+                options or "default",
+                errors[-1],
+            )
+    raise RuntimeError(
+        "ORT quantization failed after quant_pre_process retries: " + " | ".join(errors)
+    )
 
 
 def quantize_dynamic_int8(src: Path, dest: Path, workdir: Path) -> Path:
@@ -62,7 +68,7 @@ class ArrayCalibrationReader:
     def __init__(self, inputs: dict[str, np.ndarray], batch_size: int = 16) -> None:
         rows = len(next(iter(inputs.values())))
         self._batches = [
-            {name: array[start:start + batch_size] for name, array in inputs.items()}
+            {name: array[start : start + batch_size] for name, array in inputs.items()}
             for start in range(0, rows, batch_size)
         ]
         self._next = 0
@@ -78,7 +84,9 @@ class ArrayCalibrationReader:
         self._next = 0
 
 
-def quantize_static_qdq(src: Path, dest: Path, calibration: dict[str, np.ndarray], workdir: Path) -> Path:
+def quantize_static_qdq(
+    src: Path, dest: Path, calibration: dict[str, np.ndarray], workdir: Path
+) -> Path:
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,9 @@ def candidate_root(params: OptimizeParams) -> Path:
     else:
         from slipway.settings import get_settings
 
-        out = get_settings().home_dir / "candidates" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        out = (
+            get_settings().home_dir / "candidates" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        )
     if out.exists() and any(out.iterdir()):
         raise BadInput(f"--out {out}: the directory is not empty; give a new or empty directory")
     out.mkdir(parents=True, exist_ok=True)
@@ -62,12 +64,18 @@ def feature_matrix(frame, features: list[str], what: str) -> np.ndarray:
     try:
         return frame[features].to_numpy(dtype=np.float32)
     except (ValueError, TypeError) as exc:
-        raise BadInput(f"{what}: features must be numeric ({str(exc).splitlines()[0][:200]})") from None
+        raise BadInput(
+            f"{what}: features must be numeric ({str(exc).splitlines()[0][:200]})"
+        ) from None
 
 
-def check_columns(frame, target: str, source: SourceModel, width: int | None, what: str) -> list[str]:
+def check_columns(
+    frame, target: str, source: SourceModel, width: int | None, what: str
+) -> list[str]:
     if target not in frame.columns:
-        raise BadInput(f"{what}: target column {target!r} is missing (columns: {', '.join(map(str, frame.columns[:8]))}...)")
+        raise BadInput(
+            f"{what}: target column {target!r} is missing (columns: {', '.join(map(str, frame.columns[:8]))}...)"
+        )
     features = [str(c) for c in frame.columns if c != target]
     names = getattr(source.model, "feature_names_in_", None)
     if names is not None:
@@ -128,19 +136,41 @@ def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, finge
     source = load_source(params.model, params.trust_pickle, workdir)
     onnx_model = onnx_checks.load_checked(source.path) if source.framework == "onnx" else None
     eval_frame = read_table(params.eval_data)
-    features = check_columns(eval_frame, params.target_column, source, expected_width(source, onnx_model), f"eval data {params.eval_data}")
+    features = check_columns(
+        eval_frame,
+        params.target_column,
+        source,
+        expected_width(source, onnx_model),
+        f"eval data {params.eval_data}",
+    )
     x_eval = feature_matrix(eval_frame, features, f"eval data {params.eval_data}")
     reference = to_reference_onnx(source, workdir / "reference.onnx", len(features))
     checked = onnx_checks.load_checked(reference)
-    task = "regression" if source.framework == "sklearn" and sklearn_onnx.task_of(source.model) == "regression" else "classification"
+    task = (
+        "regression"
+        if source.framework == "sklearn" and sklearn_onnx.task_of(source.model) == "regression"
+        else "classification"
+    )
     onnx_checks.check_contract(checked, Path(params.model), classifier=task == "classification")
-    data = {"eval": {"ref": params.eval_data, "sha256": fingerprint(eval_frame), "rows": len(eval_frame)}}
+    data = {
+        "eval": {
+            "ref": params.eval_data,
+            "sha256": fingerprint(eval_frame),
+            "rows": len(eval_frame),
+        }
+    }
     if params.calibration_data:
         cal_frame = read_table(params.calibration_data)
-        data["calibration"] = {"ref": params.calibration_data, "sha256": fingerprint(cal_frame), "rows": len(cal_frame)}
+        data["calibration"] = {
+            "ref": params.calibration_data,
+            "sha256": fingerprint(cal_frame),
+            "rows": len(cal_frame),
+        }
         absent = [f for f in features if f not in cal_frame.columns]
         if absent:
-            raise BadInput(f"calibration data {params.calibration_data}: missing feature column(s) {', '.join(absent[:5])}")
+            raise BadInput(
+                f"calibration data {params.calibration_data}: missing feature column(s) {', '.join(absent[:5])}"
+            )
         x_cal = feature_matrix(cal_frame, features, f"calibration data {params.calibration_data}")
     else:
         x_cal = x_eval

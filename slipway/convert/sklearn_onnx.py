@@ -25,7 +25,9 @@ def steps_of(model) -> list[tuple[str, object]]:
             if step in (None, "passthrough"):
                 continue
             inner = steps_of(step)
-            found.extend((f"{name}.{n}" if isinstance(step, Pipeline) else name, s) for n, s in inner)
+            found.extend(
+                (f"{name}.{n}" if isinstance(step, Pipeline) else name, s) for n, s in inner
+            )
         return found
     return [(type(model).__name__, model)]
 
@@ -41,13 +43,19 @@ def unsupported_steps(model) -> list[str]:
 
 
 def task_of(model) -> str:
-    return "classification" if hasattr(model, "predict_proba") and hasattr(model, "classes_") else "regression"
+    return (
+        "classification"
+        if hasattr(model, "predict_proba") and hasattr(model, "classes_")
+        else "regression"
+    )
 
 
 def n_features(model) -> int:
     count = getattr(model, "n_features_in_", None)
     if count is None:
-        raise BadInput(f"{type(model).__name__}: the model is not fitted (no n_features_in_): fit it first")
+        raise BadInput(
+            f"{type(model).__name__}: the model is not fitted (no n_features_in_): fit it first"
+        )
     return int(count)
 
 
@@ -71,7 +79,9 @@ def to_onnx(model, path: Path) -> Path:
             target_opset=TARGET_OPSET,
         )
     except Exception as exc:  # skl2onnx raises RuntimeError/NotImplementedError with the type name
-        raise BadInput(f"cannot convert {type(model).__name__} to ONNX: {str(exc).splitlines()[0][:300]}") from None
+        raise BadInput(
+            f"cannot convert {type(model).__name__} to ONNX: {str(exc).splitlines()[0][:300]}"
+        ) from None
     if task_of(model) == "classification":
         _rename_outputs(onx, {"output_label": "label", "output_probability": "probabilities"})
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def fetch(ref: str, workdir: Path) -> Path:
     if ref.startswith("s3://"):
         from slipway.store import open_store
 
-        bucket, _, key = ref[len("s3://"):].partition("/")
+        bucket, _, key = ref[len("s3://") :].partition("/")
         return open_store(f"s3://{bucket}").get_file(key, workdir / Path(key).name)
     path = Path(ref).expanduser()
     if not path.is_file():
@@ -87,13 +87,19 @@ def fetch_mlflow(uri: str, workdir: Path) -> Path:
     try:
         local = download(uri, workdir / "mlflow")
     except Exception as exc:
-        raise BadInput(f"{uri}: MLflow cannot download it ({str(exc).splitlines()[0][:200]})") from None
+        raise BadInput(
+            f"{uri}: MLflow cannot download it ({str(exc).splitlines()[0][:200]})"
+        ) from None
     if local.is_file():
         return local
     mlmodel = local / "MLmodel"
     if mlmodel.is_file():
         flavors = (yaml.safe_load(mlmodel.read_text()) or {}).get("flavors", {})
-        for flavor, key in (("onnx", "data"), ("sklearn", "pickled_model"), ("pytorch", "model_data")):
+        for flavor, key in (
+            ("onnx", "data"),
+            ("sklearn", "pickled_model"),
+            ("pytorch", "model_data"),
+        ):
             if flavor in flavors and flavors[flavor].get(key):
                 candidate = local / flavors[flavor][key]
                 if candidate.is_file():
@@ -125,7 +131,9 @@ def load_source(ref: str, trust_pickle: bool = False, workdir: Path | None = Non
     digest = sha256_file(path)
     if kind == "pickle" and not trust_pickle:
         raise BadInput(PICKLE_REFUSAL.format(path=ref))
-    return SourceModel(kind=kind, path=path, origin=ref, sha256=digest, model=load_object(kind, path))
+    return SourceModel(
+        kind=kind, path=path, origin=ref, sha256=digest, model=load_object(kind, path)
+    )
 
 
 def load_object(kind: str, path: Path):

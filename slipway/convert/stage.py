@@ -45,7 +45,9 @@ def build_file(name: str, prep: Prepared, params: OptimizeParams) -> Path:
     if name == "ort-int8-dynamic":
         return ort_quant.quantize_dynamic_int8(src, dest / "model.onnx", prep.workdir)
     if name == "ort-int8-static":
-        return ort_quant.quantize_static_qdq(src, dest / "model.onnx", {"input": prep.x_cal}, prep.workdir)
+        return ort_quant.quantize_static_qdq(
+            src, dest / "model.onnx", {"input": prep.x_cal}, prep.workdir
+        )
     if name == "tensorrt-fp16":
         return tensorrt.build_fp16(src, dest / "model.onnx", prep.x_eval[:1])
     ready = openvino_ir.openvino_ready(src, prep.workdir / "openvino-ready.onnx", classifier)
@@ -53,10 +55,17 @@ def build_file(name: str, prep: Prepared, params: OptimizeParams) -> Path:
         return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=False)
     if name == "openvino-fp16":
         return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=True)
-    fp32_ir = openvino_ir.convert_ir(ready, prep.workdir / "openvino-int8-src" / "model.xml", fp16=False)
+    fp32_ir = openvino_ir.convert_ir(
+        ready, prep.workdir / "openvino-int8-src" / "model.xml", fp16=False
+    )
     validation = (prep.x_eval, prep.y_eval) if params.accuracy_control and classifier else None
     return openvino_ir.quantize_int8(
-        fp32_ir, dest / "model.xml", prep.x_cal, params.nncf_subset_size, validation, params.max_accuracy_drop
+        fp32_ir,
+        dest / "model.xml",
+        prep.x_cal,
+        params.nncf_subset_size,
+        validation,
+        params.max_accuracy_drop,
     )
 
 
@@ -66,12 +75,17 @@ def describe_files(name: str, main: Path, out: Path) -> Candidate:
     fmt, runtime, precision = KIND[name]
     files = sorted(p for p in main.parent.rglob("*") if p.is_file())
     return Candidate(
-        name=name, format=fmt, runtime=runtime, precision=precision,
+        name=name,
+        format=fmt,
+        runtime=runtime,
+        precision=precision,
         path=main.relative_to(out).as_posix(),
         files=[p.relative_to(out).as_posix() for p in files],
-        sha256=sha256_file(main), size_bytes=main.stat().st_size,
+        sha256=sha256_file(main),
+        size_bytes=main.stat().st_size,
         file_sha256={p.relative_to(out).as_posix(): sha256_file(p) for p in files},
-        status="failed", reason="not scored yet",
+        status="failed",
+        reason="not scored yet",
     )
 
 
@@ -81,10 +95,16 @@ def predict(prep: Prepared, candidate: Candidate) -> dict[str, np.ndarray]:
     return load_candidate(prep.out, candidate).predict(prep.x_eval)
 
 
-def metric_of(prep: Prepared, outputs: dict[str, np.ndarray]) -> tuple[str, float, dict[str, float]]:
+def metric_of(
+    prep: Prepared, outputs: dict[str, np.ndarray]
+) -> tuple[str, float, dict[str, float]]:
     if prep.task == "classification":
         labels = outputs["label"]
-        return "accuracy", acc.accuracy(prep.y_eval, labels), {"f1_macro": acc.f1_macro(prep.y_eval, labels)}
+        return (
+            "accuracy",
+            acc.accuracy(prep.y_eval, labels),
+            {"f1_macro": acc.f1_macro(prep.y_eval, labels)},
+        )
     return "mae", acc.mae(prep.y_eval, outputs["variable"]), {}
 
 
@@ -98,12 +118,18 @@ def baseline(prep: Prepared) -> float:
 def parity_of(prep: Prepared, outputs: dict[str, np.ndarray], tol: par.Tolerances):
     if prep.task == "classification":
         return par.compare_classifier(prep.source_outputs, outputs, tol)
-    return par.compare_regressor(prep.source_outputs["variable"], outputs["variable"].reshape(prep.source_outputs["variable"].shape), tol)
+    return par.compare_regressor(
+        prep.source_outputs["variable"],
+        outputs["variable"].reshape(prep.source_outputs["variable"].shape),
+        tol,
+    )
 
 
 def score(candidate: Candidate, prep: Prepared, params: OptimizeParams, base: float) -> Candidate:
     outputs = predict(prep, candidate)
-    tol = par.tolerances_for(candidate.precision, par.Tolerances(max_abs_error=params.parity_max_abs_error))
+    tol = par.tolerances_for(
+        candidate.precision, par.Tolerances(max_abs_error=params.parity_max_abs_error)
+    )
     candidate.parity = parity_of(prep, outputs, tol)
     metric, value, evidence = metric_of(prep, outputs)
     candidate.accuracy = acc.gate(metric, value, base, params.max_accuracy_drop, **evidence)
@@ -113,8 +139,10 @@ def score(candidate: Candidate, prep: Prepared, params: OptimizeParams, base: fl
     if not candidate.accuracy.passed:
         failures.append(acc.describe_failure(candidate.accuracy))
     candidate.status = "rejected" if failures else "accepted"
-    candidate.reason = "; ".join(failures) if failures else (
-        f"{metric} {value:.4f} (FP32 {base:.4f}), parity passed"
+    candidate.reason = (
+        "; ".join(failures)
+        if failures
+        else (f"{metric} {value:.4f} (FP32 {base:.4f}), parity passed")
     )
     return candidate
 
@@ -125,14 +153,26 @@ def build_and_score(name: str, prep: Prepared, params: OptimizeParams, base: flo
         main = build_file(name, prep, params)
         candidate = describe_files(name, main, prep.out)
     except Unavailable as exc:
-        return Candidate(name=name, format=fmt, runtime=runtime, precision=precision,
-                         status="unavailable", reason=f"unavailable: {exc}")
+        return Candidate(
+            name=name,
+            format=fmt,
+            runtime=runtime,
+            precision=precision,
+            status="unavailable",
+            reason=f"unavailable: {exc}",
+        )
     except Exception as exc:  # a backend refusing the model: record why, as the candidate's status
         log.warning("candidate %s failed: %s", name, exc)
         first = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         prefix = "" if isinstance(exc, SlipwayError) else f"{type(exc).__name__}: "
-        return Candidate(name=name, format=fmt, runtime=runtime, precision=precision,
-                         status="failed", reason=f"{prefix}{first}")
+        return Candidate(
+            name=name,
+            format=fmt,
+            runtime=runtime,
+            precision=precision,
+            status="failed",
+            reason=f"{prefix}{first}",
+        )
     return score(candidate, prep, params, base)
 
 
@@ -173,4 +213,6 @@ def summary_line(manifest: Manifest) -> str:
 def require_accepted(manifest: Manifest, out: Path) -> None:
     if not manifest.accepted():
         reasons = "; ".join(f"{c.name}: {c.status} ({c.reason})" for c in manifest.candidates)
-        raise GateFailed(f"convert-and-quantize: no candidate accepted in {out}: {reasons}", manifest)
+        raise GateFailed(
+            f"convert-and-quantize: no candidate accepted in {out}: {reasons}", manifest
+        )

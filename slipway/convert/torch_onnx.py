@@ -33,7 +33,9 @@ def load_torch(kind: str, path: Path):
             return torch.export.load(str(path)).module()  # already in inference form (no .eval())
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:
-        raise BadInput(f"{path}: not a loadable {kind} model ({str(exc).splitlines()[0][:200]})") from None
+        raise BadInput(
+            f"{path}: not a loadable {kind} model ({str(exc).splitlines()[0][:200]})"
+        ) from None
     return module.eval()
 
 
@@ -44,23 +46,39 @@ def export_classifier(module, path: Path, width: int) -> Path:
     from onnx import TensorProto, helper
 
     sample = np.zeros((2, width), dtype=np.float32)
-    export_named(module, path, {"input": sample}, ["logits"], dynamic={"input": {0: "batch"}, "logits": {0: "batch"}})
+    export_named(
+        module,
+        path,
+        {"input": sample},
+        ["logits"],
+        dynamic={"input": {0: "batch"}, "logits": {0: "batch"}},
+    )
     model = onnx.load(str(path))
     graph = model.graph
-    graph.node.extend([
-        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1, name="slipway_softmax"),
-        helper.make_node("ArgMax", ["probabilities"], ["label"], axis=1, keepdims=0, name="slipway_argmax"),
-    ])
+    graph.node.extend(
+        [
+            helper.make_node(
+                "Softmax", ["logits"], ["probabilities"], axis=1, name="slipway_softmax"
+            ),
+            helper.make_node(
+                "ArgMax", ["probabilities"], ["label"], axis=1, keepdims=0, name="slipway_argmax"
+            ),
+        ]
+    )
     del graph.output[:]
-    graph.output.extend([
-        helper.make_tensor_value_info("label", TensorProto.INT64, ["batch"]),
-        helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", None]),
-    ])
+    graph.output.extend(
+        [
+            helper.make_tensor_value_info("label", TensorProto.INT64, ["batch"]),
+            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", None]),
+        ]
+    )
     onnx.save(model, str(path))
     return path
 
 
-def export_named(module, path: Path, sample: dict[str, np.ndarray], output_names: list[str], dynamic: dict) -> Path:
+def export_named(
+    module, path: Path, sample: dict[str, np.ndarray], output_names: list[str], dynamic: dict
+) -> Path:
     """torch.onnx.export (TorchScript-based exporter, works for ScriptModules too)."""
     torch = require_torch()
     path = path.resolve()
@@ -69,13 +87,21 @@ def export_named(module, path: Path, sample: dict[str, np.ndarray], output_names
     try:  # in the model's folder: the exporter may leave a scratch weights file in the working directory
         with torch.no_grad(), contextlib.chdir(path.parent):
             torch.onnx.export(
-                module, args, str(path), input_names=list(sample), output_names=output_names,
-                dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
+                module,
+                args,
+                str(path),
+                input_names=list(sample),
+                output_names=output_names,
+                dynamic_axes=dynamic,
+                opset_version=OPSET,
+                dynamo=False,
                 # modules are already in inference mode; an ExportedProgram's module refuses train()
                 training=torch.onnx.TrainingMode.PRESERVE,
             )
     except Exception as exc:
-        raise BadInput(f"cannot export the PyTorch model to ONNX: {str(exc).splitlines()[0][:300]}") from None
+        raise BadInput(
+            f"cannot export the PyTorch model to ONNX: {str(exc).splitlines()[0][:300]}"
+        ) from None
     return path
 
 

@@ -17,7 +17,9 @@ HIGHER_IS_BETTER = {"accuracy": True, "f1_macro": True, "mae": False, "cosine": 
 def accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
     truth, predicted = np.asarray(truth), np.asarray(predicted)
     if truth.shape != predicted.shape or truth.size == 0:
-        raise ValueError(f"need equal, non-empty label arrays (got {truth.shape} and {predicted.shape})")
+        raise ValueError(
+            f"need equal, non-empty label arrays (got {truth.shape} and {predicted.shape})"
+        )
     return float(np.mean(truth == predicted))
 
 
@@ -50,13 +52,20 @@ def drop(metric: str, value: float, baseline: float) -> float:
     return baseline - value if HIGHER_IS_BETTER[metric] else value - baseline
 
 
-def gate(metric: str, value: float, baseline: float, max_drop: float, **evidence: float) -> Accuracy:
+def gate(
+    metric: str, value: float, baseline: float, max_drop: float, **evidence: float
+) -> Accuracy:
     if max_drop < 0:
         raise ValueError(f"max_drop must be >= 0 (got {max_drop})")
     d = drop(metric, value, baseline)
     return Accuracy(
-        metric=metric, value=value, baseline=baseline, drop=d, max_drop=max_drop,
-        passed=d <= max_drop + 1e-12, **evidence,
+        metric=metric,
+        value=value,
+        baseline=baseline,
+        drop=d,
+        max_drop=max_drop,
+        passed=d <= max_drop + 1e-12,
+        **evidence,
     )
 
 

@@ -48,14 +48,21 @@ def parse_keys(text: str, where: str = "keys file") -> list[ApiKey]:
         scopes = frozenset(entry["scopes"])
         unknown = sorted(scopes - set(SCOPES))
         if unknown:
-            raise ValueError(f"{where}: keys[{i}] ({entry['id']}) has unknown scope {unknown[0]!r} (use {', '.join(SCOPES)})")
+            raise ValueError(
+                f"{where}: keys[{i}] ({entry['id']}) has unknown scope {unknown[0]!r} (use {', '.join(SCOPES)})"
+            )
         keys.append(ApiKey(str(entry["id"]), digest, scopes, bool(entry.get("revoked", False))))
     return keys
 
 
 def dump_keys(keys: list[ApiKey]) -> str:
     return json.dumps(
-        {"keys": [{"id": k.id, "sha256": k.sha256, "scopes": sorted(k.scopes), "revoked": k.revoked} for k in keys]},
+        {
+            "keys": [
+                {"id": k.id, "sha256": k.sha256, "scopes": sorted(k.scopes), "revoked": k.revoked}
+                for k in keys
+            ]
+        },
         indent=2,
     )
 
@@ -70,10 +77,16 @@ def find_key(keys: list[ApiKey], presented: str) -> ApiKey | None:
     return found
 
 
-def authorize(keys: list[ApiKey], presented: str | None, scope: str) -> tuple[int, ApiKey | None, str]:
+def authorize(
+    keys: list[ApiKey], presented: str | None, scope: str
+) -> tuple[int, ApiKey | None, str]:
     """(HTTP status, key, reason): 200 allowed, 401 no/unknown/revoked key, 403 scope missing."""
     if not presented:
-        return 401, None, "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+        return (
+            401,
+            None,
+            "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+        )
     key = find_key(keys, presented)
     if key is None:
         return 401, None, "unknown API key"

@@ -33,8 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from slipway.core.canary_stats import g_test_p_value, histogram_quantile, js_divergence
 
 CheckStatus = Literal["pass", "fail", "inconclusive"]
-METRICS = ("error_rate", "latency_p99_ratio", "validation_rejection_rate", "prediction_divergence",
-           "shadow_agreement")
+METRICS = (
+    "error_rate",
+    "latency_p99_ratio",
+    "validation_rejection_rate",
+    "prediction_divergence",
+    "shadow_agreement",
+)
 
 
 class CanaryPolicy(BaseModel):
@@ -48,11 +53,19 @@ class CanaryPolicy(BaseModel):
     latency_tolerance_ms: float = Field(5.0, ge=0)
     max_rejection_rate_increase: float = Field(0.02, ge=0, le=1)
     max_prediction_divergence: float = Field(0.1, ge=0, le=1)
-    divergence_alpha: float = Field(0.01, gt=0, le=1, description="significance the divergence must reach")
+    divergence_alpha: float = Field(
+        0.01, gt=0, le=1, description="significance the divergence must reach"
+    )
     min_shadow_agreement: float = Field(0.95, ge=0, le=1)
-    failure_limit: int = Field(0, ge=0, description="failed checks tolerated, counted over the whole canary")
-    inconclusive_limit: int = Field(1, ge=0, description="inconclusive windows tolerated over the whole canary")
-    source_error_limit: int = Field(3, ge=1, description="consecutive metric-source errors that abort")
+    failure_limit: int = Field(
+        0, ge=0, description="failed checks tolerated, counted over the whole canary"
+    )
+    inconclusive_limit: int = Field(
+        1, ge=0, description="inconclusive windows tolerated over the whole canary"
+    )
+    source_error_limit: int = Field(
+        3, ge=1, description="consecutive metric-source errors that abort"
+    )
     disabled: tuple[str, ...] = Field((), description="metrics not checked (names from METRICS)")
 
     @field_validator("disabled")
@@ -153,63 +166,107 @@ def _rate(part: float, whole: float) -> float:
 
 
 def _few(metric: str, cand: float, champ: float, need: int) -> Check:
-    return Check(metric=metric, status="inconclusive",
-                 detail=f"too few requests (candidate {cand:g}, champion {champ:g}, need {need} each)")
+    return Check(
+        metric=metric,
+        status="inconclusive",
+        detail=f"too few requests (candidate {cand:g}, champion {champ:g}, need {need} each)",
+    )
 
 
-def _rate_check(metric: str, cand: VariantWindow, champ: VariantWindow, field: str, limit: float) -> Check:
+def _rate_check(
+    metric: str, cand: VariantWindow, champ: VariantWindow, field: str, limit: float
+) -> Check:
     c = _rate(getattr(cand, field), cand.requests)
     b = _rate(getattr(champ, field), champ.requests)
     diff = c - b
     status = "fail" if diff > limit else "pass"
-    return Check(metric=metric, status=status, candidate=c, champion=b, value=diff, threshold=limit,
-                 detail=f"candidate {c:.3f} vs champion {b:.3f} (+{limit:g} allowed)")
+    return Check(
+        metric=metric,
+        status=status,
+        candidate=c,
+        champion=b,
+        value=diff,
+        threshold=limit,
+        detail=f"candidate {c:.3f} vs champion {b:.3f} (+{limit:g} allowed)",
+    )
 
 
 def _latency_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryPolicy) -> Check:
-    c, b = histogram_quantile(0.99, cand.latency_buckets), histogram_quantile(0.99, champ.latency_buckets)
+    c, b = (
+        histogram_quantile(0.99, cand.latency_buckets),
+        histogram_quantile(0.99, champ.latency_buckets),
+    )
     if c is None or b is None:
-        return Check(metric="latency_p99_ratio", status="inconclusive", detail="no latency histogram data")
+        return Check(
+            metric="latency_p99_ratio", status="inconclusive", detail="no latency histogram data"
+        )
     ratio = c / b if b > 0 else (1.0 if c <= 0 else math.inf)
     slower_ms = (c - b) * 1000
     fail = ratio > policy.max_p99_latency_ratio and slower_ms > policy.latency_tolerance_ms
-    return Check(metric="latency_p99_ratio", status="fail" if fail else "pass", candidate=c, champion=b,
-                 value=ratio, threshold=policy.max_p99_latency_ratio,
-                 detail=f"p99 {c * 1000:.1f} ms vs {b * 1000:.1f} ms (x{policy.max_p99_latency_ratio:g}"
-                        f" and +{policy.latency_tolerance_ms:g} ms allowed)")
+    return Check(
+        metric="latency_p99_ratio",
+        status="fail" if fail else "pass",
+        candidate=c,
+        champion=b,
+        value=ratio,
+        threshold=policy.max_p99_latency_ratio,
+        detail=f"p99 {c * 1000:.1f} ms vs {b * 1000:.1f} ms (x{policy.max_p99_latency_ratio:g}"
+        f" and +{policy.latency_tolerance_ms:g} ms allowed)",
+    )
 
 
 def _divergence_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryPolicy) -> Check:
     if cand.predictions < policy.min_requests or champ.predictions < policy.min_requests:
-        return _few("prediction_divergence", cand.predictions, champ.predictions, policy.min_requests)
+        return _few(
+            "prediction_divergence", cand.predictions, champ.predictions, policy.min_requests
+        )
     js = js_divergence(cand.classes, champ.classes)
     p_value = g_test_p_value(cand.classes, champ.classes)
     assert js is not None and p_value is not None  # both have predictions here
     limit, alpha = policy.max_prediction_divergence, policy.divergence_alpha
     fail = js > limit and p_value < alpha
-    return Check(metric="prediction_divergence", status="fail" if fail else "pass", value=js, threshold=limit,
-                 detail=f"Jensen-Shannon {js:.3f} over classes, G-test p={p_value:.2g} (fails above {limit:g} "
-                        f"with p < {alpha:g})")
+    return Check(
+        metric="prediction_divergence",
+        status="fail" if fail else "pass",
+        value=js,
+        threshold=limit,
+        detail=f"Jensen-Shannon {js:.3f} over classes, G-test p={p_value:.2g} (fails above {limit:g} "
+        f"with p < {alpha:g})",
+    )
 
 
 def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:
     if shadow.comparisons < policy.min_requests:
-        return Check(metric="shadow_agreement", status="inconclusive",
-                     detail=f"too few shadow comparisons ({shadow.comparisons:g}, need {policy.min_requests})")
+        return Check(
+            metric="shadow_agreement",
+            status="inconclusive",
+            detail=f"too few shadow comparisons ({shadow.comparisons:g}, need {policy.min_requests})",
+        )
     agreement = shadow.agreements / shadow.comparisons
     limit = policy.min_shadow_agreement
-    return Check(metric="shadow_agreement", status="fail" if agreement < limit else "pass", value=agreement,
-                 threshold=limit, detail=f"agreement {agreement:.3f} (min {limit:g})")
+    return Check(
+        metric="shadow_agreement",
+        status="fail" if agreement < limit else "pass",
+        value=agreement,
+        threshold=limit,
+        detail=f"agreement {agreement:.3f} (min {limit:g})",
+    )
 
 
-def analyze_step(window: StepWindow, policy: CanaryPolicy, baseline: VariantWindow | None = None) -> StepAnalysis:
+def analyze_step(
+    window: StepWindow, policy: CanaryPolicy, baseline: VariantWindow | None = None
+) -> StepAnalysis:
     """Judge one window. With too few champion requests (e.g. at 100 %), `baseline` (the
     champion's earlier windows, accumulated) stands in for the champion."""
     if window.shadow is not None:
         return _analyze_shadow(window, policy)
     cand, champ = window.candidate, window.champion
     baseline_used = False
-    if champ.requests < policy.min_requests and baseline is not None and baseline.requests >= policy.min_requests:
+    if (
+        champ.requests < policy.min_requests
+        and baseline is not None
+        and baseline.requests >= policy.min_requests
+    ):
         champ, baseline_used = baseline, True
     need = policy.min_requests
     enough = cand.requests >= need and champ.requests >= need
@@ -224,15 +281,24 @@ def analyze_step(window: StepWindow, policy: CanaryPolicy, baseline: VariantWind
         if not enough:
             checks.append(_few(metric, cand.requests, champ.requests, need))
         elif metric == "error_rate":
-            checks.append(_rate_check(metric, cand, champ, "errors", policy.max_error_rate_increase))
+            checks.append(
+                _rate_check(metric, cand, champ, "errors", policy.max_error_rate_increase)
+            )
         elif metric == "validation_rejection_rate":
-            checks.append(_rate_check(metric, cand, champ, "rejections", policy.max_rejection_rate_increase))
+            checks.append(
+                _rate_check(metric, cand, champ, "rejections", policy.max_rejection_rate_increase)
+            )
         elif metric == "latency_p99_ratio":
             checks.append(_latency_check(cand, champ, policy))
         else:
             checks.append(_divergence_check(cand, champ, policy))
-    return StepAnalysis(status=_overall(checks), checks=checks, candidate_requests=cand.requests,
-                        champion_requests=window.champion.requests, baseline_used=baseline_used)
+    return StepAnalysis(
+        status=_overall(checks),
+        checks=checks,
+        candidate_requests=cand.requests,
+        champion_requests=window.champion.requests,
+        baseline_used=baseline_used,
+    )
 
 
 def _analyze_shadow(window: StepWindow, policy: CanaryPolicy) -> StepAnalysis:
@@ -244,8 +310,12 @@ def _analyze_shadow(window: StepWindow, policy: CanaryPolicy) -> StepAnalysis:
         checks.append(_divergence_check(window.candidate, window.champion, policy))
     if "shadow_agreement" not in policy.disabled:
         checks.append(_shadow_check(window.shadow, policy))
-    return StepAnalysis(status=_overall(checks), checks=checks, candidate_requests=window.shadow.comparisons,
-                        champion_requests=window.champion.requests)
+    return StepAnalysis(
+        status=_overall(checks),
+        checks=checks,
+        candidate_requests=window.shadow.comparisons,
+        champion_requests=window.champion.requests,
+    )
 
 
 def _overall(checks: list[Check]) -> CheckStatus:
@@ -262,7 +332,11 @@ def describe(analysis: StepAnalysis) -> str:
         if c.value is None:
             parts.append(f"{c.metric}=n/a")
         else:
-            parts.append(f"{c.metric}={c.value:.3g}{'' if c.status == 'pass' else ' ' + c.status.upper()}")
+            parts.append(
+                f"{c.metric}={c.value:.3g}{'' if c.status == 'pass' else ' ' + c.status.upper()}"
+            )
     who = "baseline" if analysis.baseline_used else f"{analysis.champion_requests:g}"
-    return (f"{analysis.status} (candidate {analysis.candidate_requests:g} req, champion {who} req): "
-            + ", ".join(parts))
+    return (
+        f"{analysis.status} (candidate {analysis.candidate_requests:g} req, champion {who} req): "
+        + ", ".join(parts)
+    )

@@ -24,7 +24,14 @@ from slipway.core.routing import Routing
 Phase = Literal["shadow", "canary"]
 Status = Literal["running", "promoting", "promoted", "rolling_back", "rolled_back"]
 Outcome = Literal["pass", "fail", "inconclusive", "source_error"]
-Resume = Literal["start", "resume", "finish_promote", "finish_rollback", "already_promoted", "already_rolled_back"]
+Resume = Literal[
+    "start",
+    "resume",
+    "finish_promote",
+    "finish_rollback",
+    "already_promoted",
+    "already_rolled_back",
+]
 HISTORY_LIMIT = 60
 
 
@@ -52,7 +59,9 @@ def plan_steps(steps: list[int], interval_s: float, shadow_s: float | None = Non
     if interval_s <= 0:
         raise ValueError(f"interval_s {interval_s}: must be positive seconds")
     if shadow_s is not None and shadow_s <= 0:
-        raise ValueError(f"shadow_s {shadow_s}: must be positive seconds (or omit it for no shadow phase)")
+        raise ValueError(
+            f"shadow_s {shadow_s}: must be positive seconds (or omit it for no shadow phase)"
+        )
     plan = [Step(phase="shadow", weight=0, seconds=shadow_s)] if shadow_s else []
     return plan + [Step(phase="canary", weight=w, seconds=interval_s) for w in steps]
 
@@ -119,10 +128,14 @@ def _with_record(progress: CanaryProgress, record: WindowRecord, **changes) -> C
     return progress.model_copy(update={"history": history, **changes})
 
 
-def abort(progress: CanaryProgress, reason: str, failed_metrics: list[str] | None = None) -> CanaryProgress:
+def abort(
+    progress: CanaryProgress, reason: str, failed_metrics: list[str] | None = None
+) -> CanaryProgress:
     """Start a rollback (the caller sets weight 0 first, then rejects the version)."""
     metrics = list(dict.fromkeys([*progress.failed_metrics, *(failed_metrics or [])]))
-    return progress.model_copy(update={"status": "rolling_back", "reason": reason, "failed_metrics": metrics})
+    return progress.model_copy(
+        update={"status": "rolling_back", "reason": reason, "failed_metrics": metrics}
+    )
 
 
 def _require_running(progress: CanaryProgress) -> None:
@@ -132,24 +145,37 @@ def _require_running(progress: CanaryProgress) -> None:
 
 def record_source_error(progress: CanaryProgress, message: str) -> CanaryProgress:
     _require_running(progress)
-    record = WindowRecord(step_index=progress.step_index, step=progress.step, outcome="source_error", error=message)
+    record = WindowRecord(
+        step_index=progress.step_index, step=progress.step, outcome="source_error", error=message
+    )
     errors = progress.source_errors + 1
     updated = _with_record(progress, record, source_errors=errors)
     if errors >= progress.policy.source_error_limit:
-        return abort(updated, f"metrics source failed {errors} times in a row at step {progress.step.label}: {message}")
+        return abort(
+            updated,
+            f"metrics source failed {errors} times in a row at step {progress.step.label}: {message}",
+        )
     return updated
 
 
-def record_window(progress: CanaryProgress, window: StepWindow, analysis: StepAnalysis) -> CanaryProgress:
+def record_window(
+    progress: CanaryProgress, window: StepWindow, analysis: StepAnalysis
+) -> CanaryProgress:
     """Fold one analysed window into the progress: advance, repeat, promote or abort."""
     _require_running(progress)
     policy, step = progress.policy, progress.step
-    record = WindowRecord(step_index=progress.step_index, step=step, outcome=analysis.status, analysis=analysis)
-    updated = _with_record(progress, record, source_errors=0, baseline=progress.baseline + window.champion)
+    record = WindowRecord(
+        step_index=progress.step_index, step=step, outcome=analysis.status, analysis=analysis
+    )
+    updated = _with_record(
+        progress, record, source_errors=0, baseline=progress.baseline + window.champion
+    )
     where = f"step {progress.step_index + 1}/{len(progress.plan)} ({step.label})"
     if analysis.status == "pass":
         if progress.is_last_step:
-            return updated.model_copy(update={"status": "promoting", "reason": f"every step passed, last {where}"})
+            return updated.model_copy(
+                update={"status": "promoting", "reason": f"every step passed, last {where}"}
+            )
         return updated.model_copy(update={"step_index": progress.step_index + 1})
     if analysis.status == "fail":
         failed = analysis.failed()
@@ -157,20 +183,32 @@ def record_window(progress: CanaryProgress, window: StepWindow, analysis: StepAn
         updated = updated.model_copy(update={"failures": failures})
         if failures > policy.failure_limit:
             why = "; ".join(f"{c.metric}: {c.detail}" for c in failed)
-            return abort(updated, f"analysis failed at {where}: {why} ({failures} failed checks, limit "
-                                  f"{policy.failure_limit})", [c.metric for c in failed])
+            return abort(
+                updated,
+                f"analysis failed at {where}: {why} ({failures} failed checks, limit "
+                f"{policy.failure_limit})",
+                [c.metric for c in failed],
+            )
         return updated
     inconclusive = progress.inconclusive + 1
     updated = updated.model_copy(update={"inconclusive": inconclusive})
     if inconclusive > policy.inconclusive_limit:
         why = "; ".join(dict.fromkeys(c.detail for c in analysis.inconclusive())) or "no data"
-        return abort(updated, f"inconclusive at {where}: {why} ({inconclusive} inconclusive windows, limit "
-                              f"{policy.inconclusive_limit}); nothing is promoted on missing data")
+        return abort(
+            updated,
+            f"inconclusive at {where}: {why} ({inconclusive} inconclusive windows, limit "
+            f"{policy.inconclusive_limit}); nothing is promoted on missing data",
+        )
     return updated
 
 
-def resume_action(version: str, progress: CanaryProgress | None, routing: Routing, champion: str | None,
-                  rejected: bool) -> tuple[Resume, str]:
+def resume_action(
+    version: str,
+    progress: CanaryProgress | None,
+    routing: Routing,
+    champion: str | None,
+    rejected: bool,
+) -> tuple[Resume, str]:
     """What a (re)run of the canary of `version` must do, from what the registry holds now.
 
     Raises ValueError when another version's canary holds the routing.
@@ -178,20 +216,34 @@ def resume_action(version: str, progress: CanaryProgress | None, routing: Routin
     routed_here = routing.mode != "off" and routing.canary_version == str(version)
     if rejected:
         if routed_here or (progress is not None and progress.status != "rolled_back"):
-            return "finish_rollback", "the version is rejected but its rollback did not finish: finishing it"
+            return (
+                "finish_rollback",
+                "the version is rejected but its rollback did not finish: finishing it",
+            )
         return "already_rolled_back", "the version was already rejected"
     if champion == str(version):
         if routed_here or (progress is not None and progress.status != "promoted"):
-            return "finish_promote", "the version is champion but the promotion did not finish: finishing it"
+            return (
+                "finish_promote",
+                "the version is champion but the promotion did not finish: finishing it",
+            )
         return "already_promoted", "the version is already the champion"
     if routing.mode != "off" and routing.canary_version not in (None, str(version)):
-        raise ValueError(f"version {routing.canary_version} is in a canary ({routing.mode}, {routing.weight}%): "
-                         "let it finish, or rerun its canary to finish or abort it")
+        raise ValueError(
+            f"version {routing.canary_version} is in a canary ({routing.mode}, {routing.weight}%): "
+            "let it finish, or rerun its canary to finish or abort it"
+        )
     if progress is not None:
         if progress.status == "running":
-            return "resume", f"resuming at step {progress.step_index + 1}/{len(progress.plan)} ({progress.step.label})"
+            return (
+                "resume",
+                f"resuming at step {progress.step_index + 1}/{len(progress.plan)} ({progress.step.label})",
+            )
         if progress.status == "promoting":
-            return "finish_promote", "the last step passed but the promotion did not happen: promoting"
+            return (
+                "finish_promote",
+                "the last step passed but the promotion did not happen: promoting",
+            )
         if progress.status == "rolling_back":
             return "finish_rollback", f"an abort did not finish: {progress.reason}"
     return "start", "starting a new canary"

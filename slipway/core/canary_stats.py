@@ -54,8 +54,13 @@ def g_test_p_value(p_counts: dict[str, float], q_counts: dict[str, float]) -> fl
     """p-value of a G-test that two class-count samples come from one distribution."""
     from scipy.stats import chi2
 
-    keys = [k for k in set(p_counts) | set(q_counts) if p_counts.get(k, 0.0) + q_counts.get(k, 0.0) > 0]
-    p_total, q_total = sum(p_counts.get(k, 0.0) for k in keys), sum(q_counts.get(k, 0.0) for k in keys)
+    keys = [
+        k for k in set(p_counts) | set(q_counts) if p_counts.get(k, 0.0) + q_counts.get(k, 0.0) > 0
+    ]
+    p_total, q_total = (
+        sum(p_counts.get(k, 0.0) for k in keys),
+        sum(q_counts.get(k, 0.0) for k in keys),
+    )
     if p_total <= 0 or q_total <= 0:
         return None
     if len(keys) < 2:

@@ -36,7 +36,9 @@ class ServingContract(BaseModel):
     input_dtype: Dtype = "float32"
     features: list[FeatureSpec]
     max_batch_size: int = 1024
-    source: dict[str, str] = Field(default_factory=dict, description="fingerprints of the data it came from")
+    source: dict[str, str] = Field(
+        default_factory=dict, description="fingerprints of the data it came from"
+    )
 
     @property
     def feature_names(self) -> list[str]:

@@ -40,16 +40,24 @@ class FeatureScore(BaseModel):
         return f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}, weight {self.weight:g})"
 
 
-def judge(name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None,
-          alpha: float) -> FeatureScore:
+def judge(
+    name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None, alpha: float
+) -> FeatureScore:
     """Drifted when the statistic reaches the threshold and (where there is one) p < alpha."""
     drifted = (
         statistic is not None
         and statistic >= rule.threshold
         and (pvalue is None or rule.test == "hellinger" or pvalue < alpha)
     )
-    return FeatureScore(name=name, test=rule.test, statistic=statistic, pvalue=pvalue,
-                        threshold=rule.threshold, weight=rule.weight, drifted=bool(drifted))
+    return FeatureScore(
+        name=name,
+        test=rule.test,
+        statistic=statistic,
+        pvalue=pvalue,
+        threshold=rule.threshold,
+        weight=rule.weight,
+        drifted=bool(drifted),
+    )
 
 
 class Performance(BaseModel):
@@ -115,14 +123,22 @@ class Decision(BaseModel):
     """The action the policy asked for but cooldown / de-duplication stopped."""
 
 
-def decide(scores: DriftScores | None, policy: DriftPolicy, history: History,
-           no_data_reason: str = "no production profiles in the window") -> Decision:
+def decide(
+    scores: DriftScores | None,
+    policy: DriftPolicy,
+    history: History,
+    no_data_reason: str = "no production profiles in the window",
+) -> Decision:
     """The one decision for a window (see the module docstring and README 'Drift policy')."""
     if scores is None or scores.rows == 0:
         return Decision(action="no-data", reasons=[no_data_reason])
     if scores.rows < policy.min_rows:
-        return Decision(action="no-data", reasons=[
-            f"only {scores.rows} production rows in the window (policy min_rows {policy.min_rows})"])
+        return Decision(
+            action="no-data",
+            reasons=[
+                f"only {scores.rows} production rows in the window (policy min_rows {policy.min_rows})"
+            ],
+        )
     drifted = sorted(scores.drifted, key=lambda f: (-f.weight, f.name))
     names = [f.name for f in drifted]
     prediction_drift = scores.prediction is not None and scores.prediction.drifted
@@ -131,11 +147,15 @@ def decide(scores: DriftScores | None, policy: DriftPolicy, history: History,
     perf = scores.performance
     perf_drop = perf is not None and perf.drop > policy.rollback.max_performance_drop
     any_drift = bool(drifted) or prediction_drift
-    action, reasons = _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_drift)
+    action, reasons = _propose(
+        scores, policy, history, drifted, prediction_drift, perf_drop, any_drift
+    )
     if action in OPENED_ACTIONS:
         stop = _stopped(action, policy, history)
         if stop:
-            return Decision(action="alert-only", reasons=[*reasons, stop], drifted=names, suppressed=action)
+            return Decision(
+                action="alert-only", reasons=[*reasons, stop], drifted=names, suppressed=action
+            )
     return Decision(action=action, reasons=reasons, drifted=names)
 
 
@@ -144,10 +164,12 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
     perf_text = (
         f"{perf.metric} fell from {perf.baseline:.4f} to {perf.current:.4f} "
         f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, {perf.rows} labelled rows)"
-        if perf_drop else ""
+        if perf_drop
+        else ""
     )
     recent = history.promoted_at is not None and (
-        history.now - history.promoted_at <= policy.rollback.window_delta)
+        history.now - history.promoted_at <= policy.rollback.window_delta
+    )
     if recent and history.has_previous:
         since = f"since the promotion at {history.promoted_at.isoformat()}"
         if perf_drop:
@@ -161,8 +183,10 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         reasons.append("important features drifted: " + "; ".join(f.describe() for f in important))
     share = scores.weighted_share()
     if drifted and share >= policy.retrain.drift_share:
-        reasons.append(f"{len(drifted)} of {len(scores.features)} features drifted (weighted share "
-                       f"{share:.2f} >= {policy.retrain.drift_share:g})")
+        reasons.append(
+            f"{len(drifted)} of {len(scores.features)} features drifted (weighted share "
+            f"{share:.2f} >= {policy.retrain.drift_share:g})"
+        )
     if prediction_drift and policy.retrain.on_prediction_drift:
         reasons.append("prediction drift: " + scores.prediction.describe())
     if perf_drop:
@@ -174,9 +198,13 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
     if any_drift or scores.missing or unscored:
         alerts = []
         if drifted:
-            alerts.append("drift below the retrain policy: " + "; ".join(f.describe() for f in drifted))
+            alerts.append(
+                "drift below the retrain policy: " + "; ".join(f.describe() for f in drifted)
+            )
         if prediction_drift:
-            alerts.append("prediction drift (policy does not retrain on it): " + scores.prediction.describe())
+            alerts.append(
+                "prediction drift (policy does not retrain on it): " + scores.prediction.describe()
+            )
         if scores.missing:
             alerts.append("columns missing from production profiles: " + ", ".join(scores.missing))
         if unscored:
@@ -194,6 +222,8 @@ def _stopped(action: str, policy: DriftPolicy, history: History) -> str | None:
         return f"{action} not opened: a {action} run for this model is already in progress"
     last = history.last_opened.get(action)
     if last is not None and history.now - last < policy.cooldown_delta:
-        return (f"{action} not opened: the last one was opened at {last.isoformat()}, "
-                f"within the cooldown of {policy.cooldown}")
+        return (
+            f"{action} not opened: the last one was opened at {last.isoformat()}, "
+            f"within the cooldown of {policy.cooldown}"
+        )
     return None

@@ -30,7 +30,9 @@ def parse_duration(text: str) -> timedelta:
     """'24h', '7d', '90m', '1h30m', '45s' -> timedelta; raises ValueError naming the text."""
     match = _DURATION.match(str(text).strip().lower())
     if not text or not match or not any(match.groups()):
-        raise ValueError(f"duration {text!r}: use a number with d, h, m or s, e.g. '24h', '7d', '1h30m'")
+        raise ValueError(
+            f"duration {text!r}: use a number with d, h, m or s, e.g. '24h', '7d', '1h30m'"
+        )
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if value <= timedelta(0):

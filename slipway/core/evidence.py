@@ -68,16 +68,40 @@ class EvidenceBundle(BaseModel):
 def data_validation_gate(report: dict[str, Any] | None) -> GateResult:
     """From a validate-data ValidationReport (as JSON): critical failures fail the gate."""
     if report is None:
-        return GateResult(status="missing", summary="no data validation report (run `slipway validate`)")
-    keep = ("suite_name", "data_ref", "rows", "evaluated", "passed", "critical_failures", "warnings",
-            "data_fingerprint")
+        return GateResult(
+            status="missing", summary="no data validation report (run `slipway validate`)"
+        )
+    keep = (
+        "suite_name",
+        "data_ref",
+        "rows",
+        "evaluated",
+        "passed",
+        "critical_failures",
+        "warnings",
+        "data_fingerprint",
+    )
     details = {k: report[k] for k in keep if k in report}
     if "success" not in report:
-        return GateResult(status="missing", summary="the validation report has no `success` field", details=details)
-    failures = [o for o in report.get("outcomes") or [] if not o.get("success") and o.get("severity") == "critical"]
-    details["failures"] = [f"{o.get('column') or '(table)'}: {o.get('expectation_type')}" for o in failures][:20]
-    summary = str(report.get("summary") or ("passed" if report["success"] else "critical expectations failed"))
-    return GateResult(status="passed" if report["success"] else "failed", summary=summary, details=details)
+        return GateResult(
+            status="missing",
+            summary="the validation report has no `success` field",
+            details=details,
+        )
+    failures = [
+        o
+        for o in report.get("outcomes") or []
+        if not o.get("success") and o.get("severity") == "critical"
+    ]
+    details["failures"] = [
+        f"{o.get('column') or '(table)'}: {o.get('expectation_type')}" for o in failures
+    ][:20]
+    summary = str(
+        report.get("summary") or ("passed" if report["success"] else "critical expectations failed")
+    )
+    return GateResult(
+        status="passed" if report["success"] else "failed", summary=summary, details=details
+    )
 
 
 def parity_gate(candidate: Candidate) -> GateResult:
@@ -88,40 +112,62 @@ def parity_gate(candidate: Candidate) -> GateResult:
     if parity.top1_agreement is not None:
         parts.append(f"top-1 agreement {parity.top1_agreement:.4f}")
     if parity.max_abs_error:
-        parts.append("max abs error " + ", ".join(f"{k} {v:.3g}" for k, v in parity.max_abs_error.items()))
+        parts.append(
+            "max abs error " + ", ".join(f"{k} {v:.3g}" for k, v in parity.max_abs_error.items())
+        )
     if parity.cosine_min is not None:
         parts.append(f"min cosine {parity.cosine_min:.4f}")
-    summary = f"{candidate.name}: " + ("; ".join(parts) or ("within tolerance" if parity.passed else "out of tolerance"))
-    return GateResult(status="passed" if parity.passed else "failed", summary=summary,
-                      details=parity.model_dump(mode="json"))
+    summary = f"{candidate.name}: " + (
+        "; ".join(parts) or ("within tolerance" if parity.passed else "out of tolerance")
+    )
+    return GateResult(
+        status="passed" if parity.passed else "failed",
+        summary=summary,
+        details=parity.model_dump(mode="json"),
+    )
 
 
 def accuracy_gate(candidate: Candidate) -> GateResult:
     acc = candidate.accuracy
     if acc is None:
         return GateResult(status="missing", summary=f"{candidate.name}: no accuracy result")
-    summary = (f"{candidate.name}: {acc.metric} {acc.value:.4f} vs baseline {acc.baseline:.4f} "
-               f"(drop {acc.drop:.4f}, limit {acc.max_drop:.4f})")
-    return GateResult(status="passed" if acc.passed else "failed", summary=summary, details=acc.model_dump(mode="json"))
+    summary = (
+        f"{candidate.name}: {acc.metric} {acc.value:.4f} vs baseline {acc.baseline:.4f} "
+        f"(drop {acc.drop:.4f}, limit {acc.max_drop:.4f})"
+    )
+    return GateResult(
+        status="passed" if acc.passed else "failed",
+        summary=summary,
+        details=acc.model_dump(mode="json"),
+    )
 
 
 def latency_gate(manifest: Manifest) -> GateResult:
     """From benchmark-latency's record in the manifest: a selection that met the SLO."""
     selection = manifest.selection
     if selection is None:
-        return GateResult(status="missing", summary="no candidate was selected (run `slipway bench`)")
+        return GateResult(
+            status="missing", summary="no candidate was selected (run `slipway bench`)"
+        )
     benchmark = manifest.benchmark or {}
     details = {"selection": selection.model_dump(mode="json")}
     if not benchmark:
-        return GateResult(status="missing", summary=f"{selection.candidate} selected without a benchmark table",
-                          details=details)
+        return GateResult(
+            status="missing",
+            summary=f"{selection.candidate} selected without a benchmark table",
+            details=details,
+        )
     passed = benchmark.get("passed", benchmark.get("gate", "passed") in (True, "passed"))
     status: GateStatus = "passed" if passed else "failed"
     slo = f" (SLO p99 {selection.slo_p99_ms} ms)" if selection.slo_p99_ms is not None else ""
-    return GateResult(status=status, summary=f"{selection.candidate}{slo}: {selection.why}", details=details)
+    return GateResult(
+        status=status, summary=f"{selection.candidate}{slo}: {selection.why}", details=details
+    )
 
 
-def gates_for(manifest: Manifest, selected: Candidate, validation_report: dict[str, Any] | None) -> dict[str, GateResult]:
+def gates_for(
+    manifest: Manifest, selected: Candidate, validation_report: dict[str, Any] | None
+) -> dict[str, GateResult]:
     return {
         "data_validation": data_validation_gate(validation_report),
         "parity": parity_gate(selected),
@@ -161,11 +207,13 @@ def failed_gates(bundle: EvidenceBundle) -> list[str]:
 def evidence_tags(bundle: EvidenceBundle) -> dict[str, str]:
     """The model-version tags that summarise the evidence in the MLflow UI."""
     found = {f"{GATE_TAG_PREFIX}{gate}": gate_status(bundle, gate) for gate in GATES}
-    found.update({
-        tags.SHA256: bundle.serving_sha256,
-        tags.RUNTIME: bundle.runtime,
-        tags.CANDIDATE_NAME: bundle.candidate,
-    })
+    found.update(
+        {
+            tags.SHA256: bundle.serving_sha256,
+            tags.RUNTIME: bundle.runtime,
+            tags.CANDIDATE_NAME: bundle.candidate,
+        }
+    )
     if bundle.training_run_id:
         found[tags.TRAINING_RUN_ID] = bundle.training_run_id
     if bundle.code_revision:
@@ -179,5 +227,8 @@ def missing_evidence(reason: str) -> EvidenceBundle:
     """The evidence of a version that has none (e.g. registered outside slipway): every gate missing."""
     return EvidenceBundle(
         gates={g: GateResult(status="missing", summary=reason) for g in GATES},
-        runtime="", candidate="", serving_sha256="", environment=Environment(python=""),
+        runtime="",
+        candidate="",
+        serving_sha256="",
+        environment=Environment(python=""),
     )

@@ -21,7 +21,9 @@ def validate_key(key: str) -> str:
         if segment == "":
             raise BadInput(f"artifact key {key!r} has an empty segment ('//' or a trailing '/')")
         if segment in (".", ".."):
-            raise BadInput(f"artifact key {key!r} contains {segment!r}: keys may not leave the artifact root")
+            raise BadInput(
+                f"artifact key {key!r} contains {segment!r}: keys may not leave the artifact root"
+            )
         if not _SEGMENT.match(segment):
             raise BadInput(
                 f"artifact key {key!r} has segment {segment!r} with characters outside "

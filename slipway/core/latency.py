@@ -70,7 +70,9 @@ def coefficient_of_variation(mean: float, std: float) -> float:
     return std / mean if mean > 0 else 0.0
 
 
-def needs_repeat(cv: float, attempt: int, max_cv: float = DEFAULT_MAX_CV, max_attempts: int = 3) -> bool:
+def needs_repeat(
+    cv: float, attempt: int, max_cv: float = DEFAULT_MAX_CV, max_attempts: int = 3
+) -> bool:
     """Too noisy, repeat: the CV is over the limit and attempts are left (attempt counts from 1)."""
     return cv > max_cv and attempt < max_attempts
 
@@ -180,14 +182,20 @@ def select(
                 f"and is not smaller ({row.size_bytes or 0} vs {winner.size_bytes or 0} bytes)"
             )
         else:
-            losers[row.name] = f"slower: p50 {row.p50_ms:.3f} ms vs {winner.name}'s {winner.p50_ms:.3f} ms"
+            losers[row.name] = (
+                f"slower: p50 {row.p50_ms:.3f} ms vs {winner.name}'s {winner.p50_ms:.3f} ms"
+            )
     why = (
         f"fastest eligible candidate: p50 {winner.p50_ms:.3f} ms, p99 {winner.p99_ms:.3f} ms at batch 1 "
         f"({winner.threads} thread(s)) within the SLO {slo_p99_ms:g} ms"
     )
     return SelectionOutcome(
-        passed=True, candidate=winner.name, why=why, losers=losers,
-        slo_p99_ms=slo_p99_ms, min_throughput=min_throughput,
+        passed=True,
+        candidate=winner.name,
+        why=why,
+        losers=losers,
+        slo_p99_ms=slo_p99_ms,
+        min_throughput=min_throughput,
     )
 
 
@@ -197,7 +205,11 @@ def parse_positive_ints(text: str, what: str) -> list[int]:
     try:
         values = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"{what} {text!r}: give positive integers separated by commas, e.g. 1,8,32") from None
+        raise ValueError(
+            f"{what} {text!r}: give positive integers separated by commas, e.g. 1,8,32"
+        ) from None
     if not values or any(v <= 0 for v in values):
-        raise ValueError(f"{what} {text!r}: give positive integers separated by commas, e.g. 1,8,32")
+        raise ValueError(
+            f"{what} {text!r}: give positive integers separated by commas, e.g. 1,8,32"
+        )
     return sorted(set(values))

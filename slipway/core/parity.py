@@ -125,8 +125,12 @@ def describe_failure(parity: Parity) -> str:
         limit = tol.get("max_abs_error")
         if limit is not None and parity.cosine_min is None and err > limit:
             reasons.append(f"max abs error on {output} {err:.3g} > {limit:g}")
-    if parity.top1_agreement is not None and parity.top1_agreement < tol.get("min_top1_agreement", 0):
-        reasons.append(f"top-1 agreement {parity.top1_agreement:.4f} < {tol['min_top1_agreement']:g}")
+    if parity.top1_agreement is not None and parity.top1_agreement < tol.get(
+        "min_top1_agreement", 0
+    ):
+        reasons.append(
+            f"top-1 agreement {parity.top1_agreement:.4f} < {tol['min_top1_agreement']:g}"
+        )
     if parity.cosine_min is not None and parity.cosine_min < tol.get("min_cosine", 0):
         reasons.append(f"min cosine {parity.cosine_min:.4f} < {tol['min_cosine']:g}")
     return "parity: " + ("; ".join(reasons) if reasons else "passed")

@@ -56,10 +56,14 @@ def series_from_response(name: str, body: Any) -> Series:
     if not isinstance(body, dict):
         raise ValueError("Prometheus answered something that is not a JSON object")
     if body.get("status") != "success":
-        raise ValueError(f"Prometheus query failed: {body.get('errorType', 'error')}: {body.get('error', 'no detail')}")
+        raise ValueError(
+            f"Prometheus query failed: {body.get('errorType', 'error')}: {body.get('error', 'no detail')}"
+        )
     data = body.get("data") or {}
     if data.get("resultType") != "vector":
-        raise ValueError(f"Prometheus answered a {data.get('resultType')!r}, expected an instant vector")
+        raise ValueError(
+            f"Prometheus answered a {data.get('resultType')!r}, expected an instant vector"
+        )
     series: Series = {}
     for item in data.get("result") or []:
         try:

@@ -97,27 +97,47 @@ def variant_window(series: Series, model: str, version: str, variant: str) -> Va
     for labels, value in _matching(series, PREDICTIONS, **sel):
         cls = labels.get("class", "")
         classes[cls] = classes.get(cls, 0.0) + value
-    return VariantWindow(requests=requests, errors=errors, rejections=rejections, latency_buckets=buckets,
-                         classes={k: v for k, v in classes.items() if v > 0})
+    return VariantWindow(
+        requests=requests,
+        errors=errors,
+        rejections=rejections,
+        latency_buckets=buckets,
+        classes={k: v for k, v in classes.items() if v > 0},
+    )
 
 
-def shadow_window(series: Series, model: str, champion_version: str, shadow_version: str) -> ShadowWindow:
+def shadow_window(
+    series: Series, model: str, champion_version: str, shadow_version: str
+) -> ShadowWindow:
     comparisons = agreements = 0.0
-    for labels, value in _matching(series, SHADOW, model=model, champion_version=str(champion_version),
-                                   shadow_version=str(shadow_version)):
+    for labels, value in _matching(
+        series,
+        SHADOW,
+        model=model,
+        champion_version=str(champion_version),
+        shadow_version=str(shadow_version),
+    ):
         comparisons += value
         if labels.get("agree", "").lower() in ("true", "1", "yes"):
             agreements += value
     return ShadowWindow(comparisons=comparisons, agreements=agreements)
 
 
-def step_window(series: Series, model: str, champion_version: str, candidate_version: str, phase: str,
-                seconds: float = 0.0) -> StepWindow:
+def step_window(
+    series: Series,
+    model: str,
+    champion_version: str,
+    candidate_version: str,
+    phase: str,
+    seconds: float = 0.0,
+) -> StepWindow:
     """The window of one step from a delta: champion vs canary, or champion vs shadow."""
     variant = "shadow" if phase == "shadow" else "canary"
     return StepWindow(
         champion=variant_window(series, model, champion_version, "champion"),
         candidate=variant_window(series, model, candidate_version, variant),
-        shadow=shadow_window(series, model, champion_version, candidate_version) if phase == "shadow" else None,
+        shadow=shadow_window(series, model, champion_version, candidate_version)
+        if phase == "shadow"
+        else None,
         seconds=seconds,
     )

@@ -20,7 +20,9 @@ class TokenBucket:
 
     def __post_init__(self) -> None:
         if self.rate < 0 or self.capacity < 1:
-            raise ValueError(f"token bucket needs rate >= 0 and capacity >= 1 (got {self.rate}, {self.capacity})")
+            raise ValueError(
+                f"token bucket needs rate >= 0 and capacity >= 1 (got {self.rate}, {self.capacity})"
+            )
         if self.tokens is None:
             self.tokens = float(self.capacity)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Literal
 
 NextStep = Literal["already-champion", "promote", "canary", "wait"]
-Outcome = Literal["promoted", "canary-promoted", "canary-rolled-back", "already-champion",
-                  "registered"]
+Outcome = Literal[
+    "promoted", "canary-promoted", "canary-rolled-back", "already-champion", "registered"
+]
 
 
 def next_step(version: str, champion: str | None, *, promote_first: bool, canary: bool) -> NextStep:

@@ -20,7 +20,19 @@ import numpy as np
 from slipway.core.contract import ServingContract
 
 NUMERIC = (int, float)
-OIP_NUMERIC = {"FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"}
+OIP_NUMERIC = {
+    "FP16",
+    "FP32",
+    "FP64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+}
 _NP_DTYPE = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64}
 
 
@@ -41,9 +53,15 @@ def _number(value, field: str) -> float:
 def _row_from_list(row, index: int, contract: ServingContract) -> list:
     field = f"instances[{index}]"
     if not isinstance(row, list):
-        raise RequestInvalid(field, f"expected a list of {len(contract.features)} numbers or an object by feature name")
+        raise RequestInvalid(
+            field,
+            f"expected a list of {len(contract.features)} numbers or an object by feature name",
+        )
     if len(row) != len(contract.features):
-        raise RequestInvalid(field, f"has {len(row)} values, the contract expects {len(contract.features)} (shape {contract.shape})")
+        raise RequestInvalid(
+            field,
+            f"has {len(row)} values, the contract expects {len(contract.features)} (shape {contract.shape})",
+        )
     for j, value in enumerate(row):
         if type(value) not in NUMERIC:
             _number(value, f"{field}.{contract.features[j].name}")
@@ -55,7 +73,9 @@ def _row_from_dict(row: dict, index: int, contract: ServingContract, names: list
     if len(row) != len(names) or any(name not in row for name in names):
         missing = [n for n in names if n not in row]
         if missing:
-            raise RequestInvalid(f"{field}.{missing[0]}", f"missing feature ({len(missing)} missing in all)")
+            raise RequestInvalid(
+                f"{field}.{missing[0]}", f"missing feature ({len(missing)} missing in all)"
+            )
         extra = sorted(k for k in row if k not in set(names))
         raise RequestInvalid(f"{field}.{extra[0]}", "unknown feature: not in the serving contract")
     return [_number(row[name], f"{field}.{name}") for name in names]
@@ -89,7 +109,9 @@ def _mixed(index: int):
 
 def _check_rows(n: int, contract: ServingContract, field: str) -> None:
     if n > contract.max_batch_size:
-        raise RequestInvalid(field, f"{n} rows is over the contract's max_batch_size {contract.max_batch_size}")
+        raise RequestInvalid(
+            field, f"{n} rows is over the contract's max_batch_size {contract.max_batch_size}"
+        )
 
 
 def _flat_numbers(data, field: str) -> list:
@@ -123,7 +145,9 @@ def _tensor(spec, field: str) -> tuple[list[int], list]:
         raise RequestInvalid(f"{field}.shape", "expected a list of non-negative integers")
     data = _flat_numbers(spec["data"], f"{field}.data")
     if len(data) != math.prod(shape):
-        raise RequestInvalid(f"{field}.data", f"holds {len(data)} values but shape {shape} needs {math.prod(shape)}")
+        raise RequestInvalid(
+            f"{field}.data", f"holds {len(data)} values but shape {shape} needs {math.prod(shape)}"
+        )
     return shape, data
 
 
@@ -142,13 +166,23 @@ def parse_oip(payload, contract: ServingContract) -> np.ndarray:
     if len(inputs) == 1 and names[0] == contract.input_name:
         shape, data = _tensor(inputs[0], f"inputs.{contract.input_name}")
         if len(shape) != 2 or shape[1] != n_features:
-            raise RequestInvalid(f"inputs.{contract.input_name}.shape", f"{shape} does not match the contract's {contract.shape}")
+            raise RequestInvalid(
+                f"inputs.{contract.input_name}.shape",
+                f"{shape} does not match the contract's {contract.shape}",
+            )
         _check_rows(shape[0], contract, f"inputs.{contract.input_name}")
-        return check_values(np.asarray(data, dtype=np.float64).reshape(shape), contract, f"inputs.{contract.input_name}")
+        return check_values(
+            np.asarray(data, dtype=np.float64).reshape(shape),
+            contract,
+            f"inputs.{contract.input_name}",
+        )
     known = set(contract.feature_names)
     for name in names:
         if name not in known:
-            raise RequestInvalid(f"inputs.{name}", f"unknown input: send {contract.input_name!r} [N, {n_features}] or one input per contract feature")
+            raise RequestInvalid(
+                f"inputs.{name}",
+                f"unknown input: send {contract.input_name!r} [N, {n_features}] or one input per contract feature",
+            )
     by_name = dict(zip(names, inputs, strict=True))
     if len(by_name) != len(inputs):
         raise RequestInvalid("inputs", "an input name appears twice")
@@ -158,13 +192,19 @@ def parse_oip(payload, contract: ServingContract) -> np.ndarray:
             raise RequestInvalid(f"inputs.{name}", "missing feature")
         shape, data = _tensor(by_name[name], f"inputs.{name}")
         if shape not in ([len(data)], [len(data), 1]):
-            raise RequestInvalid(f"inputs.{name}.shape", f"{shape}: a feature column is [N] or [N, 1]")
+            raise RequestInvalid(
+                f"inputs.{name}.shape", f"{shape}: a feature column is [N] or [N, 1]"
+            )
         if rows is not None and len(data) != rows:
-            raise RequestInvalid(f"inputs.{name}.shape", f"has {len(data)} rows, other features have {rows}")
+            raise RequestInvalid(
+                f"inputs.{name}.shape", f"has {len(data)} rows, other features have {rows}"
+            )
         rows = len(data)
         columns.append(data)
     _check_rows(rows or 0, contract, "inputs")
-    return check_values(np.asarray(columns, dtype=np.float64).T.reshape(rows, n_features), contract, "inputs")
+    return check_values(
+        np.asarray(columns, dtype=np.float64).T.reshape(rows, n_features), contract, "inputs"
+    )
 
 
 def _g(bound: float | None) -> str:
@@ -197,18 +237,29 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
     finite = np.isfinite(x)
     if not finite.all():
         i, j = np.argwhere(~finite)[0]
-        raise RequestInvalid(f"{field}[{i}].{contract.features[j].name}", f"{x[i, j]} refused: NaN and infinity are not allowed")
+        raise RequestInvalid(
+            f"{field}[{i}].{contract.features[j].name}",
+            f"{x[i, j]} refused: NaN and infinity are not allowed",
+        )
     lows, highs, integer_columns = _bounds(contract)
     if not ((x >= lows) & (x <= highs)).all():
         i, j = np.argwhere((x < lows) | (x > highs))[0]
         f = contract.features[j]
-        raise RequestInvalid(f"{field}[{i}].{f.name}", f"value {x[i, j]:g} is outside the contract range [{_g(f.min)}, {_g(f.max)}]")
+        raise RequestInvalid(
+            f"{field}[{i}].{f.name}",
+            f"value {x[i, j]:g} is outside the contract range [{_g(f.min)}, {_g(f.max)}]",
+        )
     for j in integer_columns:
         f = contract.features[j]
         if not np.all(np.mod(x[:, j], 1) == 0):
             i = int(np.argwhere(np.mod(x[:, j], 1) != 0)[0][0])
-            raise RequestInvalid(f"{field}[{i}].{f.name}", f"expected an integer ({f.dtype}), got {x[i, j]:g}")
+            raise RequestInvalid(
+                f"{field}[{i}].{f.name}", f"expected an integer ({f.dtype}), got {x[i, j]:g}"
+            )
     dtype = _NP_DTYPE.get(contract.input_dtype)
     if dtype is None:
-        raise RequestInvalid(field, f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON numbers")
+        raise RequestInvalid(
+            field,
+            f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON numbers",
+        )
     return np.ascontiguousarray(x, dtype=dtype)

@@ -44,7 +44,12 @@ MONITOR_RUN = "slipway.monitor.model_version"
 """`<name>:<version>` on the champion's drift monitoring run."""
 
 # status values
-REGISTERING, REGISTERED, REJECTED, ROLLED_BACK = "registering", "registered", "rejected", "rolled_back"
+REGISTERING, REGISTERED, REJECTED, ROLLED_BACK = (
+    "registering",
+    "registered",
+    "rejected",
+    "rolled_back",
+)
 
 TAG_VALUE_LIMIT = 5000
 """MLflow's limit on a tag value (longer reasons are cut)."""

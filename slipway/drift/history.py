@@ -39,15 +39,24 @@ def release_state(registry: Registry, name: str) -> ReleaseState:
     return ReleaseState(champion, previous, promoted_at, previous_fine)
 
 
-def log_monitoring(name: str, version: str, metrics: dict[str, float], run_tags: dict[str, str],
-                   now: datetime, artifacts: dict[str, bytes]) -> str:
+def log_monitoring(
+    name: str,
+    version: str,
+    metrics: dict[str, float],
+    run_tags: dict[str, str],
+    now: datetime,
+    artifacts: dict[str, bytes],
+) -> str:
     """Append the metrics (step = epoch seconds) to the champion's monitoring run; its id."""
     from slipway.tracking import stage_run
 
     key = f"{name}:{version}"
-    with stage_run("drift-monitor", run_name=f"monitor-{name}-v{version}",
-                   resume=(tags.MONITOR_RUN, key),
-                   tags={tags.MONITOR_RUN: key, **run_tags}) as run:
+    with stage_run(
+        "drift-monitor",
+        run_name=f"monitor-{name}-v{version}",
+        resume=(tags.MONITOR_RUN, key),
+        tags={tags.MONITOR_RUN: key, **run_tags},
+    ) as run:
         run.log_metrics(metrics, step=int(now.timestamp()))
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         for filename, data in artifacts.items():

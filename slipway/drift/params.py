@@ -20,16 +20,28 @@ class MonitorParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model_name: str = Field("digits-mlp", description="registered model name")
-    window: str = Field("24h", description="how far back production profiles count, e.g. '24h', '7d'")
-    policy: str | None = Field(None, description="drift policy YAML file (default: built-in defaults)")
+    window: str = Field(
+        "24h", description="how far back production profiles count, e.g. '24h', '7d'"
+    )
+    policy: str | None = Field(
+        None, description="drift policy YAML file (default: built-in defaults)"
+    )
     labelled: str | None = Field(
-        None, description="labelled recent production data (CSV/Parquet, path or store:KEY) for performance")
-    variants: tuple[str, ...] = Field(("champion",), description="gateway variants whose profiles count")
+        None,
+        description="labelled recent production data (CSV/Parquet, path or store:KEY) for performance",
+    )
+    variants: tuple[str, ...] = Field(
+        ("champion",), description="gateway variants whose profiles count"
+    )
     act: ActMode = Field(
-        "auto", description="open retrain/rollback: auto (deployment if it exists, else the flow inline), "
-                            "deployment, inline, or off (decide only)")
+        "auto",
+        description="open retrain/rollback: auto (deployment if it exists, else the flow inline), "
+        "deployment, inline, or off (decide only)",
+    )
     retrain_reference: str = Field("digits", description="reference training data for a retrain")
-    now: datetime | None = Field(None, description="end of the window (default: now, UTC); for replays")
+    now: datetime | None = Field(
+        None, description="end of the window (default: now, UTC); for replays"
+    )
 
     @field_validator("window")
     @classmethod
@@ -66,12 +78,18 @@ class RetrainParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model_name: str = Field("digits-mlp", description="registered model name")
-    reference: str = Field("digits", description="reference training data: 'digits' or CSV/Parquet (with label)")
-    labelled: str | None = Field(None, description="the recent labelled window (CSV/Parquet, path or store:KEY)")
+    reference: str = Field(
+        "digits", description="reference training data: 'digits' or CSV/Parquet (with label)"
+    )
+    labelled: str | None = Field(
+        None, description="the recent labelled window (CSV/Parquet, path or store:KEY)"
+    )
     target_column: str = "digit"
     max_iter: int = Field(300, ge=1)
     hidden_layers: tuple[int, ...] = (256, 128)
-    targets: list[str] | None = Field(None, description="convert-and-quantize targets (default: all)")
+    targets: list[str] | None = Field(
+        None, description="convert-and-quantize targets (default: all)"
+    )
     reason: str = Field("", description="why (the monitor's decision)")
 
     @field_validator("targets")
@@ -81,7 +99,9 @@ class RetrainParams(BaseModel):
 
         unknown = [t for t in value or [] if t not in ALL_TARGETS]
         if unknown:
-            raise ValueError(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(ALL_TARGETS)}")
+            raise ValueError(
+                f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(ALL_TARGETS)}"
+            )
         return value
 
 

@@ -25,12 +25,15 @@ def parse_policy(text: str, what: str = "policy") -> DriftPolicy:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise BadInput(f"{what}: the top level must be a mapping of policy fields (see README 'Drift policy')")
+        raise BadInput(
+            f"{what}: the top level must be a mapping of policy fields (see README 'Drift policy')"
+        )
     try:
         return DriftPolicy.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
         )
         raise BadInput(f"{what}: {problems}") from None
 
@@ -41,5 +44,7 @@ def load_policy(path: str | Path | None = None) -> DriftPolicy:
         return DriftPolicy()
     path = Path(path)
     if not path.is_file():
-        raise BadInput(f"drift policy {path}: no such file (give a YAML file, e.g. {EXAMPLE_POLICY.name})")
+        raise BadInput(
+            f"drift policy {path}: no such file (give a YAML file, e.g. {EXAMPLE_POLICY.name})"
+        )
     return parse_policy(path.read_text(encoding="utf-8"), what=f"drift policy {path}")

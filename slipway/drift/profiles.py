@@ -73,7 +73,9 @@ def drift_scores(reference, current, columns: list[str] | None = None) -> dict[s
     _whylogs()
     from whylogs.viz.drift.column_drift_algorithms import calculate_drift_scores
 
-    scores = calculate_drift_scores(target_view=current, reference_view=reference, with_thresholds=True)
+    scores = calculate_drift_scores(
+        target_view=current, reference_view=reference, with_thresholds=True
+    )
     return {k: v for k, v in scores.items() if v is not None and (columns is None or k in columns)}
 
 
@@ -93,7 +95,9 @@ def _frequent_counts(column_view) -> tuple[dict[str, float], float] | None:
     stats = get_frequent_stats(column_view, config=None)
     if not stats or stats["total_count"] <= 0:
         return None
-    return {str(i["value"]): float(i["estimate"]) for i in stats["frequent_items"]}, float(stats["total_count"])
+    return {str(i["value"]): float(i["estimate"]) for i in stats["frequent_items"]}, float(
+        stats["total_count"]
+    )
 
 
 def chi_square(reference_column, current_column) -> tuple[float, float] | None:

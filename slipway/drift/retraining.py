@@ -22,10 +22,14 @@ def combine(reference, labelled, target_column: str):
 
     for what, frame in (("reference", reference), ("labelled window", labelled)):
         if target_column not in frame.columns:
-            raise BadInput(f"{what} data has no label column {target_column!r}: retraining needs labels")
+            raise BadInput(
+                f"{what} data has no label column {target_column!r}: retraining needs labels"
+            )
     missing = [c for c in reference.columns if c not in labelled.columns]
     if missing:
-        raise BadInput(f"labelled window data lacks reference columns {', '.join(missing[:5])}"
-                       + (" ..." if len(missing) > 5 else ""))
+        raise BadInput(
+            f"labelled window data lacks reference columns {', '.join(missing[:5])}"
+            + (" ..." if len(missing) > 5 else "")
+        )
     window = labelled[list(reference.columns)].astype(reference.dtypes.to_dict())
     return pd.concat([reference, window], ignore_index=True)

@@ -28,7 +28,9 @@ def profile_prefix(model: str, version: str, variant: str) -> str:
     return join_key(PROFILE_ROOT, model, str(version), variant) + "/"
 
 
-def profile_key(model: str, version: str, variant: str, window_start: datetime, replica: str) -> str:
+def profile_key(
+    model: str, version: str, variant: str, window_start: datetime, replica: str
+) -> str:
     stamp = window_start.astimezone(UTC).strftime(WINDOW_FORMAT)
     return join_key(PROFILE_ROOT, model, str(version), variant, f"{stamp}-{replica}.bin")
 
@@ -42,8 +44,14 @@ def window_start_of(key: str) -> datetime | None:
         return None
 
 
-def list_window(store, model: str, version: str, start: datetime, end: datetime,
-                variants: tuple[str, ...] = ("champion",)) -> list[str]:
+def list_window(
+    store,
+    model: str,
+    version: str,
+    start: datetime,
+    end: datetime,
+    variants: tuple[str, ...] = ("champion",),
+) -> list[str]:
     """Profile keys of `version` whose window starts in [start, end), oldest first."""
     keys = []
     for variant in variants:
@@ -75,11 +83,18 @@ def load_window(store, keys: list[str]) -> WindowProfile:
             views.append(profiles.deserialize(store.get_bytes(key), what=f"profile {key}"))
         except BadInput as exc:
             skipped[key] = str(exc)
-    return WindowProfile(view=profiles.merge(views), keys=[k for k in keys if k not in skipped], skipped=skipped)
+    return WindowProfile(
+        view=profiles.merge(views), keys=[k for k in keys if k not in skipped], skipped=skipped
+    )
 
 
-def score(reference, current, policy: DriftPolicy, performance: Performance | None = None,
-          exclude: tuple[str, ...] = ()) -> DriftScores:
+def score(
+    reference,
+    current,
+    policy: DriftPolicy,
+    performance: Performance | None = None,
+    exclude: tuple[str, ...] = (),
+) -> DriftScores:
     """Every reference column (except `exclude`) scored under its policy rule; `prediction` apart."""
     current_columns = set(profiles.column_names(current))
     features, missing, prediction = [], [], None
@@ -98,8 +113,13 @@ def score(reference, current, policy: DriftPolicy, performance: Performance | No
             prediction = verdict
         else:
             features.append(verdict)
-    return DriftScores(rows=profiles.row_count(current), features=features, prediction=prediction,
-                       performance=performance, missing=missing)
+    return DriftScores(
+        rows=profiles.row_count(current),
+        features=features,
+        prediction=prediction,
+        performance=performance,
+        missing=missing,
+    )
 
 
 def frame_profile(frame):
@@ -137,21 +157,36 @@ def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -
     manifest = read_manifest(bundle_dir)
     candidate = manifest.selected()
     if candidate is None or candidate.accuracy is None:
-        raise BadInput(f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with")
+        raise BadInput(
+            f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with"
+        )
     if candidate.accuracy.metric != metric:
-        raise BadInput(f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
-                       f"the policy asks for {metric!r}: set performance_metric in the policy")
+        raise BadInput(
+            f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
+            f"the policy asks for {metric!r}: set performance_metric in the policy"
+        )
     target = manifest.target_column
     needed = [*manifest.feature_names, target]
     absent = [c for c in needed if c not in labelled.columns]
     if absent:
-        raise BadInput(f"labelled window data lacks columns {', '.join(absent[:5])}: it needs the "
-                       f"model's features and the label {target!r}")
+        raise BadInput(
+            f"labelled window data lacks columns {', '.join(absent[:5])}: it needs the "
+            f"model's features and the label {target!r}"
+        )
     if len(labelled) == 0:
         raise BadInput("labelled window data has no rows")
     predicted = load_candidate(bundle_dir, candidate).predict(
-        labelled[manifest.feature_names].to_numpy(dtype=np.float32))["label"]
+        labelled[manifest.feature_names].to_numpy(dtype=np.float32)
+    )["label"]
     truth = labelled[target].to_numpy()
-    value = accuracy_score(truth, predicted) if metric == "accuracy" else f1_score(truth, predicted, average="macro")
-    return Performance(metric=metric, baseline=float(candidate.accuracy.value), current=float(value),
-                       rows=len(labelled))
+    value = (
+        accuracy_score(truth, predicted)
+        if metric == "accuracy"
+        else f1_score(truth, predicted, average="macro")
+    )
+    return Performance(
+        metric=metric,
+        baseline=float(candidate.accuracy.value),
+        current=float(value),
+        rows=len(labelled),
+    )

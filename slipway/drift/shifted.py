@@ -12,8 +12,14 @@ from __future__ import annotations
 KINDS = ("invert", "noise", "none")
 
 
-def shifted_digits(n: int = 500, kind: str = "invert", seed: int = 0, noise_scale: float = 4.0,
-                   with_labels: bool = False, contract=None):
+def shifted_digits(
+    n: int = 500,
+    kind: str = "invert",
+    seed: int = 0,
+    noise_scale: float = 4.0,
+    with_labels: bool = False,
+    contract=None,
+):
     """A DataFrame of `n` digit images (sampled with replacement), shifted by `kind`, clipped to
     `contract` (a slipway.core.contract.ServingContract) when given."""
     import numpy as np

@@ -20,27 +20,42 @@ def window_of(params: MonitorParams) -> tuple[datetime, datetime]:
 
 
 def no_champion(params: MonitorParams) -> str:
-    return (f"model {params.model_name!r} has no `champion` version: nothing serves, "
-            "nothing to monitor")
+    return (
+        f"model {params.model_name!r} has no `champion` version: nothing serves, nothing to monitor"
+    )
 
 
-def no_data(params: MonitorParams, version: str, start: datetime, end: datetime,
-            window: WindowProfile) -> str:
+def no_data(
+    params: MonitorParams, version: str, start: datetime, end: datetime, window: WindowProfile
+) -> str:
     """Why the decision is `no-data` when the window holds no usable profile."""
     skipped = f"; {len(window.skipped)} empty or unreadable" if window.skipped else ""
-    return (f"no usable production profiles for {params.model_name} v{version} "
-            f"({'/'.join(params.variants)}) in {start.isoformat()} .. {end.isoformat()}{skipped}")
+    return (
+        f"no usable production profiles for {params.model_name} v{version} "
+        f"({'/'.join(params.variants)}) in {start.isoformat()} .. {end.isoformat()}{skipped}"
+    )
 
 
-def history_of(state: ReleaseState, now: datetime, running: frozenset[str],
-               last_opened: dict[str, datetime]) -> History:
-    return History(now=now, promoted_at=state.promoted_at, has_previous=state.previous is not None,
-                   previous_fine=state.previous_fine, running=running, last_opened=last_opened)
+def history_of(
+    state: ReleaseState, now: datetime, running: frozenset[str], last_opened: dict[str, datetime]
+) -> History:
+    return History(
+        now=now,
+        promoted_at=state.promoted_at,
+        has_previous=state.previous is not None,
+        previous_fine=state.previous_fine,
+        running=running,
+        last_opened=last_opened,
+    )
 
 
 def action_params(action: str, params: MonitorParams, why: str) -> RetrainParams | RollbackParams:
     """The parameters of the retrain or rollback flow the monitor opens."""
     if action == "retrain":
-        return RetrainParams(model_name=params.model_name, reference=params.retrain_reference,
-                             labelled=params.labelled, reason=why)
+        return RetrainParams(
+            model_name=params.model_name,
+            reference=params.retrain_reference,
+            labelled=params.labelled,
+            reason=why,
+        )
     return RollbackParams(model_name=params.model_name, reason=f"drift-monitor: {why}")

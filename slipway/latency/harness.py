@@ -27,8 +27,14 @@ def worker_specs(manifest: Manifest, bundle_dir: Path, inputs: Path, settings: d
         specs.append({"name": f"source-{kind}", "role": "baseline", "kind": kind, "source": source})
     for candidate in manifest.candidates:
         if candidate.status == "accepted" and candidate.path:
-            specs.append({"name": candidate.name, "role": "candidate", "kind": "candidate",
-                          "candidate": candidate.model_dump(mode="json")})
+            specs.append(
+                {
+                    "name": candidate.name,
+                    "role": "candidate",
+                    "kind": "candidate",
+                    "candidate": candidate.model_dump(mode="json"),
+                }
+            )
     for spec in specs:
         spec.update(settings, bundle_dir=str(bundle_dir), inputs=str(inputs))
     return specs
@@ -58,10 +64,15 @@ def run_worker(spec: dict, timeout_s: float, module: str = WORKER_MODULE) -> dic
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", module, str(spec_path)],
-                capture_output=True, text=True, timeout=timeout_s,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
             )
         except subprocess.TimeoutExpired:
-            return {"ok": False, "error": f"timeout: the worker ran over {timeout_s:g} s and was killed"}
+            return {
+                "ok": False,
+                "error": f"timeout: the worker ran over {timeout_s:g} s and was killed",
+            }
     lines = [line for line in proc.stdout.splitlines() if line.strip().startswith("{")]
     result = None
     if lines:
@@ -74,7 +85,11 @@ def run_worker(spec: dict, timeout_s: float, module: str = WORKER_MODULE) -> dic
     if isinstance(result, dict) and result.get("error"):
         return {"ok": False, "error": str(result["error"])}
     tail = (proc.stderr.strip().splitlines() or [""])[-1][:300]
-    how = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exit code {proc.returncode}"
+    how = (
+        f"killed by signal {-proc.returncode}"
+        if proc.returncode < 0
+        else f"exit code {proc.returncode}"
+    )
     return {"ok": False, "error": f"worker crashed ({how}){': ' + tail if tail else ''}"}
 
 

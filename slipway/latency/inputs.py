@@ -45,8 +45,11 @@ def load_target(path: str | Path) -> Target:
     if path.is_dir():
         from slipway.layout import read_manifest
 
-        manifest = read_manifest(path, hint="give a candidate directory made by convert-and-quantize "
-                                 "or a single .onnx / .xml model file")
+        manifest = read_manifest(
+            path,
+            hint="give a candidate directory made by convert-and-quantize "
+            "or a single .onnx / .xml model file",
+        )
         return Target(manifest, path.resolve(), (path / MANIFEST).resolve())
     if path.is_file():
         return Target(single_file_manifest(path), path.parent.resolve(), None)
@@ -57,19 +60,39 @@ def single_file_manifest(path: Path) -> Manifest:
     """A one-candidate manifest for an .onnx or OpenVINO .xml file; the file must load."""
     suffix = path.suffix.lower()
     if suffix == ".onnx":
-        candidate = Candidate(name="onnx-model", format="onnx", runtime="onnxruntime", path=path.name,
-                              files=[path.name], size_bytes=path.stat().st_size, status="accepted")
+        candidate = Candidate(
+            name="onnx-model",
+            format="onnx",
+            runtime="onnxruntime",
+            path=path.name,
+            files=[path.name],
+            size_bytes=path.stat().st_size,
+            status="accepted",
+        )
     elif suffix == ".xml":
-        files = [path.name] + ([path.with_suffix(".bin").name] if path.with_suffix(".bin").is_file() else [])
+        files = [path.name] + (
+            [path.with_suffix(".bin").name] if path.with_suffix(".bin").is_file() else []
+        )
         size = sum((path.parent / f).stat().st_size for f in files)
-        candidate = Candidate(name="openvino-model", format="openvino-ir", runtime="openvino", path=path.name,
-                              files=files, size_bytes=size, status="accepted")
+        candidate = Candidate(
+            name="openvino-model",
+            format="openvino-ir",
+            runtime="openvino",
+            path=path.name,
+            files=files,
+            size_bytes=size,
+            status="accepted",
+        )
     else:
-        raise BadInput(f"{path}: not a model slipway can benchmark: give an .onnx or OpenVINO .xml file "
-                       "or a candidate directory")
+        raise BadInput(
+            f"{path}: not a model slipway can benchmark: give an .onnx or OpenVINO .xml file "
+            "or a candidate directory"
+        )
     from slipway.runtimes import load_candidate
 
-    predictor = load_candidate(path.parent, candidate)  # raises BadInput naming the file when it does not load
+    predictor = load_candidate(
+        path.parent, candidate
+    )  # raises BadInput naming the file when it does not load
     n_features = input_width(path, candidate.runtime)
     return Manifest(
         source={"kind": candidate.format, "path": path.name},
@@ -96,15 +119,25 @@ def model_inputs(path: Path, runtime: str) -> list[InputSpec]:
                 continue
             tensor = value.type.tensor_type
             dims = tuple(d.dim_value if d.dim_value > 0 else None for d in tensor.shape.dim)
-            specs.append(InputSpec(value.name, np.dtype(tensor_dtype_to_np_dtype(tensor.elem_type)).name, dims))
+            specs.append(
+                InputSpec(
+                    value.name, np.dtype(tensor_dtype_to_np_dtype(tensor.elem_type)).name, dims
+                )
+            )
         return specs
     import openvino as ov
 
     specs = []
     for port in ov.Core().read_model(str(path)).inputs:
         shape = port.get_partial_shape()
-        dims = tuple(d.get_length() if d.is_static else None for d in shape) if shape.rank.is_static else ()
-        specs.append(InputSpec(port.get_any_name(), np.dtype(port.get_element_type().to_dtype()).name, dims))
+        dims = (
+            tuple(d.get_length() if d.is_static else None for d in shape)
+            if shape.rank.is_static
+            else ()
+        )
+        specs.append(
+            InputSpec(port.get_any_name(), np.dtype(port.get_element_type().to_dtype()).name, dims)
+        )
     return specs
 
 
@@ -149,7 +182,11 @@ def vocab_sizes(path: Path, runtime: str, specs: list[InputSpec]) -> dict[str, i
         for node in graph.node:
             if node.op_type == "Gather" and len(node.input) > 1 and node.input[1] in names:
                 ids, table = node.input[1], node.input[0]
-            elif node.op_type == "EmbedLayerNormalization" and len(node.input) > 2 and node.input[0] in names:
+            elif (
+                node.op_type == "EmbedLayerNormalization"
+                and len(node.input) > 2
+                and node.input[0] in names
+            ):
                 ids, table = node.input[0], node.input[2]
             else:
                 continue
@@ -169,12 +206,20 @@ def vocab_sizes(path: Path, runtime: str, specs: list[InputSpec]) -> dict[str, i
             continue
         ids = next((n for n in source.output(0).get_names() if n in names), None)
         table = op.get_input_partial_shape(0)
-        if ids and ids not in found and table.rank.is_static and table.rank.get_length() > 0 and table[0].is_static:
+        if (
+            ids
+            and ids not in found
+            and table.rank.is_static
+            and table.rank.get_length() > 0
+            and table[0].is_static
+        ):
             found[ids] = table[0].get_length()
     return found
 
 
-def synthetic_inputs(specs: list[InputSpec], vocab: dict[str, int], rows: int = RANDOM_ROWS, seed: int = 0):
+def synthetic_inputs(
+    specs: list[InputSpec], vocab: dict[str, int], rows: int = RANDOM_ROWS, seed: int = 0
+):
     """A structured array [rows], one field per input (its shape without the batch dimension):
     token ids uniform below the vocabulary, masks all ones, token types zeros, position ids
     0..L-1, floats standard normal. Dynamic non-batch dimensions get DEFAULT_SEQ_LEN."""
@@ -184,7 +229,9 @@ def synthetic_inputs(specs: list[InputSpec], vocab: dict[str, int], rows: int = 
     fields, values = [], {}
     for spec in specs:
         if not spec.shape:
-            raise BadInput(f"input {spec.name!r} is a scalar: slipway benchmarks batched inputs only")
+            raise BadInput(
+                f"input {spec.name!r} is a scalar: slipway benchmarks batched inputs only"
+            )
         tail = tuple(d if d is not None else DEFAULT_SEQ_LEN for d in spec.shape[1:])
         dtype = np.dtype(spec.dtype)
         lowered = spec.name.lower()
@@ -199,8 +246,10 @@ def synthetic_inputs(specs: list[InputSpec], vocab: dict[str, int], rows: int = 
         elif np.issubdtype(dtype, np.integer):
             value = rng.integers(0, vocab.get(spec.name, FALLBACK_VOCAB), size=(rows, *tail))
         else:
-            raise BadInput(f"input {spec.name!r} has dtype {spec.dtype}: slipway cannot synthesize it, "
-                           "benchmark a model with float or integer inputs")
+            raise BadInput(
+                f"input {spec.name!r} has dtype {spec.dtype}: slipway cannot synthesize it, "
+                "benchmark a model with float or integer inputs"
+            )
         fields.append((spec.name, dtype, tail))
         values[spec.name] = value
     out = np.zeros(rows, dtype=fields)
@@ -229,8 +278,10 @@ def benchmark_inputs(target: Target, eval_data: str | None, seed: int = 0):
             specs = model_inputs(path, runtime)
             if needs_named_inputs(specs):
                 if eval_data:
-                    raise BadInput(f"{path.name} takes {', '.join(s.name for s in specs)}: --eval-data rows cannot "
-                                   "feed it; leave --eval-data out to benchmark on synthesized inputs")
+                    raise BadInput(
+                        f"{path.name} takes {', '.join(s.name for s in specs)}: --eval-data rows cannot "
+                        "feed it; leave --eval-data out to benchmark on synthesized inputs"
+                    )
                 return synthetic_inputs(specs, vocab_sizes(path, runtime, specs), seed=seed)
     return input_rows(target.manifest, eval_data, seed)
 
@@ -245,8 +296,12 @@ def input_rows(manifest: Manifest, eval_data: str | None, seed: int = 0):
         frame = read_table(eval_data)
         if manifest.feature_names:
             missing = [c for c in manifest.feature_names if c not in frame.columns]
-            if missing and not all(c.startswith("f") and c[1:].isdigit() for c in manifest.feature_names):
-                raise BadInput(f"{eval_data}: columns {missing[:5]} of the model's features are missing")
+            if missing and not all(
+                c.startswith("f") and c[1:].isdigit() for c in manifest.feature_names
+            ):
+                raise BadInput(
+                    f"{eval_data}: columns {missing[:5]} of the model's features are missing"
+                )
             if not missing:
                 frame = frame[manifest.feature_names]
         if manifest.target_column and manifest.target_column in frame.columns:
@@ -255,11 +310,15 @@ def input_rows(manifest: Manifest, eval_data: str | None, seed: int = 0):
         if len(rows) == 0:
             raise BadInput(f"{eval_data}: no rows to benchmark with")
         if manifest.feature_names and rows.shape[1] != len(manifest.feature_names):
-            raise BadInput(f"{eval_data}: {rows.shape[1]} numeric columns, the model takes "
-                           f"{len(manifest.feature_names)}: give the eval data of this model")
+            raise BadInput(
+                f"{eval_data}: {rows.shape[1]} numeric columns, the model takes "
+                f"{len(manifest.feature_names)}: give the eval data of this model"
+            )
         return rows
     if not manifest.feature_names:
-        raise BadInput("the model's input width is dynamic and the manifest names no features: "
-                       "pass --eval-data with rows to benchmark on")
+        raise BadInput(
+            "the model's input width is dynamic and the manifest names no features: "
+            "pass --eval-data with rows to benchmark on"
+        )
     rng = np.random.default_rng(seed)
     return rng.standard_normal((RANDOM_ROWS, len(manifest.feature_names))).astype(np.float32)

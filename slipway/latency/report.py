@@ -14,21 +14,39 @@ def _f(value, digits: int = 3) -> str:
 def markdown_table(rows, outcome: SelectionOutcome) -> str:
     """Batch-1 latency per model, best throughput, size, memory, and the verdict per row."""
     batch_sizes = sorted({b["batch"] for r in rows for b in r.batches})
-    head = ["model", "runtime", "prec", "thr", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms",
-            "mean ms", "cv", "vs base"]
+    head = [
+        "model",
+        "runtime",
+        "prec",
+        "thr",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "mean ms",
+        "cv",
+        "vs base",
+    ]
     head += [f"rows/s b{b}" for b in batch_sizes]
     head += ["load s", "peak MB", "size KB", "verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         lat = r.latency or {}
         cells = [r.name, r.runtime, r.precision, str(r.threads or "-")]
-        cells += [_f(lat.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms")]
+        cells += [
+            _f(lat.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms")
+        ]
         cells.append(_f(lat.get("cv"), 2) + (" noisy" if lat.get("noisy") else ""))
         cells.append(f"{r.speedup_vs_baseline:.2f}x" if r.speedup_vs_baseline else "-")
         for b in batch_sizes:
             best = max((x["throughput"] for x in r.batches if x["batch"] == b), default=None)
             cells.append(_f(best, 0))
-        cells += [_f(r.load_s, 2), _f(r.peak_rss_mb, 0), _f(r.size_bytes / 1024 if r.size_bytes else None, 1)]
+        cells += [
+            _f(r.load_s, 2),
+            _f(r.peak_rss_mb, 0),
+            _f(r.size_bytes / 1024 if r.size_bytes else None, 1),
+        ]
         if r.name == outcome.candidate:
             verdict = "**selected**"
         else:
@@ -38,7 +56,11 @@ def markdown_table(rows, outcome: SelectionOutcome) -> str:
     gate = f"SLO p99 <= {outcome.slo_p99_ms:g} ms at batch 1"
     if outcome.min_throughput is not None:
         gate += f", throughput >= {outcome.min_throughput:g} rows/s"
-    verdict = f"selected **{outcome.candidate}**: {outcome.why}" if outcome.passed else f"GATE FAILED: {outcome.why}"
+    verdict = (
+        f"selected **{outcome.candidate}**: {outcome.why}"
+        if outcome.passed
+        else f"GATE FAILED: {outcome.why}"
+    )
     return "\n".join(lines) + f"\n\n{gate}. {verdict}\n"
 
 
@@ -46,8 +68,10 @@ def summary_line(rows, outcome: SelectionOutcome) -> str:
     measured = sum(1 for r in rows if r.status == "ok")
     if outcome.passed:
         winner = next(r for r in rows if r.name == outcome.candidate)
-        return (f"benchmark-latency: selected {outcome.candidate} (p50 {winner.latency['p50_ms']:.3f} ms, "
-                f"p99 {winner.latency['p99_ms']:.3f} ms at batch 1; {measured}/{len(rows)} models measured)")
+        return (
+            f"benchmark-latency: selected {outcome.candidate} (p50 {winner.latency['p50_ms']:.3f} ms, "
+            f"p99 {winner.latency['p99_ms']:.3f} ms at batch 1; {measured}/{len(rows)} models measured)"
+        )
     return f"benchmark-latency: gate failed: {outcome.why} ({measured}/{len(rows)} models measured)"
 
 
@@ -65,7 +89,9 @@ def chart(rows, path: Path) -> Path:
     for i, batch in enumerate(batch_sizes):
         values = []
         for r in measured:
-            points = [b["p50_ms"] for b in r.batches if b["batch"] == batch and b["threads"] == r.threads]
+            points = [
+                b["p50_ms"] for b in r.batches if b["batch"] == batch and b["threads"] == r.threads
+            ]
             values.append(points[0] if points else 0.0)
         ax.bar([x + i * width for x in range(len(measured))], values, width, label=f"batch {batch}")
     ax.set_xticks([x + width * (len(batch_sizes) - 1) / 2 for x in range(len(measured))])

@@ -69,7 +69,7 @@ def batch_of(inputs, start: int, size: int):
     import numpy as np
 
     n = len(inputs)
-    idx = (np.arange(start, start + size) % n)
+    idx = np.arange(start, start + size) % n
     rows = inputs[idx]
     if rows.dtype.names:
         return {name: np.ascontiguousarray(rows[name]) for name in rows.dtype.names}
@@ -103,8 +103,13 @@ def measure_batch(predict, inputs, batch: int, duration_s: float) -> dict:
         i += 1
     busy_s = sum(calls) / 1000.0
     stats = summarize(calls)
-    return {"batch": batch, "calls": len(calls), "p50_ms": stats.p50_ms, "p99_ms": stats.p99_ms,
-            "throughput": throughput(len(calls) * batch, busy_s)}
+    return {
+        "batch": batch,
+        "calls": len(calls),
+        "p50_ms": stats.p50_ms,
+        "p99_ms": stats.p99_ms,
+        "throughput": throughput(len(calls) * batch, busy_s),
+    }
 
 
 def measure_threads(spec: dict, inputs, threads: int) -> dict:
@@ -120,12 +125,20 @@ def measure_threads(spec: dict, inputs, threads: int) -> dict:
         stats = summarize(latency_samples(predict, inputs, spec["duration_s"]))
         if best is None or stats.cv < best.cv:
             best = stats
-        if not needs_repeat(stats.cv, attempt, spec.get("max_cv", 0.5), spec.get("max_attempts", 3)):
+        if not needs_repeat(
+            stats.cv, attempt, spec.get("max_cv", 0.5), spec.get("max_attempts", 3)
+        ):
             break
         attempt += 1
     batches = [measure_batch(predict, inputs, b, spec["duration_s"]) for b in spec["batch_sizes"]]
-    return {"threads": threads, "load_s": load_s, "attempts": attempt,
-            "noisy": best.cv > spec.get("max_cv", 0.5), "latency": best.model_dump(), "batches": batches}
+    return {
+        "threads": threads,
+        "load_s": load_s,
+        "attempts": attempt,
+        "noisy": best.cv > spec.get("max_cv", 0.5),
+        "latency": best.model_dump(),
+        "batches": batches,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -153,7 +166,9 @@ def main(argv: list[str]) -> int:
     from slipway.errors import SlipwayError
 
     if len(argv) != 1:
-        print(json.dumps({"ok": False, "error": "usage: python -m slipway.latency.worker SPEC.json"}))
+        print(
+            json.dumps({"ok": False, "error": "usage: python -m slipway.latency.worker SPEC.json"})
+        )
         return 2
     spec = json.loads(Path(argv[0]).read_text())
     try:

@@ -22,7 +22,9 @@ EXAMPLE_ROWS = 5
 
 
 def candidate_files(candidate: Candidate) -> list[str]:
-    files = list(dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])]))
+    files = list(
+        dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])])
+    )
     if not files:
         raise BadInput(f"candidate {candidate.name} names no model file in {MANIFEST}")
     return files
@@ -43,8 +45,10 @@ def copy_candidates(source: Path, dest: Path, candidates: list[Candidate]) -> di
         main = resolve_inside(source, candidate.path or candidate_files(candidate)[0])
         digest = sha256_file(main)
         if candidate.sha256 and candidate.sha256 != digest:
-            raise BadInput(f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest says "
-                           f"{candidate.sha256[:12]}...: the file changed after conversion, rerun convert")
+            raise BadInput(
+                f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest says "
+                f"{candidate.sha256[:12]}...: the file changed after conversion, rerun convert"
+            )
         digests[candidate.name] = digest
     return digests
 
@@ -54,7 +58,9 @@ def feature_matrix(frame, feature_names: list[str]):
 
     missing = [c for c in feature_names if c not in frame.columns]
     if missing:
-        raise BadInput(f"reference data lacks the model's features {missing[:5]}: pass the data the model was trained for")
+        raise BadInput(
+            f"reference data lacks the model's features {missing[:5]}: pass the data the model was trained for"
+        )
     return frame[feature_names].to_numpy(dtype=np.float32)
 
 
@@ -75,12 +81,23 @@ def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict
 
     example = frame[manifest.feature_names].head(EXAMPLE_ROWS).astype("float32")
     outputs = {k: v[:EXAMPLE_ROWS] for k, v in predicted.items()}
-    save_signature(bundle_dir / MLMODEL, example, outputs,
-                   {"slipway_bundle": True, "serving_candidate": manifest.selected().name})
+    save_signature(
+        bundle_dir / MLMODEL,
+        example,
+        outputs,
+        {"slipway_bundle": True, "serving_candidate": manifest.selected().name},
+    )
 
 
-def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: ServingContract,
-             reference, evidence_for) -> EvidenceBundle:
+def assemble(
+    candidate_dir: Path,
+    manifest: Manifest,
+    dest: Path,
+    *,
+    contract: ServingContract,
+    reference,
+    evidence_for,
+) -> EvidenceBundle:
     """Write the bundle into `dest`; `evidence_for(stored_digests)` builds the evidence to store."""
     from slipway.drift import profiles
 
@@ -89,11 +106,15 @@ def assemble(candidate_dir: Path, manifest: Manifest, dest: Path, *, contract: S
     dest.mkdir(parents=True, exist_ok=True)
     digests = copy_candidates(candidate_dir, dest, [selected, *others])
     stored = [selected.name, *[c.name for c in others]]
-    kept = manifest.model_copy(update={"candidates": [c for c in manifest.candidates if c.name in stored]})
+    kept = manifest.model_copy(
+        update={"candidates": [c for c in manifest.candidates if c.name in stored]}
+    )
     layout.write_manifest(dest, kept)
     layout.write_contract(dest, contract)
     profiled, predicted = reference_with_predictions(dest, kept, reference)
-    layout.reference_profile_path(dest).write_bytes(profiles.serialize(profiles.profile_frame(profiled)))
+    layout.reference_profile_path(dest).write_bytes(
+        profiles.serialize(profiles.profile_frame(profiled))
+    )
     example = feature_matrix(reference.head(EXAMPLE_ROWS), kept.feature_names)
     layout.write_input_example(dest, kept.feature_names, example.tolist())
     write_signature(dest, kept, reference, predicted)

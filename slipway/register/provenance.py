@@ -25,9 +25,12 @@ def environment(root: Path = PROJECT_ROOT) -> Environment:
 
 def code_revision(root: Path = PROJECT_ROOT) -> str | None:
     """The git commit of the project (with `-dirty` when the tree has changes), or None outside git."""
+
     def git(*args: str) -> str | None:
         try:
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+            done = subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+            )
         except (OSError, subprocess.SubprocessError):
             return None
         return done.stdout.strip() if done.returncode == 0 else None

@@ -62,9 +62,15 @@ def check_name(name: str) -> str:
     return name
 
 
-def plan(candidate_dir: str | Path, name: str, *, contract: ServingContract | None,
-         validation_report: ValidationReport | None = None, train_result: TrainResult | None = None,
-         reference_data: str | Path | None = None) -> Plan:
+def plan(
+    candidate_dir: str | Path,
+    name: str,
+    *,
+    contract: ServingContract | None,
+    validation_report: ValidationReport | None = None,
+    train_result: TrainResult | None = None,
+    reference_data: str | Path | None = None,
+) -> Plan:
     """Check what would be registered. The inputs are typed (validate-data's contract and
     report, train's result); reading them from files a user passes is the command line's job
     (tasks/register_version.py), never this function's."""
@@ -75,24 +81,40 @@ def plan(candidate_dir: str | Path, name: str, *, contract: ServingContract | No
     manifest = read_manifest(candidate_dir)
     selected = manifest.selected() if manifest.selection else None
     if selected is None:
-        raise BadInput(f"{candidate_dir}: the manifest has no selection; run `slipway bench` "
-                       "to choose a candidate")
+        raise BadInput(
+            f"{candidate_dir}: the manifest has no selection; run `slipway bench` "
+            "to choose a candidate"
+        )
     if selected.status != "accepted":
-        raise GateFailed(f"refusing to register {name}: the selected candidate {selected.name} is "
-                         f"{selected.status} ({selected.reason or 'not accepted'})")
+        raise GateFailed(
+            f"refusing to register {name}: the selected candidate {selected.name} is "
+            f"{selected.status} ({selected.reason or 'not accepted'})"
+        )
     report = validation_report.model_dump(mode="json") if validation_report else None
     gates = gates_for(manifest, selected, report)
     failed = {g: r for g, r in gates.items() if r.status == "failed"}
     if failed:
         why = "; ".join(f"{g} ({r.summary})" for g, r in failed.items())
-        raise GateFailed(f"refusing to register {name}: gate {', '.join(failed)} failed: {why}",
-                         report=gates)
+        raise GateFailed(
+            f"refusing to register {name}: gate {', '.join(failed)} failed: {why}", report=gates
+        )
     if contract is None:
-        raise BadInput(f"{candidate_dir}: no serving contract; pass --contract "
-                       "(from `slipway validate`)")
+        raise BadInput(
+            f"{candidate_dir}: no serving contract; pass --contract (from `slipway validate`)"
+        )
     sha256 = sha256_file(resolve_inside(candidate_dir, selected.path or ""))
-    return Plan(name, candidate_dir, manifest, selected, gates, contract, sha256, validation_report,
-                train_result, reference_data)
+    return Plan(
+        name,
+        candidate_dir,
+        manifest,
+        selected,
+        gates,
+        contract,
+        sha256,
+        validation_report,
+        train_result,
+        reference_data,
+    )
 
 
 def existing(registry: Registry, plan: Plan) -> RegisterResult | None:
@@ -100,9 +122,14 @@ def existing(registry: Registry, plan: Plan) -> RegisterResult | None:
     found = registry.find_by_sha256(plan.name, plan.sha256)
     if found is None:
         return None
-    return RegisterResult(name=plan.name, version=str(found.version), run_id=found.run_id or "",
-                          created=False, sha256=plan.sha256,
-                          summary=f"{plan.name} version {found.version} already holds this artifact")
+    return RegisterResult(
+        name=plan.name,
+        version=str(found.version),
+        run_id=found.run_id or "",
+        created=False,
+        sha256=plan.sha256,
+        summary=f"{plan.name} version {found.version} already holds this artifact",
+    )
 
 
 def reference_frame(reference_data, train: TrainResult | None):
@@ -110,12 +137,16 @@ def reference_frame(reference_data, train: TrainResult | None):
 
     ref = reference_data or (train.data_uris.get("reference") if train else None)
     if not ref:
-        raise BadInput("no reference data: pass --reference-data (the data the model was trained "
-                       "for) or a train result with a `reference` split")
+        raise BadInput(
+            "no reference data: pass --reference-data (the data the model was trained "
+            "for) or a train result with a `reference` split"
+        )
     return read_table(ref)
 
 
-def fingerprints(train: TrainResult | None, report: ValidationReport | None, frame) -> dict[str, str]:
+def fingerprints(
+    train: TrainResult | None, report: ValidationReport | None, frame
+) -> dict[str, str]:
     from slipway.data import fingerprint
 
     found = dict(train.fingerprints) if train else {}
@@ -134,25 +165,40 @@ def publish_bundle(plan: Plan) -> tuple[str, EvidenceBundle]:
 
     def evidence_for(stored: dict[str, str]) -> EvidenceBundle:
         return EvidenceBundle(
-            gates=plan.gates, latency=latency_record(plan.manifest), runtime=plan.selected.runtime,
-            candidate=plan.selected.name, serving_sha256=plan.sha256, stored_candidates=stored,
-            environment=provenance.environment(), code_revision=provenance.code_revision(),
+            gates=plan.gates,
+            latency=latency_record(plan.manifest),
+            runtime=plan.selected.runtime,
+            candidate=plan.selected.name,
+            serving_sha256=plan.sha256,
+            stored_candidates=stored,
+            environment=provenance.environment(),
+            code_revision=provenance.code_revision(),
             data_fingerprints=fingerprints(plan.train, plan.report, frame),
             training_run_id=plan.train.run_id if plan.train else None,
             created_at=datetime.now(UTC).isoformat(),
         )
 
     with tempfile.TemporaryDirectory(prefix="slipway-bundle-") as tmp:
-        evidence = bundle.assemble(plan.candidate_dir, plan.manifest, Path(tmp),
-                                   contract=plan.contract, reference=frame, evidence_for=evidence_for)
-        with stage_run("register-version", run_name=f"register-{plan.name}",
-                       tags={**evidence_tags(evidence), tags.MODEL_NAME: plan.name}) as run:
+        evidence = bundle.assemble(
+            plan.candidate_dir,
+            plan.manifest,
+            Path(tmp),
+            contract=plan.contract,
+            reference=frame,
+            evidence_for=evidence_for,
+        )
+        with stage_run(
+            "register-version",
+            run_name=f"register-{plan.name}",
+            tags={**evidence_tags(evidence), tags.MODEL_NAME: plan.name},
+        ) as run:
             run.log_folder(tmp, BUNDLE_ARTIFACT_PATH)
     return run.run_id, evidence
 
 
-def create_version(registry: Registry, plan: Plan, run_id: str, evidence: EvidenceBundle,
-                   created: dict[str, str]) -> str:
+def create_version(
+    registry: Registry, plan: Plan, run_id: str, evidence: EvidenceBundle, created: dict[str, str]
+) -> str:
     """The version, its tags and the `candidate` alias. `created["version"]` is set as soon as
     the version exists, so that a failing later step can be compensated."""
     registry.ensure_model(plan.name, "Registered by slipway register-version.")
@@ -162,7 +208,15 @@ def create_version(registry: Registry, plan: Plan, run_id: str, evidence: Eviden
 
 
 def result_of(plan: Plan, version: str, run_id: str) -> RegisterResult:
-    summary = (f"{plan.name} version {version}: {plan.selected.name} ({plan.selected.runtime}), "
-               f"alias {CANDIDATE}")
-    return RegisterResult(name=plan.name, version=version, run_id=run_id, created=True,
-                          sha256=plan.sha256, summary=summary)
+    summary = (
+        f"{plan.name} version {version}: {plan.selected.name} ({plan.selected.runtime}), "
+        f"alias {CANDIDATE}"
+    )
+    return RegisterResult(
+        name=plan.name,
+        version=version,
+        run_id=run_id,
+        created=True,
+        sha256=plan.sha256,
+        summary=summary,
+    )

@@ -66,18 +66,30 @@ class ReleaseParams(BaseModel):
 
     def validate_params(self, trained: TrainResult) -> ValidateParams:
         """validate-data on the eval split, the suite derived from the reference split."""
-        return ValidateParams(data=trained.data_uris["eval"], reference=trained.data_uris["reference"],
-                              target_column=trained.target_column)
+        return ValidateParams(
+            data=trained.data_uris["eval"],
+            reference=trained.data_uris["reference"],
+            target_column=trained.target_column,
+        )
 
     def optimize_params(self, trained: TrainResult) -> OptimizeParams:
-        return OptimizeParams(model=trained.model_uri, eval_data=trained.data_uris["eval"],
-                              target_column=trained.target_column, targets=self.targets,
-                              max_accuracy_drop=self.max_accuracy_drop)
+        return OptimizeParams(
+            model=trained.model_uri,
+            eval_data=trained.data_uris["eval"],
+            target_column=trained.target_column,
+            targets=self.targets,
+            max_accuracy_drop=self.max_accuracy_drop,
+        )
 
     def bench_params(self, candidate_dir: str, trained: TrainResult) -> BenchParams:
-        return BenchParams(candidate_dir=candidate_dir, eval_data=trained.data_uris["eval"],
-                           duration_s=self.bench_duration_s, slo_p99_ms=self.slo_p99_ms,
-                           batch_sizes=self.bench_batch_sizes, threads=self.bench_threads)
+        return BenchParams(
+            candidate_dir=candidate_dir,
+            eval_data=trained.data_uris["eval"],
+            duration_s=self.bench_duration_s,
+            slo_p99_ms=self.slo_p99_ms,
+            batch_sizes=self.bench_batch_sizes,
+            threads=self.bench_threads,
+        )
 
     def canary_params(self, version: str) -> CanaryParams:
         assert self.canary is not None

@@ -10,24 +10,38 @@ def _keep(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def train_summary(trained) -> dict[str, Any]:
-    return _keep(trained.model_dump(mode="json"), "run_id", "model_uri", "metrics",
-                 "parameter_count", "data_uris")
+    return _keep(
+        trained.model_dump(mode="json"),
+        "run_id",
+        "model_uri",
+        "metrics",
+        "parameter_count",
+        "data_uris",
+    )
 
 
 def validation_summary(validation) -> dict[str, Any]:
-    return {"summary": validation.summary, "report": validation.report_uri,
-            "contract": validation.contract_uri}
+    return {
+        "summary": validation.summary,
+        "report": validation.report_uri,
+        "contract": validation.contract_uri,
+    }
 
 
 def optimize_summary(optimized) -> dict[str, Any]:
-    return {"summary": optimized.summary, "candidate_dir": optimized.candidate_dir,
-            "mlflow_run_id": optimized.mlflow_run_id}
+    return {
+        "summary": optimized.summary,
+        "candidate_dir": optimized.candidate_dir,
+        "mlflow_run_id": optimized.mlflow_run_id,
+    }
 
 
 def bench_summary(bench) -> dict[str, Any]:
-    return {"summary": bench.summary,
-            "selected": bench.selection.candidate if bench.selection else None,
-            "report_dir": bench.report_dir}
+    return {
+        "summary": bench.summary,
+        "selected": bench.selection.candidate if bench.selection else None,
+        "report_dir": bench.report_dir,
+    }
 
 
 def register_summary(registered) -> dict[str, Any]:
@@ -39,6 +53,8 @@ def canary_summary(canary) -> dict[str, Any]:
 
 
 def waiting_line(name: str, version: str) -> str:
-    return (f"{name} version {version} is registered with alias `candidate`; the canary-release "
-            "deployment (triggered by the registered event) or "
-            f"`slipway canary {name} {version}` releases it")
+    return (
+        f"{name} version {version} is registered with alias `candidate`; the canary-release "
+        "deployment (triggered by the registered event) or "
+        f"`slipway canary {name} {version}` releases it"
+    )

@@ -47,7 +47,10 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
                 raise HttpError(status, reason)
             state = gw.manager.states.get(name)
             if state is None:
-                raise HttpError(404, f"model {name!r} is not served here (served: {', '.join(gw.manager.names)})")
+                raise HttpError(
+                    404,
+                    f"model {name!r} is not served here (served: {', '.join(gw.manager.names)})",
+                )
             served, variant = route(state, request)
             if served is None:
                 raise HttpError(503, f"model {name!r} has no loaded champion yet")
@@ -55,10 +58,18 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
             client_host = request.client.host if request.client else ""
             wait = gw.limiter.wait(key_id if gw.keys.enabled else client_host)
             if wait > 0:
-                raise HttpError(429, "rate limit exceeded for this key", {"Retry-After": retry_after_header(wait)})
+                raise HttpError(
+                    429,
+                    "rate limit exceeded for this key",
+                    {"Retry-After": retry_after_header(wait)},
+                )
             payload = await read_json(request, config.max_body_bytes)
             try:
-                x = parse_oip(payload, served.contract) if form == "v2" else parse_instances(payload, served.contract)
+                x = (
+                    parse_oip(payload, served.contract)
+                    if form == "v2"
+                    else parse_instances(payload, served.contract)
+                )
             except RequestInvalid as exc:
                 gw.metrics.rejections.labels(name, version, variant).inc()
                 raise HttpError(422, str(exc)) from None
@@ -66,10 +77,21 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
                 served, outputs = await gw.predict(name, served, variant, x)
             except HttpError:
                 raise
-            except Exception as exc:  # the runtime failed on this input: a counted 500 for this version
-                log.warning("inference failed", extra={"model": name, "version": version, "variant": variant,
-                                                       "error": f"{type(exc).__name__}: {exc}"[:300]})
-                raise HttpError(500, f"inference failed on version {version}: {type(exc).__name__}") from None
+            except (
+                Exception
+            ) as exc:  # the runtime failed on this input: a counted 500 for this version
+                log.warning(
+                    "inference failed",
+                    extra={
+                        "model": name,
+                        "version": version,
+                        "variant": variant,
+                        "error": f"{type(exc).__name__}: {exc}"[:300],
+                    },
+                )
+                raise HttpError(
+                    500, f"inference failed on version {version}: {type(exc).__name__}"
+                ) from None
             version = served.version
             labels = outputs.get("label")
             if labels is not None:
@@ -91,9 +113,19 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
         if extra:
             out_headers.update(extra)
         if gw.access_log is not None:
-            gw.access_log.write({"msg": "request", "request_id": rid, "path": request.scope["path"],
-                                 "model": label_model, "version": version, "variant": variant, "code": code,
-                                 "key_id": key_id, "ms": round(elapsed * 1000, 3)})
+            gw.access_log.write(
+                {
+                    "msg": "request",
+                    "request_id": rid,
+                    "path": request.scope["path"],
+                    "model": label_model,
+                    "version": version,
+                    "variant": variant,
+                    "code": code,
+                    "key_id": key_id,
+                    "ms": round(elapsed * 1000, 3),
+                }
+            )
         return Response(content, code, headers=out_headers, media_type="application/json")
 
     def route(state, request: Request):
@@ -131,13 +163,17 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
         if state is None or state.champion is None:
             return JSONResponse({"error": f"model {name!r} is not served here"}, 404)
         c = state.champion.contract
-        return JSONResponse({
-            "name": name, "versions": [s.version for s in (state.champion, state.canary) if s is not None],
-            "platform": state.champion.runtime, "candidate": state.champion.candidate,
-            "routing": state.routing.model_dump(),
-            "inputs": [{"name": c.input_name, "datatype": "FP32", "shape": c.shape}],
-            "features": c.feature_names,
-        })
+        return JSONResponse(
+            {
+                "name": name,
+                "versions": [s.version for s in (state.champion, state.canary) if s is not None],
+                "platform": state.champion.runtime,
+                "candidate": state.champion.candidate,
+                "routing": state.routing.model_dump(),
+                "inputs": [{"name": c.input_name, "datatype": "FP32", "shape": c.shape}],
+                "features": c.feature_names,
+            }
+        )
 
     async def admin(request: Request) -> Response:
         status, key_id, reason = gw.keys.check(request.headers, query_params(request), "admin")
@@ -154,9 +190,14 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> Starlette:
             await asyncio.to_thread(gw.set_routing, name, routing)
         state = await asyncio.to_thread(gw.manager.refresh, name)
         log.info("admin action", extra={"model": name, "key_id": key_id, "path": request.url.path})
-        return JSONResponse({"model": name, "champion": state.champion.version if state.champion else None,
-                             "canary": state.canary.version if state.canary else None,
-                             "routing": state.routing.model_dump()})
+        return JSONResponse(
+            {
+                "model": name,
+                "champion": state.champion.version if state.champion else None,
+                "canary": state.canary.version if state.canary else None,
+                "routing": state.routing.model_dump(),
+            }
+        )
 
     routes = [
         Route("/v2/health/live", live, methods=["GET"]),
@@ -202,26 +243,42 @@ async def read_json(request: Request, limit: int):
     try:  # the standard parser also reads NaN/Infinity, which the contract check then names by field
         return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"body is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+        raise HttpError(
+            400, f"body is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})"
+        ) from None
 
 
 def v1_body(outputs: dict) -> dict:
     labels = outputs.get("label")
-    body = {"predictions": (labels if labels is not None else next(iter(outputs.values()))).tolist()}
+    body = {
+        "predictions": (labels if labels is not None else next(iter(outputs.values()))).tolist()
+    }
     if "probabilities" in outputs:
         body["probabilities"] = outputs["probabilities"].tolist()
     return body
 
 
-_OIP_TYPES = {"int64": "INT64", "int32": "INT32", "float32": "FP32", "float64": "FP64", "bool": "BOOL"}
+_OIP_TYPES = {
+    "int64": "INT64",
+    "int32": "INT32",
+    "float32": "FP32",
+    "float64": "FP64",
+    "bool": "BOOL",
+}
 
 
 def v2_body(name: str, version: str, rid: str, outputs: dict) -> dict:
     return {
-        "model_name": name, "model_version": version, "id": rid,
+        "model_name": name,
+        "model_version": version,
+        "id": rid,
         "outputs": [
-            {"name": k, "shape": list(v.shape), "datatype": _OIP_TYPES.get(str(v.dtype), "BYTES"),
-             "data": v.reshape(-1).tolist()}
+            {
+                "name": k,
+                "shape": list(v.shape),
+                "datatype": _OIP_TYPES.get(str(v.dtype), "BYTES"),
+                "data": v.reshape(-1).tolist(),
+            }
             for k, v in outputs.items()
         ],
     }

@@ -39,11 +39,18 @@ class Gateway:
         self.metrics = GatewayMetrics()
         self.keys = KeyRing(config.keys_file, config.auth)
         self.limiter = RateLimiter(config.rate_limit, config.rate_burst)
-        self.manager = ModelManager(config.models, self.metrics,
-                                    BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
-                                    config.poll_interval_s, config.threads, config.batch_worker)
+        self.manager = ModelManager(
+            config.models,
+            self.metrics,
+            BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
+            config.poll_interval_s,
+            config.threads,
+            config.batch_worker,
+        )
         replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
-        self.profiler = ProfileCollector(open_store(), replica, config.profile_window_s, config.profile_sample)
+        self.profiler = ProfileCollector(
+            open_store(), replica, config.profile_window_s, config.profile_sample
+        )
         self.access_log = AccessLog() if config.access_log else None
         self.draining = False
         self._shadow_tasks: set[asyncio.Task] = set()
@@ -56,14 +63,23 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def lifespan(self, app):
         if not self.config.auth:
-            log.warning("AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
-                        "use only for a local demo")
+            log.warning(
+                "AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
+                "use only for a local demo"
+            )
         self.manager.start()
         self.profiler.start()
         self._keys_task = asyncio.create_task(self._watch_keys())
         self._log_task = asyncio.create_task(self._flush_access_log()) if self.access_log else None
-        log.info("gateway started", extra={"models": self.config.models, "admin": self.config.enable_admin,
-                                           "auth": self.config.auth, "replica_id": self.profiler.replica_id})
+        log.info(
+            "gateway started",
+            extra={
+                "models": self.config.models,
+                "admin": self.config.enable_admin,
+                "auth": self.config.auth,
+                "replica_id": self.profiler.replica_id,
+            },
+        )
         try:
             yield
         finally:
@@ -76,7 +92,10 @@ class Gateway:
             written = await asyncio.to_thread(self.profiler.close)
             if self.access_log is not None:
                 self.access_log.flush()
-            log.info("gateway stopped", extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped})
+            log.info(
+                "gateway stopped",
+                extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped},
+            )
 
     async def _flush_access_log(self) -> None:
         while True:
@@ -88,7 +107,9 @@ class Gateway:
             await asyncio.sleep(min(self.config.poll_interval_s, 2.0))
             self.keys.maybe_reload()
 
-    async def predict(self, name: str, served: Served, variant: str, x: np.ndarray) -> tuple[Served, dict]:
+    async def predict(
+        self, name: str, served: Served, variant: str, x: np.ndarray
+    ) -> tuple[Served, dict]:
         """Run `x` on `served`; if that version was just retired by a swap, on its successor."""
         loop = asyncio.get_running_loop()
         for _ in range(3):
@@ -97,9 +118,15 @@ class Gateway:
                 try:
                     return served, await asyncio.wait_for(future, self.config.request_timeout_s)
                 except TimeoutError:
-                    raise HttpError(504, f"inference took longer than {self.config.request_timeout_s}s") from None
+                    raise HttpError(
+                        504, f"inference took longer than {self.config.request_timeout_s}s"
+                    ) from None
             state = self.manager.states[name]
-            served = (state.canary if variant != "champion" and state.canary is not None else state.champion)
+            served = (
+                state.canary
+                if variant != "champion" and state.canary is not None
+                else state.champion
+            )
         raise RuntimeError(f"model {name}: no live version to run the request on")
 
     def count_predictions(self, name: str, version: str, variant: str, labels: np.ndarray) -> None:
@@ -123,8 +150,14 @@ class Gateway:
         try:
             _, outputs = await self.predict(name, shadow, "shadow", x)
         except Exception as exc:  # the shadow's failure never reaches the client; it is logged
-            log.warning("shadow inference failed", extra={"model": name, "version": shadow.version,
-                                                           "error": f"{type(exc).__name__}: {exc}"[:200]})
+            log.warning(
+                "shadow inference failed",
+                extra={
+                    "model": name,
+                    "version": shadow.version,
+                    "error": f"{type(exc).__name__}: {exc}"[:200],
+                },
+            )
             return
         labels = outputs["label"]
         agree, disagree = count_agreement(champion_labels.tolist(), labels.tolist())
@@ -134,7 +167,9 @@ class Gateway:
         if disagree:
             m.labels(name, state.champion.version, shadow.version, "false").inc(disagree)
         self.count_predictions(name, shadow.version, "shadow", labels)
-        self.profiler.offer(name, shadow.version, "shadow", shadow.contract.feature_names, x, labels)
+        self.profiler.offer(
+            name, shadow.version, "shadow", shadow.contract.feature_names, x, labels
+        )
 
     @staticmethod
     def parse_routing(payload) -> Routing:
@@ -144,7 +179,9 @@ class Gateway:
             return Routing.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise HttpError(422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+            raise HttpError(
+                422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+            ) from None
 
     def set_routing(self, name: str, routing: Routing) -> None:
         from slipway.registry import open_registry

@@ -13,16 +13,40 @@ class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("slipway_requests", "Requests by outcome", (*MVV, "code"), registry=r)
-        self.latency = Histogram("slipway_request_latency_seconds", "Request latency", MVV,
-                                 buckets=LATENCY_BUCKETS, registry=r)
-        self.batch_size = Histogram("slipway_batch_size", "Rows per runtime call", MVV, buckets=BATCH_BUCKETS, registry=r)
-        self.predictions = Counter("slipway_predictions", "Predicted classes", (*MVV, "class"), registry=r)
-        self.rejections = Counter("slipway_validation_rejections", "Requests refused by the serving contract", MVV, registry=r)
-        self.shadow = Counter("slipway_shadow_comparisons", "Shadow rows compared with the champion",
-                              ("model", "champion_version", "shadow_version", "agree"), registry=r)
-        self.loaded = Gauge("slipway_model_loaded", "1 while a version serves as the variant", MVV, registry=r)
-        self.load_failures = Counter("slipway_model_load_failures", "Model loads that failed", ("model",), registry=r)
+        self.requests = Counter(
+            "slipway_requests", "Requests by outcome", (*MVV, "code"), registry=r
+        )
+        self.latency = Histogram(
+            "slipway_request_latency_seconds",
+            "Request latency",
+            MVV,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "slipway_batch_size", "Rows per runtime call", MVV, buckets=BATCH_BUCKETS, registry=r
+        )
+        self.predictions = Counter(
+            "slipway_predictions", "Predicted classes", (*MVV, "class"), registry=r
+        )
+        self.rejections = Counter(
+            "slipway_validation_rejections",
+            "Requests refused by the serving contract",
+            MVV,
+            registry=r,
+        )
+        self.shadow = Counter(
+            "slipway_shadow_comparisons",
+            "Shadow rows compared with the champion",
+            ("model", "champion_version", "shadow_version", "agree"),
+            registry=r,
+        )
+        self.loaded = Gauge(
+            "slipway_model_loaded", "1 while a version serves as the variant", MVV, registry=r
+        )
+        self.load_failures = Counter(
+            "slipway_model_load_failures", "Model loads that failed", ("model",), registry=r
+        )
         self.swaps = Counter("slipway_model_swaps", "Atomic model swaps", ("model",), registry=r)
 
         self._children: dict[tuple, tuple] = {}

@@ -51,8 +51,16 @@ class ModelState:
         return self.routing.mode
 
 
-def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metrics: GatewayMetrics,
-                threads: int | None, variant_of, batch_worker: str = "loop") -> Served:
+def load_bundle(
+    name: str,
+    version: str,
+    bundle: Path,
+    policy: BatchPolicy,
+    metrics: GatewayMetrics,
+    threads: int | None,
+    variant_of,
+    batch_worker: str = "loop",
+) -> Served:
     """Load the manifest's selected candidate (or the first accepted one) and warm it."""
     from slipway.errors import BadInput
     from slipway.layout import read_contract, read_manifest
@@ -61,8 +69,12 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
     manifest, contract = read_manifest(bundle), read_contract(bundle)
     candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
     if candidate is None:
-        raise BadInput(f"model {name} version {version}: the manifest has no selection and no accepted candidate")
-    predictor = load_candidate(bundle, candidate, threads, spin=False)  # the event loop needs the CPUs
+        raise BadInput(
+            f"model {name} version {version}: the manifest has no selection and no accepted candidate"
+        )
+    predictor = load_candidate(
+        bundle, candidate, threads, spin=False
+    )  # the event loop needs the CPUs
     warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
     predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
 
@@ -83,8 +95,15 @@ def _mid(feature) -> float:
 class ModelManager:
     """Holds every configured model's state and keeps it in step with the registry."""
 
-    def __init__(self, names: list[str], metrics: GatewayMetrics, policy: BatchPolicy,
-                 poll_interval_s: float = 5.0, threads: int | None = None, batch_worker: str = "loop") -> None:
+    def __init__(
+        self,
+        names: list[str],
+        metrics: GatewayMetrics,
+        policy: BatchPolicy,
+        poll_interval_s: float = 5.0,
+        threads: int | None = None,
+        batch_worker: str = "loop",
+    ) -> None:
         self.batch_worker = batch_worker
         self.names = list(names)
         self.metrics = metrics
@@ -157,7 +176,9 @@ class ModelManager:
                 self._publish(name, old, new)
             return new
 
-    def _ensure(self, name: str, version: str | None, current: Served | None, old: ModelState) -> Served | None:
+    def _ensure(
+        self, name: str, version: str | None, current: Served | None, old: ModelState
+    ) -> Served | None:
         if version is None:
             return current
         for served in (old.champion, old.canary):
@@ -167,31 +188,58 @@ class ModelManager:
             return current
         try:
             bundle = self.registry().download_bundle(name, version)
-            return load_bundle(name, version, bundle, self.policy, self.metrics, self.threads,
-                               lambda v: self.variant_of(name, v), self.batch_worker)
+            return load_bundle(
+                name,
+                version,
+                bundle,
+                self.policy,
+                self.metrics,
+                self.threads,
+                lambda v: self.variant_of(name, v),
+                self.batch_worker,
+            )
         except Exception as exc:  # a broken version must never take the serving one down
             self._failed[(name, version)] = _one_line(exc)
             self.metrics.load_failures.labels(name).inc()
-            log.error("model load failed: keeping the serving version",
-                      extra={"model": name, "version": version, "error": _one_line(exc),
-                             "serving": current.version if current else None})
+            log.error(
+                "model load failed: keeping the serving version",
+                extra={
+                    "model": name,
+                    "version": version,
+                    "error": _one_line(exc),
+                    "serving": current.version if current else None,
+                },
+            )
             return current
 
     def _publish(self, name: str, old: ModelState, new: ModelState) -> None:
         self.states[name] = new  # the atomic switch: requests read one state object
-        if old.champion is not None and new.champion is not None and old.champion.version != new.champion.version:
+        if (
+            old.champion is not None
+            and new.champion is not None
+            and old.champion.version != new.champion.version
+        ):
             self.metrics.swaps.labels(name).inc()
         for state, value in ((old, 0), (new, 1)):
-            for served, variant in ((state.champion, "champion"), (state.canary, state.second_variant)):
+            for served, variant in (
+                (state.champion, "champion"),
+                (state.canary, state.second_variant),
+            ):
                 if served is not None and variant is not None:
                     self.metrics.loaded.labels(name, served.version, variant).set(value)
         keep = {s.version for s in (new.champion, new.canary) if s is not None}
         for served in (old.champion, old.canary):
             if served is not None and served.version not in keep:
                 served.batcher.close()
-        log.info("model state changed", extra={
-            "model": name, "champion": new.champion.version if new.champion else None,
-            "routing": new.routing.model_dump(), "second": new.canary.version if new.canary else None})
+        log.info(
+            "model state changed",
+            extra={
+                "model": name,
+                "champion": new.champion.version if new.champion else None,
+                "routing": new.routing.model_dump(),
+                "second": new.canary.version if new.canary else None,
+            },
+        )
 
     def close(self) -> None:
         self.stop()

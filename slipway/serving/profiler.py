@@ -21,14 +21,24 @@ import numpy as np
 log = logging.getLogger("slipway.serving")
 
 
-def profile_key(model: str, version: str, variant: str, window_start: float, replica_id: str) -> str:
+def profile_key(
+    model: str, version: str, variant: str, window_start: float, replica_id: str
+) -> str:
     stamp = datetime.fromtimestamp(window_start, UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"profiles/{model}/{version}/{variant}/{stamp}-{replica_id}.bin"
 
 
 class ProfileCollector:
-    def __init__(self, store, replica_id: str, window_s: float = 300.0, sample_rate: float = 0.1,
-                 max_queue: int = 10_000, fold_every_s: float = 30.0, fold_rows: int = 5_000) -> None:
+    def __init__(
+        self,
+        store,
+        replica_id: str,
+        window_s: float = 300.0,
+        sample_rate: float = 0.1,
+        max_queue: int = 10_000,
+        fold_every_s: float = 30.0,
+        fold_rows: int = 5_000,
+    ) -> None:
         self.store = store
         self.replica_id = replica_id
         self.window_s = window_s
@@ -49,7 +59,9 @@ class ProfileCollector:
     def start(self) -> None:
         self._thread.start()
 
-    def offer(self, model: str, version: str, variant: str, columns: list[str], x: np.ndarray, labels) -> None:
+    def offer(
+        self, model: str, version: str, variant: str, columns: list[str], x: np.ndarray, labels
+    ) -> None:
         """Called on the request path: a coin flip and a non-blocking put, nothing more."""
         if self.sample_rate <= 0 or (self.sample_rate < 1 and random.random() >= self.sample_rate):
             return
@@ -107,14 +119,20 @@ class ProfileCollector:
         while not self._stop.wait(1.0):
             try:
                 self._drain()
-                due = time.monotonic() - self._last_fold >= self.fold_every_s or self._pending_rows() >= self.fold_rows
+                due = (
+                    time.monotonic() - self._last_fold >= self.fold_every_s
+                    or self._pending_rows() >= self.fold_rows
+                )
                 if due:
                     self._fold()
                     self._last_fold = time.monotonic()
                 if time.time() - self._window_start >= self.window_s:
                     self.flush()
             except Exception as exc:  # keep profiling alive; the error is logged with its cause
-                log.error("profile fold/flush failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+                log.error(
+                    "profile fold/flush failed",
+                    extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
+                )
 
     def close(self) -> list[str]:
         """Stop the thread and flush the last window (on shutdown)."""

@@ -48,11 +48,17 @@ def serve(config: ServeConfig) -> int:
     configure_logging()
     app = build_app(config)
     uv_config = uvicorn.Config(
-        app, host=config.host, port=config.port, log_config=None, access_log=False,
-        timeout_graceful_shutdown=int(max(1, config.drain_window_s)), lifespan="on",
+        app,
+        host=config.host,
+        port=config.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(max(1, config.drain_window_s)),
+        lifespan="on",
         ssl_certfile=str(config.ssl_certfile) if config.ssl_certfile else None,
         ssl_keyfile=str(config.ssl_keyfile) if config.ssl_keyfile else None,
-        limit_concurrency=None, server_header=False,
+        limit_concurrency=None,
+        server_header=False,
     )
     server = DrainingServer(uv_config, app.state.gateway, config.drain_delay_s)
     server.run()

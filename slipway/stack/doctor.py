@@ -10,8 +10,20 @@ from importlib import metadata
 from pathlib import Path
 
 KEY_PACKAGES = [
-    "prefect", "mlflow", "great-expectations", "onnx", "onnxruntime", "skl2onnx",
-    "openvino", "nncf", "whylogs", "boto3", "scikit-learn", "numpy", "pandas", "skops",
+    "prefect",
+    "mlflow",
+    "great-expectations",
+    "onnx",
+    "onnxruntime",
+    "skl2onnx",
+    "openvino",
+    "nncf",
+    "whylogs",
+    "boto3",
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "skops",
 ]
 
 
@@ -23,7 +35,10 @@ class Check:
 
 
 def constraints_file() -> Path | None:
-    for candidate in (Path(__file__).resolve().parents[2] / "constraints.txt", Path("constraints.txt")):
+    for candidate in (
+        Path(__file__).resolve().parents[2] / "constraints.txt",
+        Path("constraints.txt"),
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -45,7 +60,9 @@ def _norm(name: str) -> str:
 def check_python() -> Check:
     version = platform.python_version()
     ok = version.startswith("3.11.")
-    return Check("python", "ok" if ok else "warn", f"{version}" + ("" if ok else " (tested on 3.11)"))
+    return Check(
+        "python", "ok" if ok else "warn", f"{version}" + ("" if ok else " (tested on 3.11)")
+    )
 
 
 def check_packages() -> list[Check]:
@@ -56,7 +73,11 @@ def check_packages() -> list[Check]:
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
-            checks.append(Check(f"package {name}", "fail", "not installed: run `make demo` or pip install -e ."))
+            checks.append(
+                Check(
+                    f"package {name}", "fail", "not installed: run `make demo` or pip install -e ."
+                )
+            )
             continue
         pinned = pins.get(_norm(name))
         if pinned is None:
@@ -65,7 +86,11 @@ def check_packages() -> list[Check]:
             checks.append(Check(f"package {name}", "ok", installed))
         else:
             checks.append(
-                Check(f"package {name}", "warn", f"{installed}, pinned {pinned}: pip install -c constraints.txt -e .")
+                Check(
+                    f"package {name}",
+                    "warn",
+                    f"{installed}, pinned {pinned}: pip install -c constraints.txt -e .",
+                )
             )
     return checks
 
@@ -147,7 +172,9 @@ def _http_check(name: str, url: str, shown: str) -> Check:
     try:
         response = httpx.get(url, timeout=3.0)
     except httpx.HTTPError as exc:
-        return Check(name, "fail", f"{shown} unreachable ({type(exc).__name__}): start it or fix the URL")
+        return Check(
+            name, "fail", f"{shown} unreachable ({type(exc).__name__}): start it or fix the URL"
+        )
     if response.status_code >= 400:
         return Check(name, "fail", f"{shown} answered HTTP {response.status_code}")
     return Check(name, "ok", f"{shown} reachable")
@@ -157,7 +184,13 @@ def run_checks(prefect_api_url: str | None = None) -> list[Check]:
     from slipway.settings import get_settings
 
     settings = get_settings()
-    checks = [check_python(), *check_packages(), check_onnxruntime(), check_openvino(), check_tensorrt()]
+    checks = [
+        check_python(),
+        *check_packages(),
+        check_onnxruntime(),
+        check_openvino(),
+        check_tensorrt(),
+    ]
     checks += [check_mlflow(settings), check_prefect(prefect_api_url), check_s3(settings)]
     return checks
 

@@ -54,8 +54,17 @@ class UpOptions:
 def prefect_server(opts: UpOptions) -> ServiceSpec:
     return ServiceSpec(
         name="prefect",
-        argv=[sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK,
-              "--port", str(opts.prefect_port)],
+        argv=[
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(opts.prefect_port),
+        ],
         env={
             "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{opts.home / 'prefect.db'}",
             "PREFECT_API_URL": opts.prefect_api_url,
@@ -74,10 +83,23 @@ def mlflow_server(opts: UpOptions) -> ServiceSpec:
     # default uses, so runs logged with or without the server stay readable by both.
     return ServiceSpec(
         name="mlflow",
-        argv=[sys.executable, "-m", "mlflow", "server", "--host", LOOPBACK, "--port", str(opts.mlflow_port),
-              "--backend-store-uri", f"sqlite:///{opts.home / 'mlflow.db'}",
-              "--default-artifact-root", (opts.home / "mlruns").as_uri(),
-              "--no-serve-artifacts", "--workers", "1"],
+        argv=[
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(opts.mlflow_port),
+            "--backend-store-uri",
+            f"sqlite:///{opts.home / 'mlflow.db'}",
+            "--default-artifact-root",
+            (opts.home / "mlruns").as_uri(),
+            "--no-serve-artifacts",
+            "--workers",
+            "1",
+        ],
         env={"MLFLOW_ENABLE_TELEMETRY": "false"},
         ready=lambda: http_ok(f"{opts.mlflow_url}/health"),
         url=opts.mlflow_url,
@@ -91,8 +113,19 @@ def prefect_worker(opts: UpOptions) -> ServiceSpec | None:
         return None
     return ServiceSpec(
         name="worker",
-        argv=[sys.executable, "-m", "prefect", "worker", "start", "--pool", opts.work_pool,
-              "--type", "process", "--name", opts.worker_name],
+        argv=[
+            sys.executable,
+            "-m",
+            "prefect",
+            "worker",
+            "start",
+            "--pool",
+            opts.work_pool,
+            "--type",
+            "process",
+            "--name",
+            opts.worker_name,
+        ],
         env={"PREFECT_API_URL": opts.prefect_api_url, "SLIPWAY_PROJECT_DIR": str(project_dir())},
         ready=lambda: worker_registered(opts.prefect_api_url, opts.work_pool, opts.worker_name),
         url=f"pool {opts.work_pool}",
@@ -134,18 +167,31 @@ def ensure_work_pool(api_url: str, name: str) -> bool:
 
     if exists():
         return False
-    command = [sys.executable, "-m", "prefect", "work-pool", "create", name, "--type", "process",
-               "--no-prompt"]
+    command = [
+        sys.executable,
+        "-m",
+        "prefect",
+        "work-pool",
+        "create",
+        name,
+        "--type",
+        "process",
+        "--no-prompt",
+    ]
     env = {**os.environ, "PREFECT_API_URL": api_url}
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired:
-        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} took over 180 s") from None
+        raise ServiceFailed(
+            f"Prefect at {api_url}: creating work pool {name} took over 180 s"
+        ) from None
     if done.returncode != 0:
         if exists():  # created meanwhile by someone else
             return False
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ServiceFailed(f"Prefect at {api_url}: creating work pool {name} failed: {tail[0][:200]}")
+        raise ServiceFailed(
+            f"Prefect at {api_url}: creating work pool {name} failed: {tail[0][:200]}"
+        )
     return True
 
 

@@ -76,7 +76,9 @@ def check_ports(specs: list[ServiceSpec], host: str = LOOPBACK) -> None:
         if not 1 <= spec.port <= 65535:
             raise BadInput(f"{flag} {spec.port}: give a port between 1 and 65535")
         if spec.port in seen:
-            raise BadInput(f"{flag} {spec.port}: the same port as {seen[spec.port]}; give each service its own port")
+            raise BadInput(
+                f"{flag} {spec.port}: the same port as {seen[spec.port]}; give each service its own port"
+            )
         seen[spec.port] = flag
         if port_in_use(spec.port, host):
             raise BadInput(
@@ -117,7 +119,9 @@ class ServiceGroup:
         for spec in specs:
             missing = set(spec.needs) - names
             if missing:
-                raise ValueError(f"service {spec.name} needs {sorted(missing)}, which are not in the list")
+                raise ValueError(
+                    f"service {spec.name} needs {sorted(missing)}, which are not in the list"
+                )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout_s
         ready: set[str] = set()
@@ -157,7 +161,9 @@ class ServiceGroup:
                 start_new_session=True,  # own process group: Ctrl-C reaches us, we stop them in order
             )
         except OSError as exc:
-            raise ServiceFailed(f"{spec.name}: cannot run {spec.argv[0]} ({exc.strerror}): is it installed?") from None
+            raise ServiceFailed(
+                f"{spec.name}: cannot run {spec.argv[0]} ({exc.strerror}): is it installed?"
+            ) from None
         finally:
             log.close()
         self.running[spec.name] = proc

@@ -32,7 +32,9 @@ def load_dataset(params: TrainParams):
             f"(columns: {', '.join(map(str, frame.columns[:10]))}...)"
         )
     if len(frame) < 20:
-        raise BadInput(f"dataset {params.dataset}: {len(frame)} rows is too few to train on (need 20+)")
+        raise BadInput(
+            f"dataset {params.dataset}: {len(frame)} rows is too few to train on (need 20+)"
+        )
     return frame
 
 
@@ -42,7 +44,9 @@ def split(frame, params: TrainParams) -> Splits:
 
     y = frame[params.target_column]
     held_fraction = params.eval_fraction + params.reference_fraction
-    train, held = train_test_split(frame, test_size=held_fraction, random_state=params.seed, stratify=y)
+    train, held = train_test_split(
+        frame, test_size=held_fraction, random_state=params.seed, stratify=y
+    )
     eval_share = params.eval_fraction / held_fraction
     eval_, reference = train_test_split(
         held, train_size=eval_share, random_state=params.seed, stratify=held[params.target_column]

@@ -31,10 +31,19 @@ def event_for(body: dict) -> tuple[str, str, str, dict] | None:
     if kind == "model_version.created":
         if "slipway.sha256" in (data.get("tags") or {}):
             return None
-        return events.REGISTERED, name, version, {"run_id": data.get("run_id"), "source": data.get("source"),
-                                                   "via": "mlflow-webhook"}
+        return (
+            events.REGISTERED,
+            name,
+            version,
+            {"run_id": data.get("run_id"), "source": data.get("source"), "via": "mlflow-webhook"},
+        )
     if kind == "model_version_alias.created":
-        return events.ALIAS_SET, name, version, {"alias": data.get("alias"), "via": "mlflow-webhook"}
+        return (
+            events.ALIAS_SET,
+            name,
+            version,
+            {"alias": data.get("alias"), "via": "mlflow-webhook"},
+        )
     return None
 
 
@@ -47,7 +56,9 @@ def create_app(secret: str, *, max_age_s: int = 300, emit: Callable | None = Non
     if not secret:
         from slipway.errors import ConfigError
 
-        raise ConfigError("no webhook secret: set SLIPWAY_WEBHOOK_SECRET to the secret the MLflow webhook was created with")
+        raise ConfigError(
+            "no webhook secret: set SLIPWAY_WEBHOOK_SECRET to the secret the MLflow webhook was created with"
+        )
     if emit is None:
         from slipway.events import emit
     guard = ReplayGuard(max_age_s)
@@ -57,7 +68,9 @@ def create_app(secret: str, *, max_age_s: int = 300, emit: Callable | None = Non
         try:
             delivery_id = verify(secret, request.headers, body, max_age_s=max_age_s)
             if not guard.first_time(delivery_id):
-                raise DeliveryRefused(409, f"delivery {delivery_id} was already received (replay refused)")
+                raise DeliveryRefused(
+                    409, f"delivery {delivery_id} was already received (replay refused)"
+                )
             try:
                 parsed = json.loads(body)
             except ValueError:

@@ -29,23 +29,31 @@ class DeliveryRefused(Exception):
 
 
 def sign(secret: str, delivery_id: str, timestamp: str, body: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), f"{delivery_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        secret.encode("utf-8"), f"{delivery_id}.{timestamp}.{body}".encode(), hashlib.sha256
+    ).digest()
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode('utf-8')}"
 
 
-def verify(secret: str, headers, body: bytes, *, now: float | None = None, max_age_s: int = 300) -> str:
+def verify(
+    secret: str, headers, body: bytes, *, now: float | None = None, max_age_s: int = 300
+) -> str:
     """Check signature and freshness of one delivery; return its delivery id or raise DeliveryRefused."""
     signature = headers.get(SIGNATURE_HEADER)
     delivery_id = headers.get(DELIVERY_ID_HEADER)
     timestamp = headers.get(TIMESTAMP_HEADER)
     if not signature or not delivery_id or not timestamp:
-        raise DeliveryRefused(401, f"missing {SIGNATURE_HEADER}, {DELIVERY_ID_HEADER} or {TIMESTAMP_HEADER} header")
+        raise DeliveryRefused(
+            401, f"missing {SIGNATURE_HEADER}, {DELIVERY_ID_HEADER} or {TIMESTAMP_HEADER} header"
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise DeliveryRefused(400, "the body is not UTF-8") from None
     if not hmac.compare_digest(sign(secret, delivery_id, timestamp, text), signature):
-        raise DeliveryRefused(401, "bad signature: check that the webhook's secret matches SLIPWAY_WEBHOOK_SECRET")
+        raise DeliveryRefused(
+            401, "bad signature: check that the webhook's secret matches SLIPWAY_WEBHOOK_SECRET"
+        )
     try:
         sent = int(timestamp)
     except ValueError:

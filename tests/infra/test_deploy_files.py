@@ -17,7 +17,9 @@ PENDING_COMMANDS = {"serve": "the gateway, issue 7"}
 
 
 def yaml_files() -> list[Path]:
-    return sorted([*INFRA.rglob("*.yml"), *INFRA.rglob("*.yaml"), *(ROOT / ".github").rglob("*.yml")])
+    return sorted(
+        [*INFRA.rglob("*.yml"), *INFRA.rglob("*.yaml"), *(ROOT / ".github").rglob("*.yml")]
+    )
 
 
 def compose() -> dict:
@@ -25,7 +27,12 @@ def compose() -> dict:
 
 
 def k8s_objects() -> list[dict]:
-    return [doc for path in sorted((INFRA / "k8s").glob("*.yaml")) for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [
+        doc
+        for path in sorted((INFRA / "k8s").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
 
 
 def k8s(kind: str, name: str) -> dict:
@@ -35,8 +42,14 @@ def k8s(kind: str, name: str) -> dict:
 
 
 def cli_help(*args: str) -> str:
-    return subprocess.run([sys.executable, "-m", *args, "--help"], capture_output=True, text=True,
-                          timeout=120, check=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"}).stdout
+    return subprocess.run(
+        [sys.executable, "-m", *args, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    ).stdout
 
 
 @pytest.mark.parametrize("path", yaml_files(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -46,28 +59,49 @@ def test_every_yaml_file_parses(path):
 
 def test_compose_has_the_whole_stack():
     services = compose()["services"]
-    assert set(services) == {"prefect", "minio", "minio-init", "mlflow", "worker", "gateway", "prometheus", "grafana"}
+    assert set(services) == {
+        "prefect",
+        "minio",
+        "minio-init",
+        "mlflow",
+        "worker",
+        "gateway",
+        "prometheus",
+        "grafana",
+    }
     assert "mc mb" in " ".join(services["minio-init"]["command"])
-    assert services["gateway"]["command"][:1] == ["serve"] and "8080" in services["gateway"]["command"]
+    assert (
+        services["gateway"]["command"][:1] == ["serve"] and "8080" in services["gateway"]["command"]
+    )
 
 
 def test_compose_slipway_commands_exist():
     from slipway.cli import COMMANDS
 
-    used = {s["command"][0] for s in compose()["services"].values() if s.get("image") == "slipway:latest"
-            and "entrypoint" not in s}
+    used = {
+        s["command"][0]
+        for s in compose()["services"].values()
+        if s.get("image") == "slipway:latest" and "entrypoint" not in s
+    }
     assert used, "no service runs the slipway entrypoint"
     missing = used - set(COMMANDS)
     pending = {c: PENDING_COMMANDS[c] for c in missing if c in PENDING_COMMANDS}
-    assert missing == set(pending), f"compose runs unknown slipway commands {sorted(missing - set(pending))}"
+    assert missing == set(pending), (
+        f"compose runs unknown slipway commands {sorted(missing - set(pending))}"
+    )
     if pending:
         pytest.skip(f"slipway {', '.join(pending)} not merged yet ({', '.join(pending.values())})")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("service", "program"), [("prefect", "prefect server start"),
-                                                   ("worker", "prefect worker start"),
-                                                   ("mlflow", "mlflow server")])
+@pytest.mark.parametrize(
+    ("service", "program"),
+    [
+        ("prefect", "prefect server start"),
+        ("worker", "prefect worker start"),
+        ("mlflow", "mlflow server"),
+    ],
+)
 def test_compose_flags_exist_in_the_installed_clis(service, program):
     spec = compose()["services"][service]
     argv = [spec["entrypoint"][0], *spec["command"]] if "entrypoint" in spec else spec["command"]
@@ -107,7 +141,9 @@ def test_gateway_service_and_hpa_point_at_the_deployment():
 
 
 def test_prefect_worker_runs_a_kubernetes_pool():
-    container = k8s("Deployment", "slipway-prefect-worker")["spec"]["template"]["spec"]["containers"][0]
+    container = k8s("Deployment", "slipway-prefect-worker")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
     command = container["command"]
     assert command[:3] == ["prefect", "worker", "start"]
     assert command[command.index("--type") + 1] == "kubernetes"
@@ -129,7 +165,9 @@ def test_env_references_resolve_and_settings_are_known():
         if key.startswith("SLIPWAY_") and key != "SLIPWAY_PROJECT_DIR":
             assert key.removeprefix("SLIPWAY_") in fields, f"{key} is not a slipway setting"
     assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= secret.keys()
-    assert not {k for k in config if "SECRET" in k or "KEY_ID" in k}, "credentials belong in the Secret"
+    assert not {k for k in config if "SECRET" in k or "KEY_ID" in k}, (
+        "credentials belong in the Secret"
+    )
 
 
 def test_dockerfile_is_pinned_non_root_with_health_check():

@@ -63,15 +63,20 @@ def dashboard_exprs() -> list[str]:
 
 
 def all_exprs() -> list[tuple[str, str]]:
-    return [(f"rule {r['alert']}", r["expr"]) for r in rules()] + [("dashboard", e) for e in dashboard_exprs()]
+    return [(f"rule {r['alert']}", r["expr"]) for r in rules()] + [
+        ("dashboard", e) for e in dashboard_exprs()
+    ]
 
 
 @pytest.mark.parametrize(
     ("expr", "names", "labels"),
     [
         ('rate(slipway_requests_total{code=~"5.."}[5m])', {"slipway_requests_total"}, {"code"}),
-        ("sum by (model, le) (rate(slipway_request_latency_seconds_bucket[5m]))",
-         {"slipway_request_latency_seconds"}, {"model", "le"}),
+        (
+            "sum by (model, le) (rate(slipway_request_latency_seconds_bucket[5m]))",
+            {"slipway_request_latency_seconds"},
+            {"model", "le"},
+        ),
         ("slipway_batch_size_sum / slipway_batch_size_count", {"slipway_batch_size"}, set()),
         ("a and on (model) b", set(), {"model"}),
     ],
@@ -88,7 +93,9 @@ def test_every_metric_and_label_is_one_the_gateway_exports(where, expr):
     unknown = names - METRICS.keys()
     assert not unknown, f"{where}: unknown metrics {sorted(unknown)}"
     allowed = set().union(*(METRICS[n] for n in names)) | ({"le"} if names & HISTOGRAMS else set())
-    assert label_names(expr) <= allowed, f"{where}: labels {sorted(label_names(expr) - allowed)} not exported"
+    assert label_names(expr) <= allowed, (
+        f"{where}: labels {sorted(label_names(expr) - allowed)} not exported"
+    )
     assert variant_values(expr) <= VARIANTS
 
 
@@ -101,7 +108,9 @@ def test_the_required_alerts_exist_with_summaries():
             by_metric.setdefault(name, []).append(rule)
     error_rules = [r for r in by_metric["slipway_requests_total"] if '"5.."' in r["expr"]]
     assert error_rules and "variant" in label_names(error_rules[0]["expr"])
-    assert any("histogram_quantile(0.99" in r["expr"] for r in by_metric["slipway_request_latency_seconds"])
+    assert any(
+        "histogram_quantile(0.99" in r["expr"] for r in by_metric["slipway_request_latency_seconds"]
+    )
     assert by_metric["slipway_validation_rejections_total"]
     assert by_metric["slipway_model_load_failures_total"]
     assert any("== 0" in r["expr"] for r in by_metric["slipway_requests_total"])  # no traffic
@@ -111,17 +120,25 @@ def test_dashboard_panels_have_unique_ids_and_the_provisioned_datasource():
     dash = json.loads((INFRA / "grafana" / "slipway-dashboard.json").read_text())
     ids = [p["id"] for p in dash["panels"]]
     assert len(ids) == len(set(ids))
-    source = yaml.safe_load((INFRA / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    source = yaml.safe_load(
+        (INFRA / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
     uid = source["datasources"][0]["uid"]
     assert all(p["datasource"]["uid"] == uid for p in dash["panels"])
     shown = set().union(*(metric_names(e) for e in dashboard_exprs()))
     assert shown == METRICS.keys(), f"metrics without a panel: {sorted(METRICS.keys() - shown)}"
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None,
-                    reason="promtool not installed (apt-get install prometheus); CI installs nothing from apt")
+@pytest.mark.skipif(
+    shutil.which("promtool") is None,
+    reason="promtool not installed (apt-get install prometheus); CI installs nothing from apt",
+)
 @pytest.mark.parametrize(("check", "path"), [("config", "prometheus.yml"), ("rules", "rules.yml")])
 def test_promtool_accepts_the_prometheus_files(check, path):
-    done = subprocess.run(["promtool", "check", check, str(INFRA / "prometheus" / path)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["promtool", "check", check, str(INFRA / "prometheus" / path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

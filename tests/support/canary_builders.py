@@ -37,22 +37,26 @@ def erroring(model: onnx.ModelProto, feature: int, threshold: float) -> onnx.Mod
     single requests with a bright pixel there error, batches of ordinary data do not."""
     model, raw, x = _reroute_probabilities(model)
     g = model.graph
-    g.initializer.extend([
-        numpy_helper.from_array(np.array([feature], dtype=np.int64), "err_feature"),
-        numpy_helper.from_array(np.array(threshold, dtype=np.float32), "err_threshold"),
-        numpy_helper.from_array(np.array([10], dtype=np.int64), "err_ten"),
-        numpy_helper.from_array(np.array([-1], dtype=np.int64), "err_minus_one"),
-    ])
-    g.node.extend([
-        helper.make_node("Gather", [x, "err_feature"], ["err_column"], axis=1),
-        helper.make_node("ReduceMin", ["err_column"], ["err_min"], keepdims=0),
-        helper.make_node("Greater", ["err_min", "err_threshold"], ["err_flag_bool"]),
-        helper.make_node("Cast", ["err_flag_bool"], ["err_flag"], to=TensorProto.INT64),
-        helper.make_node("Unsqueeze", ["err_flag", "err_zero_axis"], ["err_flag_1d"]),
-        helper.make_node("Add", ["err_ten", "err_flag_1d"], ["err_width"]),
-        helper.make_node("Concat", ["err_minus_one", "err_width"], ["err_shape"], axis=0),
-        helper.make_node("Reshape", [raw, "err_shape"], ["probabilities"]),
-    ])
+    g.initializer.extend(
+        [
+            numpy_helper.from_array(np.array([feature], dtype=np.int64), "err_feature"),
+            numpy_helper.from_array(np.array(threshold, dtype=np.float32), "err_threshold"),
+            numpy_helper.from_array(np.array([10], dtype=np.int64), "err_ten"),
+            numpy_helper.from_array(np.array([-1], dtype=np.int64), "err_minus_one"),
+        ]
+    )
+    g.node.extend(
+        [
+            helper.make_node("Gather", [x, "err_feature"], ["err_column"], axis=1),
+            helper.make_node("ReduceMin", ["err_column"], ["err_min"], keepdims=0),
+            helper.make_node("Greater", ["err_min", "err_threshold"], ["err_flag_bool"]),
+            helper.make_node("Cast", ["err_flag_bool"], ["err_flag"], to=TensorProto.INT64),
+            helper.make_node("Unsqueeze", ["err_flag", "err_zero_axis"], ["err_flag_1d"]),
+            helper.make_node("Add", ["err_ten", "err_flag_1d"], ["err_width"]),
+            helper.make_node("Concat", ["err_minus_one", "err_width"], ["err_shape"], axis=0),
+            helper.make_node("Reshape", [raw, "err_shape"], ["probabilities"]),
+        ]
+    )
     g.initializer.append(numpy_helper.from_array(np.array([0], dtype=np.int64), "err_zero_axis"))
     onnx.checker.check_model(model)
     return model
@@ -64,19 +68,31 @@ def slow(model: onnx.ModelProto, size: int = 384, layers: int = 3) -> onnx.Model
     model, raw, x = _reroute_probabilities(model)
     g = model.graph
     rng = np.random.default_rng(0)
-    g.initializer.extend([
-        numpy_helper.from_array((rng.standard_normal((size, size)) * 1e-4).astype(np.float32), "slow_b"),
-        numpy_helper.from_array((rng.standard_normal((size, size)) / np.sqrt(size)).astype(np.float32), "slow_c"),
-        numpy_helper.from_array(np.array(0.0, dtype=np.float32), "slow_zero"),
-    ])
-    nodes = [helper.make_node("ReduceSum", [x], ["slow_s"], keepdims=1),
-             helper.make_node("Mul", ["slow_s", "slow_b"], ["slow_h0"])]
+    g.initializer.extend(
+        [
+            numpy_helper.from_array(
+                (rng.standard_normal((size, size)) * 1e-4).astype(np.float32), "slow_b"
+            ),
+            numpy_helper.from_array(
+                (rng.standard_normal((size, size)) / np.sqrt(size)).astype(np.float32), "slow_c"
+            ),
+            numpy_helper.from_array(np.array(0.0, dtype=np.float32), "slow_zero"),
+        ]
+    )
+    nodes = [
+        helper.make_node("ReduceSum", [x], ["slow_s"], keepdims=1),
+        helper.make_node("Mul", ["slow_s", "slow_b"], ["slow_h0"]),
+    ]
     for i in range(layers):
-        nodes += [helper.make_node("MatMul", [f"slow_h{i}", "slow_c"], [f"slow_m{i}"]),
-                  helper.make_node("Tanh", [f"slow_m{i}"], [f"slow_h{i + 1}"])]
-    nodes += [helper.make_node("ReduceMean", [f"slow_h{layers}"], ["slow_r"], keepdims=0),
-              helper.make_node("Mul", ["slow_r", "slow_zero"], ["slow_nothing"]),
-              helper.make_node("Add", [raw, "slow_nothing"], ["probabilities"])]
+        nodes += [
+            helper.make_node("MatMul", [f"slow_h{i}", "slow_c"], [f"slow_m{i}"]),
+            helper.make_node("Tanh", [f"slow_m{i}"], [f"slow_h{i + 1}"]),
+        ]
+    nodes += [
+        helper.make_node("ReduceMean", [f"slow_h{layers}"], ["slow_r"], keepdims=0),
+        helper.make_node("Mul", ["slow_r", "slow_zero"], ["slow_nothing"]),
+        helper.make_node("Add", [raw, "slow_nothing"], ["probabilities"]),
+    ]
     g.node.extend(nodes)
     onnx.checker.check_model(model)
     return model
@@ -95,7 +111,9 @@ def shuffled_labels_model(trained, seed: int = 1) -> onnx.ModelProto:
     frame = read_table(trained.data_uris["train"])
     x = frame[trained.feature_names].to_numpy(dtype=np.float32)
     y = np.random.default_rng(seed).permutation(frame[trained.target_column].to_numpy())
-    model = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(64,), max_iter=60, random_state=seed))
+    model = make_pipeline(
+        StandardScaler(), MLPClassifier(hidden_layer_sizes=(64,), max_iter=60, random_state=seed)
+    )
     model.fit(x, y)
     import tempfile
 
@@ -116,7 +134,10 @@ def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | Non
         served.sha256, served.size_bytes = sha256_file(path), path.stat().st_size
 
     selected_copy(candidate_dir, dest, edit=swap)
-    assert Manifest.model_validate_json((dest / MANIFEST_FILE).read_text()).selected().name == "onnx-fp32"
+    assert (
+        Manifest.model_validate_json((dest / MANIFEST_FILE).read_text()).selected().name
+        == "onnx-fp32"
+    )
     return dest
 
 
@@ -128,9 +149,16 @@ def register(candidate_dir: Path, name: str, trained) -> str:
     from tasks.register_version import register_candidate
     from tests.support.candidates import contract_for
 
-    everything = pd.concat([read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")])
-    result = register_candidate(candidate_dir, name, contract=contract_for(everything, trained.target_column),
-                                validation_report=validation_report(), train_result=trained)
+    everything = pd.concat(
+        [read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")]
+    )
+    result = register_candidate(
+        candidate_dir,
+        name,
+        contract=contract_for(everything, trained.target_column),
+        validation_report=validation_report(),
+        train_result=trained,
+    )
     assert result.created
     return result.version
 

@@ -27,7 +27,9 @@ class CanaryHome:
         """Register a candidate (the champion's graph, or `model`) as a new version; unique sha each time."""
         base = model if model is not None else builders.served_model(candidate_dir)
         tag = next(_tags)
-        dest = builders.candidate_with(candidate_dir, self.work / f"candidate-{tag}", builders.relabel(base, str(tag)))
+        dest = builders.candidate_with(
+            candidate_dir, self.work / f"candidate-{tag}", builders.relabel(base, str(tag))
+        )
         return builders.register(dest, self.name, trained)
 
 

@@ -30,7 +30,9 @@ def to_onnx(model, n_features: int, path: Path) -> Path:
 
 def contract_for(frame, target_column: str) -> ServingContract:
     features = [
-        FeatureSpec(name=c, dtype="float32", min=float(frame[c].min()) - 1, max=float(frame[c].max()) + 1)
+        FeatureSpec(
+            name=c, dtype="float32", min=float(frame[c].min()) - 1, max=float(frame[c].max()) + 1
+        )
         for c in frame.columns
         if c != target_column
     ]
@@ -67,8 +69,14 @@ def build_candidate_dir(model, reference, target_column: str, out: Path) -> Path
                 sha256=sha256_file(path),
                 size_bytes=path.stat().st_size,
                 parity=Parity(passed=True, top1_agreement=1.0),
-                accuracy=Accuracy(metric="accuracy", value=acc, baseline=baseline,
-                                  drop=baseline - acc, max_drop=0.01, passed=baseline - acc <= 0.01),
+                accuracy=Accuracy(
+                    metric="accuracy",
+                    value=acc,
+                    baseline=baseline,
+                    drop=baseline - acc,
+                    max_drop=0.01,
+                    passed=baseline - acc <= 0.01,
+                ),
                 status="accepted",
             )
         )
@@ -80,5 +88,7 @@ def build_candidate_dir(model, reference, target_column: str, out: Path) -> Path
         candidates=candidates,
     )
     (out / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
-    (out / "serving_contract.json").write_text(contract_for(reference, target_column).model_dump_json(indent=2))
+    (out / "serving_contract.json").write_text(
+        contract_for(reference, target_column).model_dump_json(indent=2)
+    )
     return out

@@ -26,9 +26,13 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     manifest.benchmark = BENCHMARK
     (dest / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
     selected = manifest.selected()
-    evidence = EvidenceBundle(gates=gates_for(manifest, selected, validation_report().model_dump(mode="json")), runtime=selected.runtime,
-                              candidate=selected.name, serving_sha256=sha256_file(dest / selected.path),
-                              environment=Environment(python="3.11"))
+    evidence = EvidenceBundle(
+        gates=gates_for(manifest, selected, validation_report().model_dump(mode="json")),
+        runtime=selected.runtime,
+        candidate=selected.name,
+        serving_sha256=sha256_file(dest / selected.path),
+        environment=Environment(python="3.11"),
+    )
     (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))
     frame = with_predictions(dest, reference[FEATURES])
     (dest / REFERENCE_PROFILE).write_bytes(profiles.serialize(profiles.profile_frame(frame)))
@@ -43,7 +47,9 @@ def with_predictions(bundle: Path, features):
     from slipway.runtimes import load_candidate
 
     manifest = Manifest.model_validate_json((Path(bundle) / MANIFEST_FILE).read_text())
-    predicted = load_candidate(bundle, manifest.selected()).predict(features.to_numpy(dtype=np.float32))
+    predicted = load_candidate(bundle, manifest.selected()).predict(
+        features.to_numpy(dtype=np.float32)
+    )
     out = features.reset_index(drop=True).copy()
     out["prediction"] = predicted["label"].astype("int64")
     return out
@@ -69,8 +75,9 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
     return versions
 
 
-def write_profile(name: str, version: str, frame, start: datetime, replica: str = "r1",
-                  variant: str = "champion") -> str:
+def write_profile(
+    name: str, version: str, frame, start: datetime, replica: str = "r1", variant: str = "champion"
+) -> str:
     from slipway.drift import profiles, scoring
     from slipway.store import open_store
 

@@ -19,5 +19,7 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str, interval: 
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what} (last: {value!r})")
+            raise AssertionError(
+                f"timed out after {timeout:g} s waiting for {what} (last: {value!r})"
+            )
         time.sleep(interval)

@@ -29,11 +29,32 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("slipway", "tasks", "flows")
 
-ADAPTERS = ("settings", "store", "data", "tracking", "events", "runtimes", "registry", "accel",
-            "modelio", "layout")
+ADAPTERS = (
+    "settings",
+    "store",
+    "data",
+    "tracking",
+    "events",
+    "runtimes",
+    "registry",
+    "accel",
+    "modelio",
+    "layout",
+)
 """Top-level modules of slipway/ besides errors, __init__ and __main__: the shared foundation."""
-STAGES = ("train", "validation", "convert", "latency", "drift", "register", "serving", "canary",
-          "release", "webhooks", "stack")
+STAGES = (
+    "train",
+    "validation",
+    "convert",
+    "latency",
+    "drift",
+    "register",
+    "serving",
+    "canary",
+    "release",
+    "webhooks",
+    "stack",
+)
 """Stage packages of slipway/, lowest first."""
 CORE, ADAPTER, STAGE, TASKS, FLOWS, CLI = range(6)
 LAYER_NAMES = ("core", "adapters", "stages", "tasks", "flows", "cli")
@@ -106,7 +127,9 @@ def test_no_module_imports_upward(graph):
         for target in targets:
             t_layer, t_order = rank(target)
             if t_layer > layer or (t_layer == layer == STAGE and t_order > order):
-                upward.append(f"{module} ({LAYER_NAMES[layer]}) -> {target} ({LAYER_NAMES[t_layer]})")
+                upward.append(
+                    f"{module} ({LAYER_NAMES[layer]}) -> {target} ({LAYER_NAMES[t_layer]})"
+                )
     assert upward == [], "upward imports:\n" + "\n".join(sorted(upward))
 
 
@@ -146,13 +169,18 @@ def test_no_import_circle(graph):
 
 def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
     """The walker finds imports inside functions; an upward one would be reported."""
-    known = {"slipway.registry": tmp_path, "slipway.register.stage": tmp_path, "slipway.core.tags": tmp_path}
+    known = {
+        "slipway.registry": tmp_path,
+        "slipway.register.stage": tmp_path,
+        "slipway.core.tags": tmp_path,
+    }
     source = tmp_path / "registry.py"
-    source.write_text("from slipway.core import tags\n\ndef f():\n    from slipway.register import stage\n")
+    source.write_text(
+        "from slipway.core import tags\n\ndef f():\n    from slipway.register import stage\n"
+    )
     found = imports_of("slipway.registry", source, known)
     assert found == {"slipway.core.tags", "slipway.register.stage"}
     assert rank("slipway.register.stage")[0] > rank("slipway.registry")[0]
-
 
 
 def test_library_modules_stay_off_prefect_and_raw_mlflow():

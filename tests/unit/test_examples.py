@@ -20,7 +20,9 @@ def test_small_csv_is_a_stratified_sample_of_the_digits():
     assert small["digit"].value_counts().min() >= 5
     features = digits.drop(columns="digit").to_numpy()
     for row in small.drop(columns="digit").to_numpy()[:10]:
-        assert (np.abs(features - row).sum(axis=1) == 0).any(), "a row that is not in the digits data"
+        assert (np.abs(features - row).sum(axis=1) == 0).any(), (
+            "a row that is not in the digits data"
+        )
 
 
 def test_the_readme_names_files_that_exist():

@@ -23,7 +23,9 @@ def test_a_missing_file_names_the_path_and_what_to_do(tmp_path, read, filename, 
     with pytest.raises(BadInput) as caught:
         read(tmp_path)
     message = str(caught.value)
-    assert str(tmp_path) in message and filename in message and ": " in message.split(filename, 1)[1]
+    assert (
+        str(tmp_path) in message and filename in message and ": " in message.split(filename, 1)[1]
+    )
 
 
 @pytest.mark.parametrize(("read", "filename", "what"), READERS)
@@ -50,8 +52,17 @@ def test_files_a_user_passes_are_validated_into_their_models(tmp_path, read, fil
 
 
 def test_written_files_read_back_as_the_same_models(tmp_path):
-    manifest = Manifest(candidates=[Candidate(name="a", format="onnx", runtime="onnxruntime",
-                                              path="a/model.onnx", status="accepted")])
+    manifest = Manifest(
+        candidates=[
+            Candidate(
+                name="a",
+                format="onnx",
+                runtime="onnxruntime",
+                path="a/model.onnx",
+                status="accepted",
+            )
+        ]
+    )
     contract = ServingContract(features=[FeatureSpec(name="x", dtype="float32", min=0.0, max=1.0)])
     layout.write_manifest(tmp_path, manifest)
     layout.write_contract(tmp_path, contract)
@@ -60,13 +71,19 @@ def test_written_files_read_back_as_the_same_models(tmp_path):
     assert layout.read_contract(tmp_path) == contract
     assert layout.read_contract(tmp_path / names.SERVING_CONTRACT) == contract
     assert layout.read_input_example(tmp_path) == {"feature_names": ["x"], "inputs": [[0.5]]}
-    assert {p.name for p in tmp_path.iterdir()} == {names.MANIFEST, names.SERVING_CONTRACT,
-                                                    names.INPUT_EXAMPLE}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        names.MANIFEST,
+        names.SERVING_CONTRACT,
+        names.INPUT_EXAMPLE,
+    }
 
 
 def test_a_bundle_without_reference_profile_says_how_to_get_one(tmp_path):
-    with pytest.raises(BadInput, match=r"reference_profile.bin: no such reference profile file for "
-                                       r"model m version 3: register the version again"):
+    with pytest.raises(
+        BadInput,
+        match=r"reference_profile.bin: no such reference profile file for "
+        r"model m version 3: register the version again",
+    ):
         layout.read_reference_profile(tmp_path, what="model m version 3")
 
 
@@ -76,15 +93,24 @@ def test_no_library_module_spells_out_a_bundle_file_name():
 
     root = Path(layout.__file__).resolve().parent
     spelled = []
-    for path in [*root.rglob("*.py"), *(root.parent / "tasks").rglob("*.py"),
-                 *(root.parent / "flows").rglob("*.py")]:
+    for path in [
+        *root.rglob("*.py"),
+        *(root.parent / "tasks").rglob("*.py"),
+        *(root.parent / "flows").rglob("*.py"),
+    ]:
         if path.name == "layout.py" or "/cli/" in path.as_posix():
             continue
         for number, line in enumerate(path.read_text().splitlines(), 1):
             code = line.split("#")[0]
-            for name in (names.SERVING_CONTRACT, names.EVIDENCE, names.REFERENCE_PROFILE,
-                         names.INPUT_EXAMPLE, names.VALIDATION_REPORT, names.TRAIN_RESULT):
-                if f'"{name}"' in code or f"'{name}'" in code or f"/ \"{name}" in code:
+            for name in (
+                names.SERVING_CONTRACT,
+                names.EVIDENCE,
+                names.REFERENCE_PROFILE,
+                names.INPUT_EXAMPLE,
+                names.VALIDATION_REPORT,
+                names.TRAIN_RESULT,
+            ):
+                if f'"{name}"' in code or f"'{name}'" in code or f'/ "{name}' in code:
                     spelled.append(f"{path.relative_to(root.parent)}:{number}")
             if '"manifest.json"' in code:
                 spelled.append(f"{path.relative_to(root.parent)}:{number}")

@@ -27,7 +27,11 @@ def keys(tmp_path_factory):
     """A keys file with predict, admin, revoked keys; returns (path, {id: plain})."""
     from slipway.core.apikeys import ApiKey, dump_keys, hash_key
 
-    plain = {"app": "sk_app_key_0123456789", "ops": "sk_ops_key_0123456789", "old": "sk_old_key_0123456789"}
+    plain = {
+        "app": "sk_app_key_0123456789",
+        "ops": "sk_ops_key_0123456789",
+        "old": "sk_old_key_0123456789",
+    }
     entries = [
         ApiKey("app", hash_key(plain["app"]), frozenset({"predict"})),
         ApiKey("ops", hash_key(plain["ops"]), frozenset({"predict", "admin"})),

@@ -13,8 +13,15 @@ from pathlib import Path
 from slipway.core.manifest import Manifest, Selection
 
 
-def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: str = "onnx-fp32",
-                    alias: str | None = "champion", corrupt: bool = False) -> str:
+def register_bundle(
+    candidate_dir: Path,
+    name: str,
+    work: Path,
+    *,
+    candidate: str = "onnx-fp32",
+    alias: str | None = "champion",
+    corrupt: bool = False,
+) -> str:
     """Register `candidate_dir` as a new version of `name`; return the version number."""
     import mlflow
 
@@ -37,8 +44,9 @@ def register_bundle(candidate_dir: Path, name: str, work: Path, *, candidate: st
         c.get_registered_model(name)
     except mlflow.exceptions.MlflowException:
         c.create_registered_model(name)
-    mv = c.create_model_version(name, source=f"runs:/{run.info.run_id}/{BUNDLE_ARTIFACT_PATH}",
-                                run_id=run.info.run_id)
+    mv = c.create_model_version(
+        name, source=f"runs:/{run.info.run_id}/{BUNDLE_ARTIFACT_PATH}", run_id=run.info.run_id
+    )
     if alias:
         c.set_registered_model_alias(name, alias, mv.version)
     return str(mv.version)

@@ -39,7 +39,9 @@ def accepts(port: int) -> bool:
 def values(candidate_dir):
     from slipway.core.contract import ServingContract
 
-    contract = ServingContract.model_validate_json((candidate_dir / "serving_contract.json").read_text())
+    contract = ServingContract.model_validate_json(
+        (candidate_dir / "serving_contract.json").read_text()
+    )
     return [max(0.0, f.min) for f in contract.features]
 
 
@@ -81,46 +83,96 @@ def test_swap_under_load_canary_shadow_and_corrupt_version(in_home, candidate_di
         assert {"1", v2} <= set(seen)
         assert metric(url, "slipway_model_swaps_total", model=MODEL) == 1
         assert metric(url, "slipway_model_loaded", model=MODEL, version=v2, variant="champion") == 1
-        assert metric(url, "slipway_model_loaded", model=MODEL, version="1", variant="champion") == 0
+        assert (
+            metric(url, "slipway_model_loaded", model=MODEL, version="1", variant="champion") == 0
+        )
 
         # canary: v1 as canary at weight 50, sticky by route key
         from slipway import registry
         from slipway.core.routing import Routing
 
-        registry.open_registry().set_routing(MODEL, Routing(mode="canary", weight=50, canary_version="1"))
-        post = lambda key: httpx.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]},  # noqa: E731
-                                      headers={"X-Slipway-Route-Key": key})
-        wait_for(lambda: any(post(f"user-{i}").json()["variant"] == "canary" for i in range(20)), what="canary")
+        registry.open_registry().set_routing(
+            MODEL, Routing(mode="canary", weight=50, canary_version="1")
+        )
+        post = lambda key: httpx.post(
+            f"{url}/v1/models/{MODEL}:predict",
+            json={"instances": [values]},  # noqa: E731
+            headers={"X-Slipway-Route-Key": key},
+        )
+        wait_for(
+            lambda: any(post(f"user-{i}").json()["variant"] == "canary" for i in range(20)),
+            what="canary",
+        )
         variants = {post(f"user-{i}").json()["variant"] for i in range(40)}
         assert variants == {"champion", "canary"}
         for key in ("user-1", "user-2", "user-3"):
-            answers = {(r.json()["variant"], r.headers["X-Slipway-Model-Version"]) for r in (post(key) for _ in range(5))}
+            answers = {
+                (r.json()["variant"], r.headers["X-Slipway-Model-Version"])
+                for r in (post(key) for _ in range(5))
+            }
             assert len(answers) == 1, answers  # sticky: one key, one variant
-        assert metric(url, "slipway_requests_total", model=MODEL, version="1", variant="canary", code="200") > 0
+        assert (
+            metric(
+                url,
+                "slipway_requests_total",
+                model=MODEL,
+                version="1",
+                variant="canary",
+                code="200",
+            )
+            > 0
+        )
 
         # shadow: v1 mirrors every request off the path; the client only sees the champion
-        registry.open_registry().set_routing(MODEL, Routing(mode="shadow", weight=0, canary_version="1"))
-        wait_for(lambda: metric(url, "slipway_model_loaded", model=MODEL, version="1", variant="shadow") == 1,
-                 what="shadow loaded")
+        registry.open_registry().set_routing(
+            MODEL, Routing(mode="shadow", weight=0, canary_version="1")
+        )
+        wait_for(
+            lambda: (
+                metric(url, "slipway_model_loaded", model=MODEL, version="1", variant="shadow") == 1
+            ),
+            what="shadow loaded",
+        )
         answers = {post(f"s-{i}").json()["variant"] for i in range(20)}
         assert answers == {"champion"}
-        wait_for(lambda: metric(url, "slipway_shadow_comparisons_total", model=MODEL, champion_version=v2,
-                                shadow_version="1") >= 20, what="shadow comparisons")
+        wait_for(
+            lambda: (
+                metric(
+                    url,
+                    "slipway_shadow_comparisons_total",
+                    model=MODEL,
+                    champion_version=v2,
+                    shadow_version="1",
+                )
+                >= 20
+            ),
+            what="shadow comparisons",
+        )
 
         # a corrupt new champion keeps v2 serving and is reported
         registry.open_registry().set_routing(MODEL, Routing())
         v3 = register_bundle(candidate_dir, MODEL, in_home, corrupt=True)
-        wait_for(lambda: metric(url, "slipway_model_load_failures_total", model=MODEL) == 1, what="load failure")
+        wait_for(
+            lambda: metric(url, "slipway_model_load_failures_total", model=MODEL) == 1,
+            what="load failure",
+        )
         r = post("after-corrupt")
         assert r.status_code == 200 and r.json()["model_version"] == v2 != v3
         assert httpx.get(f"{url}/v2/health/ready").status_code == 200
         assert "model load failed" in url.log()
-        registry.open_registry().client.set_registered_model_alias(MODEL, "champion", v2)  # later tests start on v2
+        registry.open_registry().client.set_registered_model_alias(
+            MODEL, "champion", v2
+        )  # later tests start on v2
 
 
 def test_rate_limit_exactly_n_of_n_plus_k(in_home, values):
-    with gateway_process([MODEL], extra_args=["--no-auth", "--rate-limit", "0.001", "--rate-burst", "5"]) as url:
-        codes = [httpx.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]}) for _ in range(8)]
+    with gateway_process(
+        [MODEL], extra_args=["--no-auth", "--rate-limit", "0.001", "--rate-burst", "5"]
+    ) as url:
+        codes = [
+            httpx.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]})
+            for _ in range(8)
+        ]
         assert [r.status_code for r in codes] == [200] * 5 + [429] * 3
         assert all(int(r.headers["Retry-After"]) >= 1 for r in codes[5:])
         assert metric(url, "slipway_requests_total", model=MODEL, code="429") == 3
@@ -135,19 +187,34 @@ def test_sigterm_drains_in_flight_and_flushes_profiles(in_home, values):
     args = ["--no-auth", "--drain-delay-s", "1.0", "--profile-sample", "1", "--replica-id", "r1"]
     with gateway_process([MODEL], extra_args=args) as url:
         for _ in range(5):
-            assert httpx.post(f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]}).status_code == 200
+            assert (
+                httpx.post(
+                    f"{url}/v1/models/{MODEL}:predict", json={"instances": [values]}
+                ).status_code
+                == 200
+            )
         # given a request in flight: headers and half of its body sent
         body = json.dumps({"instances": [values]}).encode()
         port = int(url.rsplit(":", 1)[1])
         sock = socket.create_connection(("127.0.0.1", port))
-        sock.sendall(f"POST /v1/models/{MODEL}:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        sock.sendall(
+            f"POST /v1/models/{MODEL}:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
         # the server accepts connections in order: once a later one is answered, this one is in
-        wait_for(lambda: httpx.get(f"{url}/v2/health/live").status_code == 200, timeout=10,
-                 what="a later connection to be answered")
+        wait_for(
+            lambda: httpx.get(f"{url}/v2/health/live").status_code == 200,
+            timeout=10,
+            what="a later connection to be answered",
+        )
         # when SIGTERM arrives: readiness turns false while the listener still answers
         url.process.send_signal(signal.SIGTERM)
-        wait_for(lambda: httpx.get(f"{url}/v2/health/ready").status_code == 503, timeout=5, what="not ready")
+        wait_for(
+            lambda: httpx.get(f"{url}/v2/health/ready").status_code == 503,
+            timeout=5,
+            what="not ready",
+        )
         # past the drain delay: the listener is closed, the old connection is not
         wait_for(lambda: not accepts(port), timeout=10, what="the listener to close")
         sock.sendall(body[10:])

@@ -16,7 +16,10 @@ from slipway.cli import main
         (["serve", "--models", "m", "--no-auth", "--keys-file", "k.json"], "contradict"),
         (["serve", "--add-key", "ci"], "--add-key needs --keys-file"),
         (["serve", "--models", "m", "--no-auth", "--profile-sample", "2"], "--profile-sample"),
-        (["serve", "--models", "m", "--no-auth", "--ssl-certfile", "c.pem"], "both --ssl-certfile and --ssl-keyfile"),
+        (
+            ["serve", "--models", "m", "--no-auth", "--ssl-certfile", "c.pem"],
+            "both --ssl-certfile and --ssl-keyfile",
+        ),
         (["serve", "--models", "m", "--keys-file", "missing.json"], "not found"),
     ],
 )
@@ -29,7 +32,10 @@ def test_bad_serve_setup_is_one_line_exit_2(argv, needle, capsys, tmp_path, monk
 
 def test_add_key_prints_the_key_once_and_stores_only_its_hash(tmp_path, capsys):
     path = tmp_path / "keys.json"
-    assert main(["serve", "--keys-file", str(path), "--add-key", "ci", "--scopes", "predict,admin"]) == 0
+    assert (
+        main(["serve", "--keys-file", str(path), "--add-key", "ci", "--scopes", "predict,admin"])
+        == 0
+    )
     plain = capsys.readouterr().out.strip()
     stored = path.read_text()
     assert plain.startswith("sk_") and plain not in stored
@@ -39,5 +45,10 @@ def test_add_key_prints_the_key_once_and_stores_only_its_hash(tmp_path, capsys):
 
 
 def test_bad_scope_is_refused(tmp_path, capsys):
-    assert main(["serve", "--keys-file", str(tmp_path / "k.json"), "--add-key", "x", "--scopes", "root"]) == 2
+    assert (
+        main(
+            ["serve", "--keys-file", str(tmp_path / "k.json"), "--add-key", "x", "--scopes", "root"]
+        )
+        == 2
+    )
     assert "unknown scope 'root'" in capsys.readouterr().err

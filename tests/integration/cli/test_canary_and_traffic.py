@@ -20,11 +20,26 @@ canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
     [
         (["canary", "digits", "2", "--steps", "5,x"], "error: --steps '5,x': give percentages"),
         (["canary", "digits", "2", "--steps", ","], "error: --steps ',': give percentages"),
-        (["canary", "digits", "2", "--steps", "50,10"], "error: steps [50, 10]: weights must increase strictly"),
-        (["canary", "digits", "2", "--interval-s", "0"], "error: --interval-s 0.0: Input should be greater than 0"),
-        (["canary", "digits", "2", "--min-requests", "0"], "error: --min-requests 0: Input should be greater"),
-        (["traffic", "digits", "--rate", "0", "--duration", "1"], "error: --rate 0.0: give requests per second"),
-        (["traffic", "digits", "--rate", "5", "--duration", "9999"], "error: --duration 9999.0: give seconds"),
+        (
+            ["canary", "digits", "2", "--steps", "50,10"],
+            "error: steps [50, 10]: weights must increase strictly",
+        ),
+        (
+            ["canary", "digits", "2", "--interval-s", "0"],
+            "error: --interval-s 0.0: Input should be greater than 0",
+        ),
+        (
+            ["canary", "digits", "2", "--min-requests", "0"],
+            "error: --min-requests 0: Input should be greater",
+        ),
+        (
+            ["traffic", "digits", "--rate", "0", "--duration", "1"],
+            "error: --rate 0.0: give requests per second",
+        ),
+        (
+            ["traffic", "digits", "--rate", "5", "--duration", "9999"],
+            "error: --duration 9999.0: give seconds",
+        ),
     ],
 )
 def test_bad_flags_are_one_line_errors_with_exit_2(argv, message, capsys):
@@ -34,10 +49,26 @@ def test_bad_flags_are_one_line_errors_with_exit_2(argv, message, capsys):
 
 
 @pytest.mark.slow
-def test_canary_json_rolls_back_with_exit_1_when_metrics_are_down(in_canary_home, candidate_dir, trained, capsys):
+def test_canary_json_rolls_back_with_exit_1_when_metrics_are_down(
+    in_canary_home, candidate_dir, trained, capsys
+):
     version = in_canary_home.register(candidate_dir, trained)
-    code = main(["canary", "digits", version, "--steps", "100", "--interval-s", "0.2", "--settle-s", "0",
-                 "--gateway", f"http://127.0.0.1:{free_port()}", "--json"])
+    code = main(
+        [
+            "canary",
+            "digits",
+            version,
+            "--steps",
+            "100",
+            "--interval-s",
+            "0.2",
+            "--settle-s",
+            "0",
+            "--gateway",
+            f"http://127.0.0.1:{free_port()}",
+            "--json",
+        ]
+    )
     result = json.loads(capsys.readouterr().out)
     assert code == 1
     assert result["decision"] == "rollback" and result["version"] == version
@@ -54,17 +85,49 @@ def test_traffic_json_from_a_data_file(gatewayish, tmp_path, capsys):  # noqa: F
     _, url = gatewayish
     path = tmp_path / "rows.parquet"
     pd.DataFrame({"a": [2.0, 4.0], "b": [1.0, 1.0]}).to_parquet(path)
-    code = main(["traffic", "digits", "--rate", "20", "--duration", "0.5", "--data", str(path),
-                 "--gateway", url, "--json"])
+    code = main(
+        [
+            "traffic",
+            "digits",
+            "--rate",
+            "20",
+            "--duration",
+            "0.5",
+            "--data",
+            str(path),
+            "--gateway",
+            url,
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["sent"] == 10 and report["by_variant"] == {"champion": {"ok": 10, "failed": 0}}
+    assert (
+        code == 0
+        and report["sent"] == 10
+        and report["by_variant"] == {"champion": {"ok": 10, "failed": 0}}
+    )
 
 
 def test_traffic_text_reports_failures_with_exit_1(gatewayish, tmp_path, capsys):  # noqa: F811
     _, url = gatewayish
     path = tmp_path / "rows.csv"
     pd.DataFrame({"a": [1.0, 2.0]}).to_csv(path, index=False)
-    assert main(["traffic", "digits", "--rate", "20", "--duration", "0.2", "--data", str(path),
-                 "--gateway", url]) == 1
+    assert (
+        main(
+            [
+                "traffic",
+                "digits",
+                "--rate",
+                "20",
+                "--duration",
+                "0.2",
+                "--data",
+                str(path),
+                "--gateway",
+                url,
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "sent 4 requests" in out and "HTTP 500 from canary 2" in out

@@ -30,7 +30,9 @@ def test_help_does_not_import_heavy_libraries():
         "heavy=[m for m in ('prefect','mlflow','great_expectations','onnxruntime','openvino','torch','whylogs','sklearn','pandas') if m in sys.modules];"
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == ""
 
 

@@ -43,8 +43,9 @@ def test_trigger_spec_listens_for_registered_versions():
     trigger = canary_trigger_spec()
     assert trigger["expect"] == [events.REGISTERED]
     assert trigger["match"] == {"prefect.resource.id": "mlflow.model.*"}
-    assert trigger["parameters"] == {"params": {"name": "{{ event.payload.name }}",
-                                                "version": "{{ event.payload.version }}"}}
+    assert trigger["parameters"] == {
+        "params": {"name": "{{ event.payload.name }}", "version": "{{ event.payload.version }}"}
+    }
 
 
 def runs_of(deployment_id, timeout_s: float, emit_again) -> list:
@@ -55,10 +56,14 @@ def runs_of(deployment_id, timeout_s: float, emit_again) -> list:
     next_emit = time.monotonic() + 10
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+            )
             if runs:
                 return runs
-            if time.monotonic() > next_emit:  # the trigger may not have been loaded yet by the server
+            if (
+                time.monotonic() > next_emit
+            ):  # the trigger may not have been loaded yet by the server
                 emit_again()
                 next_emit = time.monotonic() + 10
             time.sleep(0.5)

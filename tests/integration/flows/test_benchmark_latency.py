@@ -35,11 +35,20 @@ def test_flow_measures_gates_chooses_and_writes_the_manifest(bench_dir, trained)
     from flows.benchmark_latency import benchmark_latency
 
     # when the flow runs on eval rows with a generous SLO
-    result = benchmark_latency(BenchParams(candidate_dir=str(bench_dir), eval_data=trained.data_uris["eval"],
-                                           slo_p99_ms=10_000, **FAST))
+    result = benchmark_latency(
+        BenchParams(
+            candidate_dir=str(bench_dir),
+            eval_data=trained.data_uris["eval"],
+            slo_p99_ms=10_000,
+            **FAST,
+        )
+    )
     # then the source baseline and both candidates are measured
     assert [(r.name, r.role, r.status) for r in result.rows] == [
-        ("source-sklearn", "baseline", "ok"), ("onnx-fp32", "candidate", "ok"), ("ort-int8-dynamic", "candidate", "ok")]
+        ("source-sklearn", "baseline", "ok"),
+        ("onnx-fp32", "candidate", "ok"),
+        ("ort-int8-dynamic", "candidate", "ok"),
+    ]
     assert all(r.speedup_vs_baseline and r.latency["samples"] >= 20 for r in result.rows)
     # and one candidate is chosen, the other has a reason
     assert result.passed and result.selection.candidate in {"onnx-fp32", "ort-int8-dynamic"}
@@ -56,16 +65,32 @@ def test_flow_measures_gates_chooses_and_writes_the_manifest(bench_dir, trained)
     run = mlflow.get_run(result.mlflow_run_id)
     assert run.data.tags["slipway.selected"] == result.selection.candidate
     assert f"{result.selection.candidate}.p99_ms" in run.data.metrics
-    assert run.info.experiment_id != "0"  # the slipway experiment, not the Default one under ./mlruns
-    assert "benchmark/latency.png" in {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "benchmark")}
+    assert (
+        run.info.experiment_id != "0"
+    )  # the slipway experiment, not the Default one under ./mlruns
+    assert "benchmark/latency.png" in {
+        a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "benchmark")
+    }
 
 
 def test_cli_with_an_slo_no_candidate_meets_exits_1_with_the_table(bench_dir, capsys):
     from slipway.cli import main
 
     # given an impossible SLO, when `slipway bench` runs
-    code = main(["bench", str(bench_dir), "--batch-sizes", "1", "--threads", "1",
-                 "--duration-s", "0.01", "--slo-p99-ms", "0.00001"])
+    code = main(
+        [
+            "bench",
+            str(bench_dir),
+            "--batch-sizes",
+            "1",
+            "--threads",
+            "1",
+            "--duration-s",
+            "0.01",
+            "--slo-p99-ms",
+            "0.00001",
+        ]
+    )
     out, err = capsys.readouterr()
     # then it exits 1, prints the table with every loser's reason, and the manifest has no selection
     assert code == 1
@@ -81,9 +106,18 @@ def test_flow_raises_gate_failed_carrying_the_result(candidate_dir, tmp_path):
     model = tmp_path / "m.onnx"
     shutil.copyfile(candidate_dir / "ort-int8-dynamic" / "model.onnx", model)
     with pytest.raises(GateFailed, match="no candidate meets the SLO") as info:
-        benchmark_latency(BenchParams(candidate_dir=str(model), slo_p99_ms=1e-6, batch_sizes=[1],
-                                      threads=[1], duration_s=0.01))
-    assert info.value.report.rows[0].name == "onnx-model" and info.value.report.manifest_path is None
+        benchmark_latency(
+            BenchParams(
+                candidate_dir=str(model),
+                slo_p99_ms=1e-6,
+                batch_sizes=[1],
+                threads=[1],
+                duration_s=0.01,
+            )
+        )
+    assert (
+        info.value.report.rows[0].name == "onnx-model" and info.value.report.manifest_path is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,15 @@ canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
 
 
 def params(home, version, **kw) -> CanaryParams:
-    base = {"name": home.name, "version": version, "steps": [50, 100], "interval_s": 0.3, "settle_s": 0.0,
-            "gateway_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-            "policy": CanaryPolicy(min_requests=5, source_error_limit=2)}
+    base = {
+        "name": home.name,
+        "version": version,
+        "steps": [50, 100],
+        "interval_s": 0.3,
+        "settle_s": 0.0,
+        "gateway_url": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        "policy": CanaryPolicy(min_requests=5, source_error_limit=2),
+    }
     return CanaryParams(**{**base, **kw})
 
 
@@ -47,18 +53,28 @@ def test_metrics_source_down_aborts_without_promotion(in_canary_home, candidate_
     assert result.report and "rolled back" in result.summary
 
 
-def test_incomplete_evidence_fails_preflight_before_any_routing(in_canary_home, candidate_dir, trained):
+def test_incomplete_evidence_fails_preflight_before_any_routing(
+    in_canary_home, candidate_dir, trained
+):
     from slipway.data import read_table
     from tasks.register_version import register_candidate
     from tests.support import canary_builders as builders
     from tests.support.candidates import contract_for
 
     home = in_canary_home
-    dest = builders.candidate_with(candidate_dir, home.work / "no-validation",
-                                   builders.relabel(builders.served_model(candidate_dir), "no-validation"))
+    dest = builders.candidate_with(
+        candidate_dir,
+        home.work / "no-validation",
+        builders.relabel(builders.served_model(candidate_dir), "no-validation"),
+    )
     reference = read_table(trained.data_uris["reference"])
-    version = register_candidate(dest, home.name, contract=contract_for(reference, "digit"),
-                                 validation_report=None, train_result=trained).version
+    version = register_candidate(
+        dest,
+        home.name,
+        contract=contract_for(reference, "digit"),
+        validation_report=None,
+        train_result=trained,
+    ).version
     result = canary_release(params(home, version))
     assert_clean_rollback(home, version, result, "pre-flight failed: data_validation: missing")
     assert result.steps == [] and result.failed_metrics == ["evidence"]
@@ -82,15 +98,21 @@ def test_unknown_version_is_a_clear_error(in_canary_home):
 def test_no_champion_is_a_clear_error(candidate_dir, trained, tmp_path):
     from tests.support import canary_builders as builders
 
-    version = builders.register(builders.candidate_with(candidate_dir, tmp_path / "c"), "fresh", trained)
-    with pytest.raises(BadInput, match="has no champion to compare version 1 with: promote the first"):
+    version = builders.register(
+        builders.candidate_with(candidate_dir, tmp_path / "c"), "fresh", trained
+    )
+    with pytest.raises(
+        BadInput, match="has no champion to compare version 1 with: promote the first"
+    ):
         canary_release(CanaryParams(name="fresh", version=version))
 
 
 def test_another_canary_in_progress_is_refused(in_canary_home, candidate_dir, trained):
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    registry.open_registry().set_routing(home.name, Routing(mode="canary", weight=5, canary_version="77"))
+    registry.open_registry().set_routing(
+        home.name, Routing(mode="canary", weight=5, canary_version="77")
+    )
     try:
         with pytest.raises(BadInput, match="version 77 is in a canary"):
             canary_release(params(home, version))
@@ -129,15 +151,23 @@ def _paused_run_id(timeout_s: float = 60.0):
     )
     from prefect.client.schemas.objects import StateType
 
-    flt = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    flt = FlowRunFilter(
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+    )
     with get_client(sync_client=True) as client:
-        runs = wait_until(lambda: client.read_flow_runs(flow_run_filter=flt), timeout_s,
-                          "the canary to pause for approval", interval=0.3)
+        runs = wait_until(
+            lambda: client.read_flow_runs(flow_run_filter=flt),
+            timeout_s,
+            "the canary to pause for approval",
+            interval=0.3,
+        )
     return runs[0].id
 
 
-@pytest.mark.parametrize(("approve", "reason"), [(False, "not approved before the last step: not today"),
-                                                 (True, "metrics source failed")])
+@pytest.mark.parametrize(
+    ("approve", "reason"),
+    [(False, "not approved before the last step: not today"), (True, "metrics source failed")],
+)
 def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, approve, reason):
     import threading
 
@@ -146,8 +176,11 @@ def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, a
     home = in_canary_home
     version = home.register(candidate_dir, trained)
     results = []
-    run = threading.Thread(target=lambda: results.append(
-        canary_release(params(home, version, steps=[100], approve_before_last=True))))
+    run = threading.Thread(
+        target=lambda: results.append(
+            canary_release(params(home, version, steps=[100], approve_before_last=True))
+        )
+    )
     run.start()
     resume_flow_run(_paused_run_id(), run_input={"approve": approve, "note": "not today"})
     run.join(timeout=120)
@@ -159,5 +192,7 @@ def test_approval_before_the_last_step(in_canary_home, candidate_dir, trained, a
 def test_no_answer_in_time_rolls_back(in_canary_home, candidate_dir, trained):
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    result = canary_release(params(home, version, steps=[100], approve_before_last=True, approval_timeout_s=1))
+    result = canary_release(
+        params(home, version, steps=[100], approve_before_last=True, approval_timeout_s=1)
+    )
     assert_clean_rollback(home, version, result, "no approval within 1 s")

@@ -11,15 +11,25 @@ from slipway.convert.params import OptimizeParams
 from slipway.errors import GateFailed
 
 pytestmark = pytest.mark.slow
-FAST_TARGETS = ["onnx-fp32", "ort-int8-dynamic", "ort-int8-static", "openvino-int8", "tensorrt-fp16"]
+FAST_TARGETS = [
+    "onnx-fp32",
+    "ort-int8-dynamic",
+    "ort-int8-static",
+    "openvino-int8",
+    "tensorrt-fp16",
+]
 
 
 def run(trained, tmp_path, **kw):
     from flows.convert_and_quantize import convert_and_quantize
 
     params = OptimizeParams(
-        model=trained.model_uri, eval_data=trained.data_uris["eval"], target_column=trained.target_column,
-        out=str(tmp_path / "candidates"), nncf_subset_size=64, **kw,
+        model=trained.model_uri,
+        eval_data=trained.data_uris["eval"],
+        target_column=trained.target_column,
+        out=str(tmp_path / "candidates"),
+        nncf_subset_size=64,
+        **kw,
     )
     return convert_and_quantize(params)
 
@@ -72,10 +82,16 @@ def test_candidate_directory_layout_and_hashes(result, trained):
     assert manifest.input_name == "input" and manifest.output_names == ["label", "probabilities"]
     assert manifest.target_column == "digit" and len(manifest.feature_names) == 64
     assert manifest.model_dump()["data"]["eval"]["sha256"] == trained.fingerprints["eval"]
-    assert manifest.source["sha256"] == sha256_file(out / manifest.source["path"]) == sha256_file(trained.model_uri)
+    assert (
+        manifest.source["sha256"]
+        == sha256_file(out / manifest.source["path"])
+        == sha256_file(trained.model_uri)
+    )
     assert manifest.source["path"].startswith("source/") and manifest.source["kind"] == "sklearn"
     for c in manifest.accepted():
-        assert sha256_file(out / c.path) == c.sha256 and c.size_bytes == (out / c.path).stat().st_size
+        assert (
+            sha256_file(out / c.path) == c.sha256 and c.size_bytes == (out / c.path).stat().st_size
+        )
     assert manifest.get("openvino-int8").path == "openvino-int8/model.xml"
     assert "openvino-int8/model.bin" in manifest.get("openvino-int8").files
 
@@ -101,7 +117,9 @@ def test_manifest_is_logged_to_mlflow_and_as_table_artifact(home_and_result, mon
 
 def test_no_accepted_candidate_raises_with_reasons(trained, tmp_path):
     # given an impossible parity tolerance / when optimized / then GateFailed names each reason
-    with pytest.raises(GateFailed, match=r"no candidate accepted.*onnx-fp32: rejected \(parity: max abs error"):
+    with pytest.raises(
+        GateFailed, match=r"no candidate accepted.*onnx-fp32: rejected \(parity: max abs error"
+    ):
         run(trained, tmp_path, targets=["onnx-fp32"], parity_max_abs_error=1e-12)
     assert (tmp_path / "candidates" / "manifest.json").is_file()
 
@@ -118,8 +136,16 @@ def test_mlflow_run_uri_is_accepted(trained, tmp_path):
     uri = f"runs:/{mlrun.info.run_id}/model/{Path(trained.model_uri).name}"
     from flows.convert_and_quantize import convert_and_quantize
 
-    result = convert_and_quantize(OptimizeParams(
-        model=uri, eval_data=trained.data_uris["eval"], target_column="digit",
-        out=str(tmp_path / "c"), targets=["onnx-fp32"],
-    ))
-    assert result.manifest.source["origin"] == uri and result.manifest.get("onnx-fp32").status == "accepted"
+    result = convert_and_quantize(
+        OptimizeParams(
+            model=uri,
+            eval_data=trained.data_uris["eval"],
+            target_column="digit",
+            out=str(tmp_path / "c"),
+            targets=["onnx-fp32"],
+        )
+    )
+    assert (
+        result.manifest.source["origin"] == uri
+        and result.manifest.get("onnx-fp32").status == "accepted"
+    )

@@ -33,6 +33,8 @@ def unique_name(monkeypatch):
     import uuid
 
     monkeypatch.setattr(sys.modules[__name__], "NAME", f"digits-drift-{uuid.uuid4().hex[:8]}")
+
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -67,8 +69,16 @@ def write_window(bundle, version, frame, hours=(3, 1)):
     """Half the frame in each of two gateway windows (two replicas)."""
     half = len(frame) // 2
     parts = (frame.iloc[:half], frame.iloc[half:])
-    return [write_profile(NAME, version, with_predictions(bundle, part[FEATURES]), NOW - timedelta(hours=h),
-                          replica=f"gw-{i}") for i, (part, h) in enumerate(zip(parts, hours, strict=True))]
+    return [
+        write_profile(
+            NAME,
+            version,
+            with_predictions(bundle, part[FEATURES]),
+            NOW - timedelta(hours=h),
+            replica=f"gw-{i}",
+        )
+        for i, (part, h) in enumerate(zip(parts, hours, strict=True))
+    ]
 
 
 def params(**kw):
@@ -95,7 +105,10 @@ def test_no_drift_window_gives_none_and_reports(registered, bundle, production):
     run = mlflow.get_run(result.report["mlflow_run_id"])
     assert run.data.metrics["drift_rows"] == len(production)
     assert "drift_pixel_21" in run.data.metrics
-    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.drift.last_decision"] == "none"
+    assert (
+        open_registry().client.get_model_version(NAME, v2).tags["slipway.drift.last_decision"]
+        == "none"
+    )
 
 
 def test_missing_profiles_give_no_data(registered):
@@ -113,7 +126,9 @@ def test_no_champion_gives_no_data(bundle):
     assert "has no `champion` version" in result.decision.reasons[0]
 
 
-def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(registered, bundle, production):
+def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(
+    registered, bundle, production
+):
     from prefect.client.orchestration import get_client
 
     from flows.retrain import retrain
@@ -151,8 +166,16 @@ def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tm
 
     labelled = shifted_digits(120, kind="invert", seed=3, with_labels=True)
     labelled.to_parquet(tmp_path / "window.parquet", index=False)
-    result = retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "window.parquet"), max_iter=5,
-                                   hidden_layers=(8,), targets=["onnx-fp32"], reason="test"))
+    result = retrain(
+        RetrainParams(
+            model_name=NAME,
+            labelled=str(tmp_path / "window.parquet"),
+            max_iter=5,
+            hidden_layers=(8,),
+            targets=["onnx-fp32"],
+            reason="test",
+        )
+    )
     assert result.rows == {"reference": 1797, "labelled": 120, "total": 1917}
     assert len(read_table(result.dataset)) == 1917
     trained = result.release["stages"]["train"]
@@ -173,7 +196,9 @@ def test_retrain_refuses_a_window_without_labels(tmp_path):
         retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "w.parquet"), max_iter=5))
 
 
-def test_regression_right_after_promotion_rolls_back_to_previous(registered, bundle, production, tmp_path):
+def test_regression_right_after_promotion_rolls_back_to_previous(
+    registered, bundle, production, tmp_path
+):
     from slipway.registry import open_registry
 
     v1, v2 = registered  # v2 was promoted just now (slipway.promoted_at)
@@ -190,7 +215,12 @@ def test_regression_right_after_promotion_rolls_back_to_previous(registered, bun
     # the previous version serves again
     assert open_registry().alias(NAME, "champion") == v1
     assert result.action.detail["champion"] == v1 and result.action.detail["demoted"] == v2
-    assert open_registry().client.get_model_version(NAME, v2).tags["slipway.rolled_back_reason"].startswith("drift-monitor: ")
+    assert (
+        open_registry()
+        .client.get_model_version(NAME, v2)
+        .tags["slipway.rolled_back_reason"]
+        .startswith("drift-monitor: ")
+    )
 
 
 def test_rollback_without_previous_is_refused(bundle):
@@ -208,7 +238,19 @@ def test_rollback_without_previous_is_refused(bundle):
 def test_monitor_cli_prints_one_json_document_and_exits_1_unless_none(registered, capsys):
     from slipway.cli import main
 
-    code = main(["monitor", NAME, "--window", "6h", "--policy", str(EXAMPLE_POLICY), "--act", "off", "--json"])
+    code = main(
+        [
+            "monitor",
+            NAME,
+            "--window",
+            "6h",
+            "--policy",
+            str(EXAMPLE_POLICY),
+            "--act",
+            "off",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 1
     assert out["decision"]["action"] == "no-data" and out["version"] == registered[1]
@@ -225,8 +267,9 @@ def test_rollback_cli(registered, capsys):
     assert open_registry().alias(NAME, "champion") == v1
 
 
-def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(registered, bundle,
-                                                                                       tmp_path):
+def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(
+    registered, bundle, tmp_path
+):
     """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1 serves."""
 
     import httpx
@@ -245,24 +288,44 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
     with gateway_process([NAME], extra_args=args, poll_interval_s=0.3) as url:
         predict = f"{url}/v1/models/{NAME}:predict"
         for start in range(0, len(traffic), 50):
-            rows = traffic[FEATURES].iloc[start:start + 50].to_numpy().tolist()
+            rows = traffic[FEATURES].iloc[start : start + 50].to_numpy().tolist()
             response = httpx.post(predict, json={"instances": rows}, timeout=10)
             assert response.status_code == 200, response.text
             assert response.headers["X-Slipway-Model-Version"] == v2
         prefix = scoring.profile_prefix(NAME, v2, "champion")
-        wait_until(lambda: scoring.load_window(open_store(), open_store().list(prefix)).rows
-                   >= len(traffic), 30, "the gateway to flush its profiles")
+        wait_until(
+            lambda: (
+                scoring.load_window(open_store(), open_store().list(prefix)).rows >= len(traffic)
+            ),
+            30,
+            "the gateway to flush its profiles",
+        )
         # when the monitor runs on the gateway's profiles with the labelled window
-        result = drift_monitor(MonitorParams(model_name=NAME, window="1h", policy=str(EXAMPLE_POLICY),
-                                             labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+        result = drift_monitor(
+            MonitorParams(
+                model_name=NAME,
+                window="1h",
+                policy=str(EXAMPLE_POLICY),
+                labelled=str(tmp_path / "labelled.parquet"),
+                act="inline",
+            )
+        )
         # then the regression right after the promotion rolls back, naming the drift too
         assert result.decision.action == "rollback", result.decision.reasons
         assert "pixel_21" in result.decision.drifted
         assert result.scores.rows == len(traffic)
         assert result.action.state == "COMPLETED"
         # and the gateway hot-swaps to the previous version
-        wait_until(lambda: httpx.post(predict, json={"instances": rows}, timeout=10)
-                   .headers["X-Slipway-Model-Version"] == v1, 30, f"the gateway to serve v{v1} again")
+        wait_until(
+            lambda: (
+                httpx.post(predict, json={"instances": rows}, timeout=10).headers[
+                    "X-Slipway-Model-Version"
+                ]
+                == v1
+            ),
+            30,
+            f"the gateway to serve v{v1} again",
+        )
 
 
 def test_retrain_refuses_unknown_conversion_targets_before_training():
@@ -270,5 +333,7 @@ def test_retrain_refuses_unknown_conversion_targets_before_training():
 
     from slipway.drift.params import RetrainParams
 
-    with pytest.raises(ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"):
+    with pytest.raises(
+        ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"
+    ):
         RetrainParams(targets=["onnx-fp32", "onnx-fp64"])

@@ -32,7 +32,9 @@ def test_cli_registers_shows_and_promotes_with_the_guard(candidate_dir, trained,
     assert json.loads(capsys.readouterr().out)["created"] is False
     # models list / show print the aliases and the evidence
     assert main(["models", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == [{"name": NAME, "aliases": {"candidate": "1"}, "latest_version": 1}]
+    assert json.loads(capsys.readouterr().out) == [
+        {"name": NAME, "aliases": {"candidate": "1"}, "latest_version": 1}
+    ]
     assert main(["models", "show", NAME, "candidate", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["problems"] == [] and shown["evidence"]["training_run_id"] == trained.run_id
@@ -44,7 +46,9 @@ def test_cli_registers_shows_and_promotes_with_the_guard(candidate_dir, trained,
     assert main(["promote", NAME, "1"]) == 0
     assert "champion: version 1" in capsys.readouterr().out
     # a version without a validation report registers, but promoting it is refused (exit 1, gate named)
-    other = prepared(candidate_dir, trained, tmp_path / "b", select="ort-int8-dynamic", with_report=False)
+    other = prepared(
+        candidate_dir, trained, tmp_path / "b", select="ort-int8-dynamic", with_report=False
+    )
     assert main(["register", str(other), "--name", NAME, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == "2"
     assert main(["promote", NAME, "2"]) == 1
@@ -70,7 +74,9 @@ def test_an_unknown_training_run_is_bad_input(candidate_dir, trained, tmp_path):
 
     directory = prepared(candidate_dir, trained, tmp_path / "a")
     with pytest.raises(BadInput, match="training run 0123abcd"):
-        register_version(RegisterParams(candidate_dir=str(directory), name=NAME, train_run_id="0123abcd"))
+        register_version(
+            RegisterParams(candidate_dir=str(directory), name=NAME, train_run_id="0123abcd")
+        )
 
 
 def test_show_an_unknown_model_is_exit_2(capsys):

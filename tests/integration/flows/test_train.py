@@ -27,7 +27,9 @@ def test_train_flow_publishes_model_data_and_run(trained, trained_home):
     assert set(trained.data_uris) == {"train", "eval", "reference"}
     assert len(trained.feature_names) == 64
     # and the MLflow run carries params, metrics and data fingerprints
-    run = mlflow.MlflowClient(tracking_uri=f"sqlite:///{trained_home}/mlflow.db").get_run(trained.run_id)
+    run = mlflow.MlflowClient(tracking_uri=f"sqlite:///{trained_home}/mlflow.db").get_run(
+        trained.run_id
+    )
     assert run.data.params["dataset"] == "digits"
     assert run.data.metrics["eval_accuracy"] == pytest.approx(trained.metrics["accuracy"])
     assert run.data.tags["slipway.data.eval.sha256"] == trained.fingerprints["eval"]

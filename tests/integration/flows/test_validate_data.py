@@ -118,7 +118,10 @@ def test_reads_from_and_reports_to_s3(s3_bucket, monkeypatch):
     result = validate_data(ValidateParams(data=data_uri, reference=data_uri, target_column="y"))
     assert result.report.success
     assert result.report_uri == f"s3://{s3_bucket}/slipway/{_key_s3(result.report_uri)}"
-    assert ValidationReport.model_validate_json(store.get_text(_key_s3(result.report_uri))) == result.report
+    assert (
+        ValidationReport.model_validate_json(store.get_text(_key_s3(result.report_uri)))
+        == result.report
+    )
     assert result.contract.feature_names == ["x"]
 
 

@@ -13,15 +13,24 @@ from tests.support.registry import selected_copy, validation_report
 def register(directory, trained, report):
     from tasks.register_version import register_candidate
 
-    return register_candidate(directory, NAME, contract=contract_of(directory), validation_report=report,
-                              train_result=trained)
+    return register_candidate(
+        directory,
+        NAME,
+        contract=contract_of(directory),
+        validation_report=report,
+        train_result=trained,
+    )
 
 
 @pytest.fixture
 def two_versions(candidate_dir, trained, tmp_path):
     """Version 1 serves onnx-fp32, version 2 serves ort-int8-dynamic (another sha256); both fully gated."""
     v1 = register(selected_copy(candidate_dir, tmp_path / "a"), trained, validation_report())
-    v2 = register(selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic"), trained, validation_report())
+    v2 = register(
+        selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic"),
+        trained,
+        validation_report(),
+    )
     assert (v1.version, v2.version) == ("1", "2") and v1.sha256 != v2.sha256
     return v1.version, v2.version
 
@@ -36,7 +45,10 @@ def test_promote_records_previous_and_rollback_brings_it_back(two_versions):
     second = guarded_promote(NAME, "candidate", reason="canary passed")
     # then champion is v2, previous v1, and the candidate alias is gone
     assert (first.previous, second.version, second.previous) == (None, v2, v1)
-    assert registry.open_registry().alias(NAME, "champion") == v2 and registry.open_registry().alias(NAME, "previous") == v1
+    assert (
+        registry.open_registry().alias(NAME, "champion") == v2
+        and registry.open_registry().alias(NAME, "previous") == v1
+    )
     assert registry.open_registry().alias(NAME, "candidate") is None
     c = registry.open_registry().client
     assert c.get_model_version(NAME, v2).tags["slipway.status"] == "champion"
@@ -47,9 +59,15 @@ def test_promote_records_previous_and_rollback_brings_it_back(two_versions):
     # when it rolls back: v1 serves, v2 is tagged, previous is cleared
     back = guarded_rollback(NAME, reason="error rate doubled")
     assert (back.version, back.previous) == (v1, v2)
-    assert registry.open_registry().alias(NAME, "champion") == v1 and registry.open_registry().alias(NAME, "previous") is None
+    assert (
+        registry.open_registry().alias(NAME, "champion") == v1
+        and registry.open_registry().alias(NAME, "previous") is None
+    )
     tags = c.get_model_version(NAME, v2).tags
-    assert tags["slipway.status"] == "rolled_back" and tags["slipway.rolled_back_reason"] == "error rate doubled"
+    assert (
+        tags["slipway.status"] == "rolled_back"
+        and tags["slipway.rolled_back_reason"] == "error rate doubled"
+    )
     # and a second rollback has nowhere to go
     with pytest.raises(BadInput, match="no `previous` version"):
         guarded_rollback(NAME, reason="again")
@@ -61,7 +79,9 @@ def test_reject_tags_the_version_and_drops_the_candidate_alias(two_versions):
 
     v1, v2 = two_versions
     guarded_promote(NAME, v1, reason="first release")
-    registry.open_registry().reject(NAME, v2, reason="canary: p99 latency 2.3x the champion", details={"p99_ratio": 2.3})
+    registry.open_registry().reject(
+        NAME, v2, reason="canary: p99 latency 2.3x the champion", details={"p99_ratio": 2.3}
+    )
     tags = registry.open_registry().client.get_model_version(NAME, v2).tags
     assert tags["slipway.status"] == "rejected" and "p99" in tags["slipway.rejected_reason"]
     assert '"p99_ratio": 2.3' in tags["slipway.rejected_details"]
@@ -76,7 +96,12 @@ def test_promote_refuses_a_version_with_a_missing_gate(candidate_dir, trained, t
 
     # given a version registered without a data validation report (gate missing)
     version = register(selected_copy(candidate_dir, tmp_path / "a"), trained, None).version
-    assert registry.open_registry().client.get_model_version(NAME, version).tags["slipway.gate.data_validation"] == "missing"
+    assert (
+        registry.open_registry()
+        .client.get_model_version(NAME, version)
+        .tags["slipway.gate.data_validation"]
+        == "missing"
+    )
     # when it is promoted, then it is refused naming the gate, and champion does not move
     with pytest.raises(GateFailed, match="data_validation: missing"):
         guarded_promote(NAME, version, reason="try")

@@ -22,13 +22,20 @@ def contract_of(directory) -> ServingContract:
 def register(directory, trained, report=None, name=NAME, **kwargs):
     from tasks.register_version import register_candidate
 
-    return register_candidate(directory, name, contract=contract_of(directory),
-                              validation_report=validation_report() if report is None else report,
-                              train_result=trained, **kwargs)
+    return register_candidate(
+        directory,
+        name,
+        contract=contract_of(directory),
+        validation_report=validation_report() if report is None else report,
+        train_result=trained,
+        **kwargs,
+    )
 
 
 @pytest.mark.slow
-def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidate_dir, trained, tmp_path):
+def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(
+    candidate_dir, trained, tmp_path
+):
     from slipway import registry
     from slipway.data import read_table
     from slipway.drift import profiles
@@ -45,20 +52,38 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
     unique = f"digits-{first.run_id[:8]}"
     registered = register(directory, trained, name=unique)
     (event,) = prefect_events(REGISTERED, f"mlflow.model.{unique}.1")
-    assert event.payload == {"name": unique, "version": "1", "run_id": registered.run_id, "sha256": first.sha256,
-                             "candidate": "onnx-fp32"}
+    assert event.payload == {
+        "name": unique,
+        "version": "1",
+        "run_id": registered.run_id,
+        "sha256": first.sha256,
+        "candidate": "onnx-fp32",
+    }
     assert len(c.search_model_versions(f"name='{NAME}'")) == 1
     assert registry.open_registry().alias(NAME, "candidate") == "1"
     mv = c.get_model_version(NAME, "1")
     assert mv.source == f"runs:/{first.run_id}/bundle"
-    assert {mv.tags[f"slipway.gate.{g}"] for g in ("data_validation", "parity", "accuracy", "latency")} == {"passed"}
+    assert {
+        mv.tags[f"slipway.gate.{g}"] for g in ("data_validation", "parity", "accuracy", "latency")
+    } == {"passed"}
     assert mv.tags["slipway.sha256"] == first.sha256
-    assert (mv.tags["slipway.runtime"], mv.tags["slipway.candidate"]) == ("onnxruntime", "onnx-fp32")
+    assert (mv.tags["slipway.runtime"], mv.tags["slipway.candidate"]) == (
+        "onnxruntime",
+        "onnx-fp32",
+    )
     assert mv.tags["slipway.status"] == "registered"
     # and the bundle holds both candidates, contract, evidence, profile (with prediction), example, signature
     bundle = registry.open_registry().download_bundle(NAME, "1", tmp_path / "dl")
-    for rel in ("onnx-fp32/model.onnx", "ort-int8-dynamic/model.onnx", "serving_contract.json", "evidence.json",
-                "reference_profile.bin", "input_example.json", "MLmodel", "manifest.json"):
+    for rel in (
+        "onnx-fp32/model.onnx",
+        "ort-int8-dynamic/model.onnx",
+        "serving_contract.json",
+        "evidence.json",
+        "reference_profile.bin",
+        "input_example.json",
+        "MLmodel",
+        "manifest.json",
+    ):
         assert (bundle / rel).is_file(), rel
     view = profiles.deserialize((bundle / "reference_profile.bin").read_bytes())
     assert "prediction" in view.get_columns() and "pixel_00" in view.get_columns()
@@ -83,7 +108,9 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(candidat
         ("latency", lambda m: setattr(m, "benchmark", {"passed": False, "table": []}), None),
     ],
 )
-def test_a_failed_gate_is_refused_with_its_name(candidate_dir, trained, tmp_path, gate, edit, report):
+def test_a_failed_gate_is_refused_with_its_name(
+    candidate_dir, trained, tmp_path, gate, edit, report
+):
     directory = selected_copy(candidate_dir, tmp_path / "c", edit=edit)
     with pytest.raises(GateFailed, match=rf"gate {gate} failed"):
         register(directory, trained, report=report)
@@ -105,7 +132,9 @@ def test_a_changed_model_file_is_refused(candidate_dir, trained, tmp_path):
         register(directory, trained)
 
 
-def test_an_injected_failure_rolls_the_half_created_version_back(candidate_dir, trained, tmp_path, monkeypatch):
+def test_an_injected_failure_rolls_the_half_created_version_back(
+    candidate_dir, trained, tmp_path, monkeypatch
+):
     from slipway import registry
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
@@ -143,8 +172,13 @@ def test_a_candidate_without_a_contract_is_bad_input(candidate_dir, trained, tmp
 
     directory = selected_copy(candidate_dir, tmp_path / "c")
     with pytest.raises(BadInput, match="no serving contract"):
-        register_candidate(directory, NAME, contract=None, validation_report=validation_report(),
-                           train_result=trained)
+        register_candidate(
+            directory,
+            NAME,
+            contract=None,
+            validation_report=validation_report(),
+            train_result=trained,
+        )
 
 
 def test_the_cli_path_reads_the_contract_beside_the_manifest_and_refuses_a_broken_one(

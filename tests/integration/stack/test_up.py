@@ -48,7 +48,9 @@ class Output:
         self.proc = proc
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=lambda: [self.lines.put(line) for line in proc.stdout], daemon=True).start()
+        threading.Thread(
+            target=lambda: [self.lines.put(line) for line in proc.stdout], daemon=True
+        ).start()
 
     def until(self, marker: str, timeout_s: float) -> str:
         """Everything seen until a line contains marker; fail with the output on timeout or exit."""
@@ -60,7 +62,9 @@ class Output:
                 continue
             if marker in self.seen[-1]:
                 return "".join(self.seen)
-        pytest.fail(f"no {marker!r} within {timeout_s} s (exit code {self.proc.poll()}); output:\n{''.join(self.seen)}")
+        pytest.fail(
+            f"no {marker!r} within {timeout_s} s (exit code {self.proc.poll()}); output:\n{''.join(self.seen)}"
+        )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -83,9 +87,23 @@ def test_up_starts_prefect_mlflow_and_worker_then_stops_on_sigterm(slipway_home,
     env.update(SLIPWAY_HOME=str(slipway_home), PYTHONPATH=str(ROOT))
     # when `slipway up` runs
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from slipway.cli import main; sys.exit(main(sys.argv[1:]))",
-         "up", "--prefect-port", str(prefect_port), "--mlflow-port", str(mlflow_port), "--startup-timeout", "240"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from slipway.cli import main; sys.exit(main(sys.argv[1:]))",
+            "up",
+            "--prefect-port",
+            str(prefect_port),
+            "--mlflow-port",
+            str(mlflow_port),
+            "--startup-timeout",
+            "240",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         output = Output(proc)
@@ -100,7 +118,9 @@ def test_up_starts_prefect_mlflow_and_worker_then_stops_on_sigterm(slipway_home,
         assert pool["type"] == "process"
         # created through the Prefect CLI: the process worker's default job template is filled in
         assert "command" in pool["base_job_template"]["job_configuration"]
-        workers = httpx.post(f"{api}/work_pools/slipway-local/workers/filter", json={}, timeout=10).json()
+        workers = httpx.post(
+            f"{api}/work_pools/slipway-local/workers/filter", json={}, timeout=10
+        ).json()
         assert f"slipway-up-{proc.pid}" in {w["name"] for w in workers}
         # and slipway's MLflow adapter works against the server, with state under SLIPWAY_HOME
         monkeypatch.setenv("SLIPWAY_TRACKING_URI", f"http://127.0.0.1:{mlflow_port}")

@@ -28,8 +28,12 @@ def test_example_rows_in_every_layout(example, features, rows):
 
 @pytest.mark.parametrize(
     ("example", "message"),
-    [({"columns": ["a"], "data": [[1]]}, "lacks features"), ({"rows": []}, "expected 'instances'"),
-     ([], "holds no rows"), ("text", "holds no rows")],
+    [
+        ({"columns": ["a"], "data": [[1]]}, "lacks features"),
+        ({"rows": []}, "expected 'instances'"),
+        ([], "holds no rows"),
+        ("text", "holds no rows"),
+    ],
 )
 def test_example_rows_refuses_unknown_layouts(example, message):
     with pytest.raises(ValueError, match=message):
@@ -42,8 +46,9 @@ def bundle(candidate_dir, trained, dest, model=None):
     builders.candidate_with(candidate_dir, dest, model)
     reference = read_table(trained.data_uris["reference"])
     rows = reference[trained.feature_names].head(5).to_numpy(dtype=np.float32)
-    (dest / "input_example.json").write_text(json.dumps({"feature_names": trained.feature_names,
-                                                         "inputs": rows.tolist()}))
+    (dest / "input_example.json").write_text(
+        json.dumps({"feature_names": trained.feature_names, "inputs": rows.tolist()})
+    )
     return dest, rows
 
 
@@ -58,8 +63,10 @@ def test_a_good_bundle_answers(candidate_dir, trained, tmp_path):
 @pytest.mark.slow
 def test_a_model_that_fails_on_the_example_fails_the_check(candidate_dir, trained, tmp_path):
     _, rows = bundle(candidate_dir, trained, tmp_path / "probe")
-    feature = int(np.argmax(rows.min(axis=0)))            # a pixel lit in every example row
-    broken = builders.erroring(builders.served_model(candidate_dir), feature, float(rows[:, feature].min()) - 0.5)
+    feature = int(np.argmax(rows.min(axis=0)))  # a pixel lit in every example row
+    broken = builders.erroring(
+        builders.served_model(candidate_dir), feature, float(rows[:, feature].min()) - 0.5
+    )
     path, _ = bundle(candidate_dir, trained, tmp_path / "b", broken)
     check = run_infra_check(path)
     assert not check.ok and "cannot be reshaped" in check.detail
@@ -71,7 +78,9 @@ def test_no_selected_candidate_fails_the_check(candidate_dir, trained, tmp_path)
 
     path, _ = bundle(candidate_dir, trained, tmp_path / "b")
     manifest = Manifest.model_validate_json((path / MANIFEST_FILE).read_text())
-    (path / MANIFEST_FILE).write_text(manifest.model_copy(update={"selection": None}).model_dump_json())
+    (path / MANIFEST_FILE).write_text(
+        manifest.model_copy(update={"selection": None}).model_dump_json()
+    )
     check = run_infra_check(path)
     assert not check.ok and check.detail == "the manifest selects no candidate to serve"
 

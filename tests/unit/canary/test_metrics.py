@@ -26,10 +26,18 @@ def exporter():
     from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
     registry = CollectorRegistry()
-    requests = Counter("slipway_requests_total", "r", ["model", "version", "variant", "code"], registry=registry)
-    latency = Histogram("slipway_request_latency_seconds", "l", ["model", "version", "variant"], registry=registry)
-    predictions = Counter("slipway_predictions_total", "p", ["model", "version", "variant", "class"],
-                          registry=registry)
+    requests = Counter(
+        "slipway_requests_total", "r", ["model", "version", "variant", "code"], registry=registry
+    )
+    latency = Histogram(
+        "slipway_request_latency_seconds", "l", ["model", "version", "variant"], registry=registry
+    )
+    predictions = Counter(
+        "slipway_predictions_total",
+        "p",
+        ["model", "version", "variant", "class"],
+        registry=registry,
+    )
     port = free_port()
     server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     yield f"http://127.0.0.1:{port}", requests, latency, predictions
@@ -106,19 +114,43 @@ def http_server():
 
 
 def vector(samples):
-    return {"status": "success", "data": {"resultType": "vector", "result": [
-        {"metric": labels, "value": [0, str(value)]} for labels, value in samples]}}
+    return {
+        "status": "success",
+        "data": {
+            "resultType": "vector",
+            "result": [{"metric": labels, "value": [0, str(value)]} for labels, value in samples],
+        },
+    }
 
 
 def prometheus_answer(path, query):
     if path != "/api/v1/query":
         return 404, "not found"
     if "slipway_requests_total" in query:
-        return 200, vector([({"model": "m", "version": "1", "variant": "champion", "code": "200"}, 120.0),
-                            ({"model": "m", "version": "2", "variant": "shadow", "code": "200"}, 40.0)])
+        return 200, vector(
+            [
+                ({"model": "m", "version": "1", "variant": "champion", "code": "200"}, 120.0),
+                ({"model": "m", "version": "2", "variant": "shadow", "code": "200"}, 40.0),
+            ]
+        )
     if "slipway_shadow_comparisons_total" in query:
-        return 200, vector([({"model": "m", "champion_version": "1", "shadow_version": "2", "agree": "true"}, 36.0),
-                            ({"model": "m", "champion_version": "1", "shadow_version": "2", "agree": "false"}, 4.0)])
+        return 200, vector(
+            [
+                (
+                    {"model": "m", "champion_version": "1", "shadow_version": "2", "agree": "true"},
+                    36.0,
+                ),
+                (
+                    {
+                        "model": "m",
+                        "champion_version": "1",
+                        "shadow_version": "2",
+                        "agree": "false",
+                    },
+                    4.0,
+                ),
+            ]
+        )
     return 200, vector([])
 
 
@@ -138,8 +170,13 @@ def test_prometheus_source_queries_increase_over_the_window(http_server):
     [
         (lambda path, q: (503, "overloaded"), "answered HTTP 503: overloaded"),
         (lambda path, q: (200, "<html>"), "not JSON"),
-        (lambda path, q: (200, {"status": "error", "errorType": "timeout", "error": "query timed out"}),
-         "timeout: query timed out"),
+        (
+            lambda path, q: (
+                200,
+                {"status": "error", "errorType": "timeout", "error": "query timed out"},
+            ),
+            "timeout: query timed out",
+        ),
     ],
 )
 def test_prometheus_errors_are_metrics_unavailable(http_server, answer, message):

@@ -53,7 +53,10 @@ def test_sends_rate_times_duration_and_tallies_variants(gatewayish):
     server, url = gatewayish
     report = send_traffic(url, "digits", ROWS, rate=40, duration_s=0.5)
     assert report.sent == 20 and len(server.bodies) == 20
-    assert report.by_variant == {"champion": {"ok": 10, "failed": 0}, "canary": {"ok": 0, "failed": 10}}
+    assert report.by_variant == {
+        "champion": {"ok": 10, "failed": 0},
+        "canary": {"ok": 0, "failed": 10},
+    }
     assert report.by_version == {"1": 10, "2": 10} and report.statuses == {"200": 10, "500": 10}
     assert report.failed_for("champion") == 0 and report.failed_for("canary") == 10
     assert server.bodies[0][0] == "/v1/models/digits:predict"
@@ -71,13 +74,17 @@ def test_background_traffic_stops_when_the_block_ends(gatewayish):
 
 
 def test_a_gateway_that_is_down_counts_as_failed_without_a_variant():
-    report = send_traffic(f"http://127.0.0.1:{free_port()}", "digits", ROWS, rate=20, duration_s=0.2, timeout_s=1)
+    report = send_traffic(
+        f"http://127.0.0.1:{free_port()}", "digits", ROWS, rate=20, duration_s=0.2, timeout_s=1
+    )
     assert report.sent == 4 and report.failed == 4 and report.failed_for("none") == 4
     assert "ConnectError" in report.errors[0]
 
 
-@pytest.mark.parametrize(("rate", "duration", "message"),
-                         [(0, 1, "--rate"), (501, 1, "--rate"), (1, 0, "--duration"), (1, 3601, "--duration")])
+@pytest.mark.parametrize(
+    ("rate", "duration", "message"),
+    [(0, 1, "--rate"), (501, 1, "--rate"), (1, 0, "--duration"), (1, 3601, "--duration")],
+)
 def test_bounds(rate, duration, message):
     with pytest.raises(BadInput, match=message):
         check_bounds(rate, duration)

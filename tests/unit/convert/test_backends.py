@@ -79,7 +79,9 @@ def test_ort_int8_keeps_accuracy(reference, tmp_path, kind):
 
 
 def test_calibration_reader_batches_and_rewinds():
-    reader = ort_quant.ArrayCalibrationReader({"input": np.zeros((35, 2), np.float32)}, batch_size=16)
+    reader = ort_quant.ArrayCalibrationReader(
+        {"input": np.zeros((35, 2), np.float32)}, batch_size=16
+    )
     sizes = []
     while (batch := reader.get_next()) is not None:
         sizes.append(len(batch["input"]))
@@ -102,8 +104,14 @@ def test_tensorrt_reports_unavailable_with_reason(reference, tmp_path):
 def test_tensorrt_fp16_candidate_predicts(reference, tmp_path):
     model, path, x = reference
     dest = tensorrt.build_fp16(path, tmp_path / "tensorrt-fp16" / "model.onnx", x[:1])
-    candidate = Candidate(name="tensorrt-fp16", format="onnx", runtime="tensorrt", precision="fp16",
-                          path="tensorrt-fp16/model.onnx", status="accepted")
+    candidate = Candidate(
+        name="tensorrt-fp16",
+        format="onnx",
+        runtime="tensorrt",
+        precision="fp16",
+        path="tensorrt-fp16/model.onnx",
+        status="accepted",
+    )
     labels = load_candidate(tmp_path, candidate).predict(x)["label"]
     assert dest.is_file() and (labels == model.predict(x)).mean() >= 0.98
 
@@ -116,8 +124,14 @@ def test_openvino_int8_with_and_without_accuracy_control(reference, tmp_path, ac
     fp32 = openvino_ir.convert_ir(ready, tmp_path / "fp32" / "model.xml", fp16=False)
     validation = (x[:100], model.predict(x[:100])) if accuracy_control else None
     # when quantized by NNCF on a small subset
-    xml = openvino_ir.quantize_int8(fp32, tmp_path / "int8" / "model.xml", x[:64], subset_size=32,
-                                    validation=validation, max_drop=0.01)
+    xml = openvino_ir.quantize_int8(
+        fp32,
+        tmp_path / "int8" / "model.xml",
+        x[:64],
+        subset_size=32,
+        validation=validation,
+        max_drop=0.01,
+    )
     # then the INT8 model still agrees with scikit-learn
     labels = load_openvino(xml, threads=1).predict(x)["label"]
     assert (tmp_path / "int8" / "model.bin").is_file()
@@ -130,8 +144,13 @@ def test_onnx_file_passthrough(small_model, reference, tmp_path):
     from slipway.convert.params import OptimizeParams
     from slipway.convert.prepare import prepare
 
-    params = OptimizeParams(model=str(reference[1]), eval_data=str(small_model[2]), target_column="digit",
-                            out=str(tmp_path / "out"), targets=["onnx-fp32", "openvino-fp32"])
+    params = OptimizeParams(
+        model=str(reference[1]),
+        eval_data=str(small_model[2]),
+        target_column="digit",
+        out=str(tmp_path / "out"),
+        targets=["onnx-fp32", "openvino-fp32"],
+    )
     # when prepared and built / then its outputs are the parity reference and both candidates pass
     prep = prepare(params)
     base = stage.baseline(prep)
@@ -146,11 +165,15 @@ def test_static_serving_shape_matches_dynamic_and_refuses_misfits(reference, tmp
     ready = openvino_ir.openvino_ready(path, tmp_path / "ready.onnx", classifier=True)
     xml = openvino_ir.convert_ir(ready, tmp_path / "ir" / "model.xml", fp16=False)
     # when compiled for one serving shape / then it gives the dynamic model's outputs for that shape
-    fixed = load_openvino(xml, threads=1, precision="fp32", shapes={"input": [4, 64]}).predict(x[:4])
+    fixed = load_openvino(xml, threads=1, precision="fp32", shapes={"input": [4, 64]}).predict(
+        x[:4]
+    )
     dynamic = load_openvino(xml, threads=1, precision="fp32").predict(x[:4])
     np.testing.assert_allclose(fixed["probabilities"], dynamic["probabilities"], atol=1e-6)
     # and a shape for an input it lacks, or one of the wrong rank or width, is named
     with pytest.raises(BadInput, match=r"no input named input_ids \(inputs: input\)"):
         load_openvino(xml, shapes={"input_ids": [1, 128]})
-    with pytest.raises(BadInput, match=r"input input has shape \[\?,64\], which cannot be fixed to \[1, 32\]"):
+    with pytest.raises(
+        BadInput, match=r"input input has shape \[\?,64\], which cannot be fixed to \[1, 32\]"
+    ):
         load_openvino(xml, shapes={"input": [1, 32]})

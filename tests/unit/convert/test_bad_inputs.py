@@ -15,7 +15,13 @@ from slipway.errors import BadInput
 
 
 def params(model, eval_path, tmp_path, **kw) -> OptimizeParams:
-    return OptimizeParams(model=str(model), eval_data=str(eval_path), target_column="digit", out=str(tmp_path / "out"), **kw)
+    return OptimizeParams(
+        model=str(model),
+        eval_data=str(eval_path),
+        target_column="digit",
+        out=str(tmp_path / "out"),
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("name", ["model.h5", "model.txt", "model"])
@@ -64,14 +70,19 @@ def test_pipeline_step_without_converter_is_named():
     y = (x[:, 0] > x[:, 1]).astype(int)
     model = Pipeline([("chi2", AdditiveChi2Sampler()), ("clf", LogisticRegression())]).fit(x, y)
     # when converted / then the step is named with its type
-    with pytest.raises(BadInput, match=r"no skl2onnx converter for pipeline step chi2 \(.*AdditiveChi2Sampler\)"):
+    with pytest.raises(
+        BadInput, match=r"no skl2onnx converter for pipeline step chi2 \(.*AdditiveChi2Sampler\)"
+    ):
         sklearn_onnx.to_onnx(model, Path("/nonexistent/never-written.onnx"))
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda f: f.drop(columns=["pixel_05"]), r"63 feature columns besides 'digit', but the model takes 64"),
+        (
+            lambda f: f.drop(columns=["pixel_05"]),
+            r"63 feature columns besides 'digit', but the model takes 64",
+        ),
         (lambda f: f.assign(extra=1.0), r"65 feature columns"),
         (lambda f: f.drop(columns=["digit"]), r"target column 'digit' is missing"),
     ],
@@ -95,7 +106,9 @@ def test_out_dir_must_be_empty(tmp_path, small_model):
 
 def test_unknown_target_is_refused():
     with pytest.raises(ValueError, match="unknown target.*openvino-int4"):
-        OptimizeParams(model="m.skops", eval_data="e.csv", target_column="y", targets=["openvino-int4"])
+        OptimizeParams(
+            model="m.skops", eval_data="e.csv", target_column="y", targets=["openvino-int4"]
+        )
 
 
 def external_model(folder: Path, location: str) -> Path:
@@ -105,13 +118,21 @@ def external_model(folder: Path, location: str) -> Path:
 
     weight = numpy_helper.from_array(np.ones(2048, np.float32), "w")
     graph = helper.make_graph(
-        [helper.make_node("Add", ["input", "w"], ["out"])], "g",
+        [helper.make_node("Add", ["input", "w"], ["out"])],
+        "g",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2048])],
-        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [2048])], [weight],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [2048])],
+        [weight],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     folder.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(folder / "model.onnx"), save_as_external_data=True, location="weights.bin", size_threshold=0)
+    onnx.save(
+        model,
+        str(folder / "model.onnx"),
+        save_as_external_data=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
     loaded = onnx.load(str(folder / "model.onnx"), load_external_data=False)
     for entry in loaded.graph.initializer[0].external_data:
         if entry.key == "location":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed (the `torch` extra): pip install -e '.[torch]'")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed (the `torch` extra): pip install -e '.[torch]'"
+)
 
 from slipway.convert import stage  # noqa: E402
 from slipway.convert.params import OptimizeParams  # noqa: E402
@@ -35,12 +37,20 @@ def test_torch_model_converts_and_passes_gates(torch_classifier, small_model, tm
     if fmt == "pt2":
         path = tmp_path / "model.pt2"
         batch = torch.export.Dim("batch", min=1)
-        torch.export.save(torch.export.export(torch_classifier, (sample,), dynamic_shapes=({0: batch},)), str(path))
+        torch.export.save(
+            torch.export.export(torch_classifier, (sample,), dynamic_shapes=({0: batch},)),
+            str(path),
+        )
     else:
         path = tmp_path / "model.pt"
         torch.jit.save(torch.jit.trace(torch_classifier, sample), str(path))
-    params = OptimizeParams(model=str(path), eval_data=str(small_model[2]), target_column="digit",
-                            out=str(tmp_path / "out"), targets=["onnx-fp32", "ort-int8-dynamic"])
+    params = OptimizeParams(
+        model=str(path),
+        eval_data=str(small_model[2]),
+        target_column="digit",
+        out=str(tmp_path / "out"),
+        targets=["onnx-fp32", "ort-int8-dynamic"],
+    )
     # when converted and scored
     prep = prepare(params)
     base = stage.baseline(prep)
@@ -61,7 +71,9 @@ def test_openvino_ir_straight_from_torch_matches_eager(torch_classifier, small_m
     _, _, _, frame = small_model
     x = frame.drop(columns=["digit"]).to_numpy(np.float32)[:5] / 16.0
     # when converted by OpenVINO's PyTorch frontend (every axis dynamic, output named)
-    xml = openvino_ir.convert_torch(torch_classifier, {"input": x[:2]}, ["logits"], tmp_path / "ir" / "model.xml")
+    xml = openvino_ir.convert_torch(
+        torch_classifier, {"input": x[:2]}, ["logits"], tmp_path / "ir" / "model.xml"
+    )
     out = load_openvino(xml, threads=1, precision="fp32").predict(x)
     # then any batch size runs and the logits match eager PyTorch
     with torch.no_grad():
@@ -74,5 +86,9 @@ def test_openvino_torch_conversion_names_an_output_mismatch(torch_classifier, tm
     from slipway.errors import BadInput
 
     with pytest.raises(BadInput, match=r"has 1 outputs, expected 2 \(\['logits', 'extra'\]\)"):
-        openvino_ir.convert_torch(torch_classifier, {"input": np.zeros((2, 64), np.float32)}, ["logits", "extra"],
-                                  tmp_path / "model.xml")
+        openvino_ir.convert_torch(
+            torch_classifier,
+            {"input": np.zeros((2, 64), np.float32)},
+            ["logits", "extra"],
+            tmp_path / "model.xml",
+        )

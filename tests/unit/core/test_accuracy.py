@@ -8,7 +8,9 @@ import pytest
 from slipway.core import accuracy as acc
 
 
-@pytest.mark.parametrize(("truth", "pred", "value"), [([1, 2, 3], [1, 2, 3], 1.0), ([1, 2, 3, 4], [1, 0, 3, 0], 0.5)])
+@pytest.mark.parametrize(
+    ("truth", "pred", "value"), [([1, 2, 3], [1, 2, 3], 1.0), ([1, 2, 3, 4], [1, 0, 3, 0], 0.5)]
+)
 def test_accuracy(truth, pred, value):
     assert acc.accuracy(np.array(truth), np.array(pred)) == value
 
@@ -20,7 +22,11 @@ def test_accuracy_rejects_mismatched_arrays():
 
 @pytest.mark.parametrize(
     ("truth", "pred", "value"),
-    [([0, 0, 1, 1], [0, 0, 1, 1], 1.0), ([0, 0, 1, 1], [0, 1, 1, 1], (0.6667 + 0.8) / 2), ([0, 1], [1, 0], 0.0)],
+    [
+        ([0, 0, 1, 1], [0, 0, 1, 1], 1.0),
+        ([0, 0, 1, 1], [0, 1, 1, 1], (0.6667 + 0.8) / 2),
+        ([0, 1], [1, 0], 0.0),
+    ],
 )
 def test_f1_macro(truth, pred, value):
     assert acc.f1_macro(np.array(truth), np.array(pred)) == pytest.approx(value, abs=1e-4)

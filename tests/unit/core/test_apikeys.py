@@ -14,9 +14,15 @@ KEYS = [
 @pytest.mark.parametrize(
     "presented, scope, status, key_id",
     [
-        (None, "predict", 401, None), ("", "predict", 401, None), ("nope", "predict", 401, None),
-        ("k-old", "predict", 401, "old"), ("k-app", "admin", 403, "app"), ("k-app", "predict", 200, "app"),
-        ("k-ops", "admin", 200, "ops"), ("k-ops", "predict", 200, "ops"), (hash_key("k-app"), "predict", 401, None),
+        (None, "predict", 401, None),
+        ("", "predict", 401, None),
+        ("nope", "predict", 401, None),
+        ("k-old", "predict", 401, "old"),
+        ("k-app", "admin", 403, "app"),
+        ("k-app", "predict", 200, "app"),
+        ("k-ops", "admin", 200, "ops"),
+        ("k-ops", "predict", 200, "ops"),
+        (hash_key("k-app"), "predict", 401, None),
     ],
 )
 def test_authorize(presented, scope, status, key_id):
@@ -43,7 +49,10 @@ def test_new_keys_differ():
         ("[]", "expected"),
         ('{"keys": [{"id": "a"}]}', "needs id, sha256 and scopes"),
         ('{"keys": [{"id": "a", "sha256": "xyz", "scopes": []}]}', "64 hex"),
-        ('{"keys": [{"id": "a", "sha256": "' + "a" * 64 + '", "scopes": ["root"]}]}', "unknown scope 'root'"),
+        (
+            '{"keys": [{"id": "a", "sha256": "' + "a" * 64 + '", "scopes": ["root"]}]}',
+            "unknown scope 'root'",
+        ),
     ],
 )
 def test_bad_keys_file(text, message):

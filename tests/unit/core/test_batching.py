@@ -16,10 +16,18 @@ def test_fits(max_rows, so_far, nxt, fits):
 
 @pytest.mark.parametrize(
     "max_wait, rows, waited, left",
-    [(0.0, 1, 0.0, 0.0), (0.002, 1, 0.0, 0.002), (0.002, 1, 0.0015, 0.0005), (0.002, 1, 0.01, 0.0), (0.002, 8, 0.0, 0.0)],
+    [
+        (0.0, 1, 0.0, 0.0),
+        (0.002, 1, 0.0, 0.002),
+        (0.002, 1, 0.0015, 0.0005),
+        (0.002, 1, 0.01, 0.0),
+        (0.002, 8, 0.0, 0.0),
+    ],
 )
 def test_wait_left(max_wait, rows, waited, left):
-    assert BatchPolicy(max_batch_rows=8, max_wait_s=max_wait).wait_left(rows, waited) == pytest.approx(left)
+    assert BatchPolicy(max_batch_rows=8, max_wait_s=max_wait).wait_left(
+        rows, waited
+    ) == pytest.approx(left)
 
 
 @pytest.mark.parametrize("kwargs", [{"max_batch_rows": 0}, {"max_wait_s": -1}])
@@ -29,14 +37,21 @@ def test_bad_policy(kwargs):
 
 
 @pytest.mark.parametrize(
-    "sizes, spans", [([1], [(0, 1)]), ([2, 3], [(0, 2), (2, 5)]), ([1, 1, 1], [(0, 1), (1, 2), (2, 3)]), ([], [])]
+    "sizes, spans",
+    [([1], [(0, 1)]), ([2, 3], [(0, 2), (2, 5)]), ([1, 1, 1], [(0, 1), (1, 2), (2, 3)]), ([], [])],
 )
 def test_split_offsets(sizes, spans):
     assert split_offsets(sizes) == spans
 
 
 @pytest.mark.parametrize(
-    "a, b, expected", [([1, 2, 3], [1, 2, 3], (3, 0)), ([1, 2, 3], [3, 2, 1], (1, 2)), ([], [], (0, 0)), ([0], [1], (0, 1))]
+    "a, b, expected",
+    [
+        ([1, 2, 3], [1, 2, 3], (3, 0)),
+        ([1, 2, 3], [3, 2, 1], (1, 2)),
+        ([], [], (0, 0)),
+        ([0], [1], (0, 1)),
+    ],
 )
 def test_count_agreement(a, b, expected):
     assert count_agreement(a, b) == expected

@@ -23,7 +23,12 @@ EMPTY = StepWindow()
 
 
 def start(steps=(5, 25, 50, 100), shadow_s=None, **policy) -> CanaryProgress:
-    return CanaryProgress(version="2", champion_version="1", plan=plan_steps(list(steps), 1.0, shadow_s), policy=CanaryPolicy(**policy))
+    return CanaryProgress(
+        version="2",
+        champion_version="1",
+        plan=plan_steps(list(steps), 1.0, shadow_s),
+        policy=CanaryPolicy(**policy),
+    )
 
 
 def feed(progress: CanaryProgress, *windows) -> CanaryProgress:
@@ -31,7 +36,9 @@ def feed(progress: CanaryProgress, *windows) -> CanaryProgress:
         if window == "down":
             progress = record_source_error(progress, "connection refused")
         else:
-            progress = record_window(progress, window, analyze_step(window, progress.policy, progress.baseline))
+            progress = record_window(
+                progress, window, analyze_step(window, progress.policy, progress.baseline)
+            )
         if progress.status != "running":
             break
     return progress
@@ -39,11 +46,15 @@ def feed(progress: CanaryProgress, *windows) -> CanaryProgress:
 
 # --- plan -------------------------------------------------------------------------------
 
+
 def test_plan_with_and_without_shadow():
     assert [s.label for s in plan_steps([5, 25, 100], 2.0)] == ["5%", "25%", "100%"]
     plan = plan_steps([50, 100], 2.0, shadow_s=3.0)
-    assert [(s.phase, s.weight, s.seconds) for s in plan] == [("shadow", 0, 3.0), ("canary", 50, 2.0),
-                                                              ("canary", 100, 2.0)]
+    assert [(s.phase, s.weight, s.seconds) for s in plan] == [
+        ("shadow", 0, 3.0),
+        ("canary", 50, 2.0),
+        ("canary", 100, 2.0),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -65,6 +76,7 @@ def test_plan_refuses_bad_steps(steps, interval, shadow, message):
 
 # --- progression ------------------------------------------------------------------------
 
+
 def test_every_step_passing_promotes():
     progress = feed(start(), GOOD, GOOD, GOOD, GOOD)
     assert progress.status == "promoting"
@@ -83,8 +95,8 @@ def test_a_pass_advances_one_step_at_a_time():
         (0, [ERRORS], "rolling_back", 1),
         (1, [ERRORS], "running", 1),
         (1, [ERRORS, ERRORS], "rolling_back", 2),
-        (1, [ERRORS, GOOD, GOOD, ERRORS], "rolling_back", 2),     # cumulative, not consecutive
-        (1, [SLOW_AND_ERRORS], "rolling_back", 2),                # every failed check counts
+        (1, [ERRORS, GOOD, GOOD, ERRORS], "rolling_back", 2),  # cumulative, not consecutive
+        (1, [SLOW_AND_ERRORS], "rolling_back", 2),  # every failed check counts
         (2, [ERRORS, GOOD, GOOD, GOOD, GOOD], "promoting", 1),
     ],
 )
@@ -109,18 +121,22 @@ def test_rollback_names_the_failed_metrics():
     ("limit", "windows", "status", "step_index"),
     [
         (0, [EMPTY], "rolling_back", 0),
-        (1, [EMPTY], "running", 0),                      # repeated, never passed
+        (1, [EMPTY], "running", 0),  # repeated, never passed
         (1, [GOOD, EMPTY, EMPTY], "rolling_back", 1),
         (2, [EMPTY, GOOD, EMPTY, GOOD, GOOD, GOOD], "promoting", 3),
     ],
 )
-def test_inconclusive_windows_never_pass_and_count_against_their_limit(limit, windows, status, step_index):
+def test_inconclusive_windows_never_pass_and_count_against_their_limit(
+    limit, windows, status, step_index
+):
     progress = feed(start(inconclusive_limit=limit), *windows)
     assert (progress.status, progress.step_index) == (status, step_index)
 
 
 def test_no_data_at_the_last_step_never_promotes():
-    progress = feed(start(steps=[100], inconclusive_limit=5), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY)
+    progress = feed(
+        start(steps=[100], inconclusive_limit=5), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY
+    )
     assert progress.status == "rolling_back"
     assert "nothing is promoted on missing data" in progress.reason
 
@@ -130,7 +146,7 @@ def test_no_data_at_the_last_step_never_promotes():
     [
         (3, ["down", "down"], "running"),
         (3, ["down", "down", "down"], "rolling_back"),
-        (3, ["down", "down", GOOD, "down", "down"], "running"),   # consecutive only
+        (3, ["down", "down", GOOD, "down", "down"], "running"),  # consecutive only
         (1, ["down"], "rolling_back"),
     ],
 )
@@ -196,7 +212,7 @@ ROLLED = RUNNING.model_copy(update={"status": "rolled_back"})
     ("progress", "routing", "champion", "rejected", "action"),
     [
         (None, OFF, "1", False, "start"),
-        (None, ROUTED, "1", False, "start"),               # routing set, crash before the first save
+        (None, ROUTED, "1", False, "start"),  # routing set, crash before the first save
         (RUNNING, ROUTED, "1", False, "resume"),
         (RUNNING, OFF, "1", False, "resume"),
         (PROMOTING, ROUTED, "1", False, "finish_promote"),
@@ -204,9 +220,9 @@ ROLLED = RUNNING.model_copy(update={"status": "rolled_back"})
         (PROMOTED, OFF, "2", False, "already_promoted"),
         (PROMOTED, ROUTED, "2", False, "finish_promote"),
         (None, OFF, "2", False, "already_promoted"),
-        (PROMOTED, OFF, "3", False, "start"),              # promoted once, rolled back since: a new canary
+        (PROMOTED, OFF, "3", False, "start"),  # promoted once, rolled back since: a new canary
         (ROLLING, ROUTED, "1", False, "finish_rollback"),
-        (ROLLING, OFF, "1", True, "finish_rollback"),       # rejected, final save missing
+        (ROLLING, OFF, "1", True, "finish_rollback"),  # rejected, final save missing
         (ROLLED, OFF, "1", True, "already_rolled_back"),
         (None, ROUTED, "1", True, "finish_rollback"),
         (None, OFF, "1", True, "already_rolled_back"),

@@ -12,8 +12,14 @@ from slipway.core.drift_policy import DriftPolicy, FeatureRule, parse_duration
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("90m", timedelta(minutes=90)),
-     ("1h30m", timedelta(hours=1, minutes=30)), ("45s", timedelta(seconds=45)), (" 2D ", timedelta(days=2))],
+    [
+        ("24h", timedelta(hours=24)),
+        ("7d", timedelta(days=7)),
+        ("90m", timedelta(minutes=90)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("45s", timedelta(seconds=45)),
+        (" 2D ", timedelta(days=2)),
+    ],
 )
 def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
@@ -37,8 +43,9 @@ def test_parse_duration_refuses(text):
     ],
 )
 def test_rule_resolution(name, numeric, expected):
-    policy = DriftPolicy(features={"h": FeatureRule(test="hellinger", threshold=0.3),
-                                   "w": FeatureRule(weight=4)})
+    policy = DriftPolicy(
+        features={"h": FeatureRule(test="hellinger", threshold=0.3), "w": FeatureRule(weight=4)}
+    )
     rule = policy.rule(name, numeric)
     assert (rule.test, rule.threshold, rule.weight) == expected
 

@@ -25,23 +25,48 @@ from slipway.core.manifest import Accuracy, Candidate, Manifest, Parity, Selecti
 
 def candidate(parity=True, accuracy=True) -> Candidate:
     return Candidate(
-        name="onnx-fp32", format="onnx", runtime="onnxruntime", path="onnx-fp32/model.onnx", status="accepted",
-        parity=None if parity is None else Parity(passed=parity, top1_agreement=0.998, max_abs_error={"probabilities": 1e-6}),
-        accuracy=None if accuracy is None else Accuracy(metric="accuracy", value=0.97, baseline=0.975, drop=0.005,
-                                                         max_drop=0.01, passed=accuracy),
+        name="onnx-fp32",
+        format="onnx",
+        runtime="onnxruntime",
+        path="onnx-fp32/model.onnx",
+        status="accepted",
+        parity=None
+        if parity is None
+        else Parity(passed=parity, top1_agreement=0.998, max_abs_error={"probabilities": 1e-6}),
+        accuracy=None
+        if accuracy is None
+        else Accuracy(
+            metric="accuracy",
+            value=0.97,
+            baseline=0.975,
+            drop=0.005,
+            max_drop=0.01,
+            passed=accuracy,
+        ),
     )
 
 
 def manifest(selection=True, benchmark=None) -> Manifest:
-    return Manifest(candidates=[candidate()], benchmark=benchmark,
-                    selection=Selection(candidate="onnx-fp32", slo_p99_ms=2.0, why="fastest") if selection else None)
+    return Manifest(
+        candidates=[candidate()],
+        benchmark=benchmark,
+        selection=Selection(candidate="onnx-fp32", slo_p99_ms=2.0, why="fastest")
+        if selection
+        else None,
+    )
 
 
 def bundle(**statuses) -> EvidenceBundle:
     gates = {g: GateResult(status=statuses.get(g, "passed"), summary=f"{g} summary") for g in GATES}
-    return EvidenceBundle(gates=gates, runtime="onnxruntime", candidate="onnx-fp32", serving_sha256="ab" * 32,
-                          environment=Environment(python="3.11.9", packages_sha256="cd" * 32),
-                          code_revision="deadbeef", training_run_id="run-1")
+    return EvidenceBundle(
+        gates=gates,
+        runtime="onnxruntime",
+        candidate="onnx-fp32",
+        serving_sha256="ab" * 32,
+        environment=Environment(python="3.11.9", packages_sha256="cd" * 32),
+        code_revision="deadbeef",
+        training_run_id="run-1",
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,10 +75,27 @@ def bundle(**statuses) -> EvidenceBundle:
         (None, "missing"),
         ({"summary": "no success field"}, "missing"),
         ({"success": True, "summary": "10/10 passed"}, "passed"),
-        ({"success": False, "summary": "1 critical failed",
-          "outcomes": [{"success": False, "severity": "critical", "column": "pixel_03", "expectation_type": "expect_x"},
-                       {"success": False, "severity": "warning", "column": "pixel_04", "expectation_type": "expect_y"}]},
-         "failed"),
+        (
+            {
+                "success": False,
+                "summary": "1 critical failed",
+                "outcomes": [
+                    {
+                        "success": False,
+                        "severity": "critical",
+                        "column": "pixel_03",
+                        "expectation_type": "expect_x",
+                    },
+                    {
+                        "success": False,
+                        "severity": "warning",
+                        "column": "pixel_04",
+                        "expectation_type": "expect_y",
+                    },
+                ],
+            },
+            "failed",
+        ),
     ],
 )
 def test_data_validation_gate(report, status):
@@ -63,7 +105,9 @@ def test_data_validation_gate(report, status):
         assert result.details["failures"] == ["pixel_03: expect_x"]
 
 
-@pytest.mark.parametrize(("passed", "status"), [(True, "passed"), (False, "failed"), (None, "missing")])
+@pytest.mark.parametrize(
+    ("passed", "status"), [(True, "passed"), (False, "failed"), (None, "missing")]
+)
 def test_parity_gate(passed, status):
     result = parity_gate(candidate(parity=passed))
     assert result.status == status
@@ -71,7 +115,9 @@ def test_parity_gate(passed, status):
         assert "top-1 agreement 0.9980" in result.summary
 
 
-@pytest.mark.parametrize(("passed", "status"), [(True, "passed"), (False, "failed"), (None, "missing")])
+@pytest.mark.parametrize(
+    ("passed", "status"), [(True, "passed"), (False, "failed"), (None, "missing")]
+)
 def test_accuracy_gate(passed, status):
     result = accuracy_gate(candidate(accuracy=passed))
     assert result.status == status
@@ -100,7 +146,9 @@ def test_latency_record_keeps_table_host_and_slo():
 
 
 def test_gates_for_names_every_gate():
-    assert set(gates_for(manifest(benchmark={"passed": True}), candidate(), {"success": True})) == set(GATES)
+    assert set(
+        gates_for(manifest(benchmark={"passed": True}), candidate(), {"success": True})
+    ) == set(GATES)
 
 
 @pytest.mark.parametrize(
@@ -108,8 +156,13 @@ def test_gates_for_names_every_gate():
     [
         ({}, []),
         ({"parity": "failed"}, ["parity: failed (parity summary)"]),
-        ({"latency": "missing", "data_validation": "failed"},
-         ["data_validation: failed (data_validation summary)", "latency: missing (latency summary)"]),
+        (
+            {"latency": "missing", "data_validation": "failed"},
+            [
+                "data_validation: failed (data_validation summary)",
+                "latency: missing (latency summary)",
+            ],
+        ),
     ],
 )
 def test_evidence_problems_name_each_gate_that_did_not_pass(statuses, expected):
@@ -117,7 +170,9 @@ def test_evidence_problems_name_each_gate_that_did_not_pass(statuses, expected):
 
 
 def test_a_gate_absent_from_the_bundle_is_missing():
-    partial = bundle().model_copy(update={"gates": {"parity": GateResult(status="passed", summary="ok")}})
+    partial = bundle().model_copy(
+        update={"gates": {"parity": GateResult(status="passed", summary="ok")}}
+    )
     problems = evidence_problems(partial)
     assert [p.split(":")[0] for p in problems] == ["data_validation", "accuracy", "latency"]
 
@@ -135,7 +190,9 @@ def test_evidence_tags():
     assert tags["slipway.gate.latency"] == "missing" and tags["slipway.gate.parity"] == "passed"
     assert tags["slipway.sha256"] == "ab" * 32 and tags["slipway.runtime"] == "onnxruntime"
     assert tags["slipway.candidate"] == "onnx-fp32" and tags["slipway.training_run_id"] == "run-1"
-    assert tags["slipway.code_revision"] == "deadbeef" and tags["slipway.packages_sha256"] == "cd" * 32
+    assert (
+        tags["slipway.code_revision"] == "deadbeef" and tags["slipway.packages_sha256"] == "cd" * 32
+    )
 
 
 def test_evidence_round_trips_through_json():

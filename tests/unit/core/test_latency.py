@@ -56,7 +56,9 @@ def test_summarize_is_order_independent():
     assert summarize([3.0, 1.0, 2.0]) == summarize([1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize(("samples", "cv"), [([2.0, 2.0, 2.0], 0.0), ([1.0, 3.0], 0.5), ([0.0, 0.0], 0.0)])
+@pytest.mark.parametrize(
+    ("samples", "cv"), [([2.0, 2.0, 2.0], 0.0), ([1.0, 3.0], 0.5), ([0.0, 0.0], 0.0)]
+)
 def test_coefficient_of_variation(samples, cv):
     assert summarize(samples).cv == pytest.approx(cv)
 
@@ -82,7 +84,9 @@ def test_too_noisy_repeats_while_attempts_remain(cv, attempt, max_cv, max_attemp
     assert needs_repeat(cv, attempt, max_cv, max_attempts) is repeat
 
 
-@pytest.mark.parametrize(("rows", "seconds", "rate"), [(100, 1.0, 100.0), (32, 0.5, 64.0), (0, 2.0, 0.0)])
+@pytest.mark.parametrize(
+    ("rows", "seconds", "rate"), [(100, 1.0, 100.0), (32, 0.5, 64.0), (0, 2.0, 0.0)]
+)
 def test_throughput_is_rows_per_second(rows, seconds, rate):
     assert throughput(rows, seconds) == pytest.approx(rate)
 
@@ -94,12 +98,23 @@ def test_throughput_refuses_bad_input(rows, seconds):
 
 
 def row(name, p50, p99, size=1000, **kw):
-    return BenchRow(name=name, p50_ms=p50, p99_ms=p99, threads=1, size_bytes=size,
-                    best_throughput=kw.pop("tput", 1000.0), **kw)
+    return BenchRow(
+        name=name,
+        p50_ms=p50,
+        p99_ms=p99,
+        threads=1,
+        size_bytes=size,
+        best_throughput=kw.pop("tput", 1000.0),
+        **kw,
+    )
 
 
 def test_fastest_eligible_candidate_wins_and_every_loser_has_a_reason():
-    rows = [row("onnx-fp32", 0.03, 0.2), row("ort-int8", 0.02, 0.1, size=300), row("ov-int8", 0.05, 0.3)]
+    rows = [
+        row("onnx-fp32", 0.03, 0.2),
+        row("ort-int8", 0.02, 0.1, size=300),
+        row("ov-int8", 0.05, 0.3),
+    ]
     outcome = select(rows, slo_p99_ms=50)
     assert outcome.passed and outcome.candidate == "ort-int8"
     assert set(outcome.losers) == {"onnx-fp32", "ov-int8"}
@@ -127,11 +142,20 @@ def test_ties_go_to_the_smaller_candidate(rows, winner):
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        (row("x", 0.01, 0.01, status="rejected"), "not accepted by convert-and-quantize (status rejected)"),
+        (
+            row("x", 0.01, 0.01, status="rejected"),
+            "not accepted by convert-and-quantize (status rejected)",
+        ),
         (row("x", 0.01, 0.01, accuracy_passed=False), "failed the accuracy gate"),
-        (BenchRow(name="x", measured=False, error="timeout: killed"), "benchmark failed: timeout: killed"),
+        (
+            BenchRow(name="x", measured=False, error="timeout: killed"),
+            "benchmark failed: timeout: killed",
+        ),
         (row("x", 0.01, 80.0), "p99 80.000 ms at batch 1 is over the SLO 50 ms"),
-        (row("x", 0.01, 0.01, tput=10.0), "best throughput 10.0 rows/s is under the minimum 100 rows/s"),
+        (
+            row("x", 0.01, 0.01, tput=10.0),
+            "best throughput 10.0 rows/s is under the minimum 100 rows/s",
+        ),
         (row("x", 0.01, 0.01, role="baseline"), "baseline (source framework)"),
     ],
 )
@@ -142,7 +166,11 @@ def test_each_disqualification_names_its_reason(bad, reason):
 
 
 def test_no_candidate_meeting_the_slo_is_a_failing_result_with_every_reason():
-    rows = [row("a", 10.0, 60.0), row("b", 5.0, 55.0), BenchRow(name="base", role="baseline", measured=True)]
+    rows = [
+        row("a", 10.0, 60.0),
+        row("b", 5.0, 55.0),
+        BenchRow(name="base", role="baseline", measured=True),
+    ]
     outcome = select(rows, slo_p99_ms=50)
     assert not outcome.passed and outcome.candidate is None
     assert "no candidate meets the SLO p99 <= 50 ms" in outcome.why
@@ -159,7 +187,9 @@ def test_slo_must_be_positive():
         select([row("a", 1.0, 2.0)], slo_p99_ms=0)
 
 
-@pytest.mark.parametrize(("text", "values"), [("1,8,32", [1, 8, 32]), ("32, 1", [1, 32]), ("4,4", [4])])
+@pytest.mark.parametrize(
+    ("text", "values"), [("1,8,32", [1, 8, 32]), ("32, 1", [1, 32]), ("4,4", [4])]
+)
 def test_parse_positive_ints(text, values):
     assert parse_positive_ints(text, "--batch-sizes") == values
 

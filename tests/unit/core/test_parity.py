@@ -28,7 +28,9 @@ def test_shape_mismatch_is_an_error():
         par.max_abs_error(np.zeros(3), np.zeros(4))
 
 
-@pytest.mark.parametrize(("a", "b", "agreement"), [([1, 2, 3, 4], [1, 2, 3, 4], 1.0), ([1, 2, 3, 4], [1, 2, 0, 0], 0.5)])
+@pytest.mark.parametrize(
+    ("a", "b", "agreement"), [([1, 2, 3, 4], [1, 2, 3, 4], 1.0), ([1, 2, 3, 4], [1, 2, 0, 0], 0.5)]
+)
 def test_top1_agreement(a, b, agreement):
     assert par.top1_agreement(np.array(a), np.array(b)) == agreement
 
@@ -47,7 +49,9 @@ def test_masked_mean_pool_ignores_padding():
     assert par.mean_pool(hidden, None)[0, 0] > 2.0
 
 
-@pytest.mark.parametrize(("b", "cos"), [([[2.0, 0.0]], 1.0), ([[0.0, 1.0]], 0.0), ([[-1.0, 0.0]], -1.0)])
+@pytest.mark.parametrize(
+    ("b", "cos"), [([[2.0, 0.0]], 1.0), ([[0.0, 1.0]], 0.0), ([[-1.0, 0.0]], -1.0)]
+)
 def test_cosine_rows(b, cos):
     assert par.cosine_rows(np.array([[1.0, 0.0]]), np.array(b))[0] == pytest.approx(cos)
 
@@ -86,7 +90,9 @@ def test_embedding_gate_uses_cosine(noise, passed):
 
 
 def test_regressor_gate():
-    result = par.compare_regressor(np.array([[1.0]]), np.array([[1.1]]), par.Tolerances(max_abs_error=0.2))
+    result = par.compare_regressor(
+        np.array([[1.0]]), np.array([[1.1]]), par.Tolerances(max_abs_error=0.2)
+    )
     assert result.passed and result.max_abs_error["variable"] == pytest.approx(0.1)
 
 

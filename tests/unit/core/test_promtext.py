@@ -38,8 +38,15 @@ slipway_shadow_comparisons_total{model="m",champion_version="1",shadow_version="
 
 def test_parse_keeps_only_the_counters_it_needs():
     series = parse_text(TEXT)
-    assert series[key("slipway_requests_total", {"model": "m", "version": "1", "variant": "champion",
-                                                 "code": "200"})] == 90
+    assert (
+        series[
+            key(
+                "slipway_requests_total",
+                {"model": "m", "version": "1", "variant": "champion", "code": "200"},
+            )
+        ]
+        == 90
+    )
     names = {name for name, _ in series}
     assert "slipway_requests_created" not in names
     assert "slipway_request_latency_seconds_count" not in names
@@ -60,8 +67,8 @@ def test_parse_empty_text_is_an_empty_map():
     [
         (5.0, 8.0, 3.0),
         (5.0, 5.0, 0.0),
-        (5.0, 2.0, 2.0),     # reset: the gateway restarted, counting from zero
-        (None, 4.0, 4.0),    # a new series
+        (5.0, 2.0, 2.0),  # reset: the gateway restarted, counting from zero
+        (None, 4.0, 4.0),  # a new series
     ],
 )
 def test_delta_handles_new_series_and_resets(before, after, expected):
@@ -74,7 +81,9 @@ def test_add_sums_replicas():
     assert add({k: 1.0}, {k: 2.0, key("c", {}): 5.0}) == {k: 3.0, key("c", {}): 5.0}
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1", "1.0"), ("1.0", "1.0"), ("+Inf", "+Inf"), ("0.005", "0.005")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", "1.0"), ("1.0", "1.0"), ("+Inf", "+Inf"), ("0.005", "0.005")]
+)
 def test_bucket_bounds_have_one_spelling(text, expected):
     assert norm_le(text) == expected
 
@@ -82,7 +91,11 @@ def test_bucket_bounds_have_one_spelling(text, expected):
 def test_canary_window_reads_champion_and_canary():
     window = step_window(parse_text(TEXT), "m", "1", "2", "canary", seconds=5)
     assert (window.champion.requests, window.champion.errors) == (91, 1)
-    assert (window.candidate.requests, window.candidate.errors, window.candidate.rejections) == (11, 2, 1)
+    assert (window.candidate.requests, window.candidate.errors, window.candidate.rejections) == (
+        11,
+        2,
+        1,
+    )
     assert window.candidate.latency_buckets == {"0.01": 6, "1.0": 11, "+Inf": 11}
     assert window.champion.classes == {"3": 60, "4": 30}
     assert window.candidate.classes == {"3": 8}

@@ -12,7 +12,10 @@ def test_exactly_capacity_pass_at_one_instant(capacity, attempts):
     assert passed == min(capacity, attempts)
 
 
-@pytest.mark.parametrize("rate, elapsed, expected", [(1.0, 1.0, 1), (2.0, 1.0, 2), (10.0, 0.2, 2), (10.0, 0.5, 3), (1.0, 100.0, 3)])
+@pytest.mark.parametrize(
+    "rate, elapsed, expected",
+    [(1.0, 1.0, 1), (2.0, 1.0, 2), (10.0, 0.2, 2), (10.0, 0.5, 3), (1.0, 100.0, 3)],
+)
 def test_refill_by_rate_up_to_capacity(rate, elapsed, expected):
     bucket = TokenBucket(rate=rate, capacity=3)
     for _ in range(3):
@@ -40,7 +43,9 @@ def test_clock_going_back_does_not_mint_tokens():
     assert bucket.take(now=5.0) > 0
 
 
-@pytest.mark.parametrize("wait, header", [(0.01, "1"), (1.0, "1"), (1.2, "2"), (59.9, "60"), (float("inf"), "3600")])
+@pytest.mark.parametrize(
+    "wait, header", [(0.01, "1"), (1.0, "1"), (1.2, "2"), (59.9, "60"), (float("inf"), "3600")]
+)
 def test_retry_after_header(wait, header):
     assert retry_after_header(wait) == header
 

@@ -29,14 +29,20 @@ def test_profile_round_trip_and_merge():
 
 def test_drift_scores_flag_a_shift():
     rng = np.random.default_rng(1)
-    ref = profiles.profile_frame(pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000)}))
-    cur = profiles.profile_frame(pd.DataFrame({"x": rng.normal(3, 1, size=2000), "y": rng.normal(size=2000)}))
+    ref = profiles.profile_frame(
+        pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000)})
+    )
+    cur = profiles.profile_frame(
+        pd.DataFrame({"x": rng.normal(3, 1, size=2000), "y": rng.normal(size=2000)})
+    )
     scores = profiles.drift_scores(ref, cur)
     assert scores["x"]["drift_category"] == "DRIFT"
     assert scores["y"]["drift_category"] == "NO_DRIFT"
 
 
-@pytest.mark.parametrize("data, message", [(b"", "is empty"), (b"garbage", "not a whylogs profile")])
+@pytest.mark.parametrize(
+    "data, message", [(b"", "is empty"), (b"garbage", "not a whylogs profile")]
+)
 def test_bad_profiles(data, message):
     with pytest.raises(BadInput, match=message):
         profiles.deserialize(data, what="p.bin")

@@ -8,7 +8,9 @@ import pytest
 from slipway.drift.retraining import combine, load_reference
 from slipway.errors import BadInput
 
-REF = pd.DataFrame({"a": pd.Series([1.0, 2.0], dtype="float32"), "y": pd.Series([0, 1], dtype="int64")})
+REF = pd.DataFrame(
+    {"a": pd.Series([1.0, 2.0], dtype="float32"), "y": pd.Series([0, 1], dtype="int64")}
+)
 
 
 def test_combine_keeps_the_reference_schema_and_order():

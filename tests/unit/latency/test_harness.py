@@ -14,7 +14,14 @@ from slipway.latency.host import host_record, parse_cpuinfo
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = {"batch_sizes": [1, 4], "threads": [1], "duration_s": 0.01, "warmup": 2, "max_cv": 0.5, "max_attempts": 2}
+SETTINGS = {
+    "batch_sizes": [1, 4],
+    "threads": [1],
+    "duration_s": 0.01,
+    "warmup": 2,
+    "max_cv": 0.5,
+    "max_attempts": 2,
+}
 
 
 @pytest.fixture
@@ -51,7 +58,9 @@ def test_a_hanging_worker_is_killed_at_its_timeout(specs):
     assert result == {"ok": False, "error": "timeout: the worker ran over 2 s and was killed"}
 
 
-def test_a_model_that_does_not_load_is_a_failed_result_naming_the_file(specs, candidate_dir, tmp_path):
+def test_a_model_that_does_not_load_is_a_failed_result_naming_the_file(
+    specs, candidate_dir, tmp_path
+):
     # given a copy of the candidates with the FP32 model file overwritten by garbage
     bundle = tmp_path / "bundle"
     shutil.copytree(candidate_dir, bundle)
@@ -84,7 +93,11 @@ def test_host_record_names_cpu_flags_libraries_and_threads():
 @pytest.mark.parametrize(
     ("text", "model", "flags"),
     [
-        ("model name\t: Xeon\nflags\t\t: avx2 avx512_vnni amx_int8\n", "Xeon", {"avx2", "avx512_vnni", "amx_int8"}),
+        (
+            "model name\t: Xeon\nflags\t\t: avx2 avx512_vnni amx_int8\n",
+            "Xeon",
+            {"avx2", "avx512_vnni", "amx_int8"},
+        ),
         ("processor\t: 0\n", "", set()),
     ],
 )

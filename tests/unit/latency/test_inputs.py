@@ -22,7 +22,9 @@ def test_a_candidate_directory_loads_its_manifest(candidate_dir):
 
 
 def test_a_directory_without_a_manifest_is_refused(tmp_path):
-    with pytest.raises(BadInput, match=r"no manifest.json in this directory: give a candidate directory"):
+    with pytest.raises(
+        BadInput, match=r"no manifest.json in this directory: give a candidate directory"
+    ):
         load_target(tmp_path)
 
 
@@ -43,7 +45,11 @@ def test_a_single_onnx_file_becomes_a_one_candidate_manifest(candidate_dir, tmp_
     target = load_target(model)
     assert target.manifest_path is None and target.bundle_dir == tmp_path.resolve()
     (candidate,) = target.manifest.candidates
-    assert (candidate.name, candidate.runtime, candidate.path) == ("onnx-model", "onnxruntime", "m.onnx")
+    assert (candidate.name, candidate.runtime, candidate.path) == (
+        "onnx-model",
+        "onnxruntime",
+        "m.onnx",
+    )
     assert len(target.manifest.feature_names) == 64
 
 
@@ -79,7 +85,9 @@ def test_eval_data_missing_features_is_refused(tmp_path):
 def test_without_eval_data_rows_are_random_and_shaped_by_the_features():
     rows = input_rows(Manifest(feature_names=[f"p{i}" for i in range(5)]), None)
     assert rows.shape == (256, 5) and rows.dtype == np.float32
-    assert np.array_equal(rows, input_rows(Manifest(feature_names=[f"p{i}" for i in range(5)]), None))
+    assert np.array_equal(
+        rows, input_rows(Manifest(feature_names=[f"p{i}" for i in range(5)]), None)
+    )
 
 
 def test_without_features_or_eval_data_the_user_is_told_what_to_pass():

@@ -26,8 +26,10 @@ def encoder(path, seq=SEQ, quantized_table=False):
     table = np.random.default_rng(0).standard_normal((VOCAB, HIDDEN)).astype(np.float32)
     nodes, inits = [], []
     if quantized_table:
-        inits += [numpy_helper.from_array((table * 10).astype(np.int8), "table_q"),
-                  numpy_helper.from_array(np.array(0.1, np.float32), "scale")]
+        inits += [
+            numpy_helper.from_array((table * 10).astype(np.int8), "table_q"),
+            numpy_helper.from_array(np.array(0.1, np.float32), "scale"),
+        ]
         nodes.append(helper.make_node("DequantizeLinear", ["table_q", "scale"], ["table"]))
     else:
         inits.append(numpy_helper.from_array(table, "table"))
@@ -40,9 +42,12 @@ def encoder(path, seq=SEQ, quantized_table=False):
     ]
     dims = ["batch", seq if seq else "seq"]
     graph = helper.make_graph(
-        nodes, "tiny-encoder",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims)],
+        nodes,
+        "tiny-encoder",
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims),
+        ],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [*dims, HIDDEN])],
         inits,
     )
@@ -56,8 +61,9 @@ def encoder(path, seq=SEQ, quantized_table=False):
 def test_a_token_model_file_gets_no_float_features(tmp_path):
     target = load_target(encoder(tmp_path / "enc.onnx"))
     assert target.manifest.feature_names == []
-    assert [(s.name, s.dtype, s.shape) for s in model_inputs(tmp_path / "enc.onnx", "onnxruntime")] == [
-        ("input_ids", "int64", (None, SEQ)), ("attention_mask", "int64", (None, SEQ))]
+    assert [
+        (s.name, s.dtype, s.shape) for s in model_inputs(tmp_path / "enc.onnx", "onnxruntime")
+    ] == [("input_ids", "int64", (None, SEQ)), ("attention_mask", "int64", (None, SEQ))]
 
 
 def test_token_inputs_are_valid_ids_and_an_all_ones_mask(tmp_path):
@@ -78,7 +84,9 @@ def test_a_dynamic_sequence_gets_the_default_length(tmp_path):
 
 def test_the_vocabulary_is_read_through_a_dequantized_table(tmp_path):
     path = encoder(tmp_path / "enc.onnx", quantized_table=True)
-    assert vocab_sizes(path, "onnxruntime", model_inputs(path, "onnxruntime")) == {"input_ids": VOCAB}
+    assert vocab_sizes(path, "onnxruntime", model_inputs(path, "onnxruntime")) == {
+        "input_ids": VOCAB
+    }
 
 
 def test_the_vocabulary_is_read_from_an_openvino_ir(tmp_path):
@@ -86,14 +94,19 @@ def test_the_vocabulary_is_read_from_an_openvino_ir(tmp_path):
     xml = tmp_path / "enc.xml"
     ov.save_model(ov.convert_model(str(encoder(tmp_path / "enc.onnx"))), str(xml))
     specs = model_inputs(xml, "openvino")
-    assert [(s.name, s.dtype) for s in specs] == [("input_ids", "int64"), ("attention_mask", "int64")]
+    assert [(s.name, s.dtype) for s in specs] == [
+        ("input_ids", "int64"),
+        ("attention_mask", "int64"),
+    ]
     assert vocab_sizes(xml, "openvino", specs) == {"input_ids": VOCAB}
     assert load_target(xml).manifest.feature_names == []
 
 
 def test_eval_rows_cannot_feed_a_token_model(tmp_path):
     target = load_target(encoder(tmp_path / "enc.onnx"))
-    with pytest.raises(BadInput, match="takes input_ids, attention_mask: --eval-data rows cannot feed it"):
+    with pytest.raises(
+        BadInput, match="takes input_ids, attention_mask: --eval-data rows cannot feed it"
+    ):
         benchmark_inputs(target, str(tmp_path / "eval.csv"))
 
 
@@ -110,8 +123,14 @@ def test_the_worker_measures_a_token_model(tmp_path):
     target = load_target(encoder(tmp_path / "enc.onnx"))
     inputs = tmp_path / "inputs.npy"
     np.save(inputs, benchmark_inputs(target, None))
-    settings = {"batch_sizes": [1, 4], "threads": [1], "duration_s": 0.01, "warmup": 2, "max_cv": 0.5,
-                "max_attempts": 1}
+    settings = {
+        "batch_sizes": [1, 4],
+        "threads": [1],
+        "duration_s": 0.01,
+        "warmup": 2,
+        "max_cv": 0.5,
+        "max_attempts": 1,
+    }
     (spec,) = worker_specs(target.manifest, target.bundle_dir, inputs, settings)
     result = run_worker(spec, timeout_s=120)
     assert result["ok"], result
@@ -125,7 +144,9 @@ def test_a_worker_reports_its_own_peak_memory_not_its_parents():
 
     ballast = np.ones(50 * 1024 * 1024)  # float64: 400 MB, touched
     code = "from slipway.latency.worker import peak_rss_mb; print(peak_rss_mb())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     # then the child's figure is its own (a bare interpreter with numpy: well under the ballast)
     assert 1 < float(out) < 200, out
     del ballast

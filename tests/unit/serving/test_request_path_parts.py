@@ -19,7 +19,9 @@ def test_access_log_buffers_lines_until_flush():
     log.flush()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(d["request_id"], d["code"], d["logger"], d["level"]) for d in lines] == [
-        ("r1", 200, "slipway.access", "info"), ("r2", 429, "slipway.access", "info")]
+        ("r1", 200, "slipway.access", "info"),
+        ("r2", 429, "slipway.access", "info"),
+    ]
     assert lines[0]["ts"].endswith("Z") and "T" in lines[0]["ts"]
 
 
@@ -30,7 +32,9 @@ def test_access_log_flushes_when_the_buffer_is_full():
         log.write({"request_id": str(i)})
     assert len(stream.getvalue().splitlines()) == 6  # two full buffers written, one line pending
     log.flush()
-    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == [str(i) for i in range(7)]
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == [
+        str(i) for i in range(7)
+    ]
 
 
 def _value(metrics, name, **labels):
@@ -46,8 +50,19 @@ def test_request_metrics_count_each_outcome_with_cached_children():
     labels = {"model": "digits", "version": "2", "variant": "champion"}
     assert _value(m, "slipway_requests_total", **labels, code="200") == 3
     assert _value(m, "slipway_requests_total", **labels, code="422") == 1
-    assert _value(m, "slipway_request_latency_seconds_count", **labels) == 3  # only successes are timed
-    assert _value(m, "slipway_request_latency_seconds_count", model="digits", version="3", variant="canary") == 1
+    assert (
+        _value(m, "slipway_request_latency_seconds_count", **labels) == 3
+    )  # only successes are timed
+    assert (
+        _value(
+            m,
+            "slipway_request_latency_seconds_count",
+            model="digits",
+            version="3",
+            variant="canary",
+        )
+        == 1
+    )
 
 
 class _Store:
@@ -61,12 +76,16 @@ class _Store:
 def test_profiles_fold_in_batches_and_flush_everything_at_close():
     # given a collector that folds only every 60 s or every 50 rows
     store = _Store()
-    collector = ProfileCollector(store, "r1", window_s=3600, sample_rate=1.0, fold_every_s=60, fold_rows=50)
+    collector = ProfileCollector(
+        store, "r1", window_s=3600, sample_rate=1.0, fold_every_s=60, fold_rows=50
+    )
     x = np.ones((1, 2), dtype=np.float32)
     for _ in range(10):
         collector.offer("m", "1", "champion", ["a", "b"], x, np.array([1]))
     collector._drain()
-    assert collector._pending_rows() == 10 and not collector._views  # below both thresholds: not folded yet
+    assert (
+        collector._pending_rows() == 10 and not collector._views
+    )  # below both thresholds: not folded yet
     # when it closes, every offered row is in the flushed profile
     keys = collector.close()
     from slipway.drift import profiles

@@ -66,13 +66,19 @@ def test_two_services_on_one_port_are_refused():
 
 def test_a_need_outside_the_list_is_refused(tmp_path):
     spec = ServiceSpec("worker", python("pass"), always, needs=("prefect",))
-    with ServiceGroup(tmp_path) as group, pytest.raises(ValueError, match=r"worker needs \['prefect'\]"):
+    with (
+        ServiceGroup(tmp_path) as group,
+        pytest.raises(ValueError, match=r"worker needs \['prefect'\]"),
+    ):
         group.start([spec], timeout_s=5)
 
 
 def test_a_child_that_exits_during_start_up_shows_its_log(tmp_path):
-    spec = ServiceSpec("broken", python("import sys; print('boom: bad config', flush=True); sys.exit(3)"),
-                       lambda: False)
+    spec = ServiceSpec(
+        "broken",
+        python("import sys; print('boom: bad config', flush=True); sys.exit(3)"),
+        lambda: False,
+    )
     with ServiceGroup(tmp_path, poll_s=0.1) as group, pytest.raises(ServiceFailed) as exc:
         group.start([spec], timeout_s=30)
     assert "broken exited with code 3" in str(exc.value)
@@ -89,7 +95,10 @@ def test_a_child_never_ready_times_out_and_is_stopped(tmp_path):
 
 def test_a_missing_program_is_a_clear_error(tmp_path):
     spec = ServiceSpec("ghost", ["/nonexistent/slipway-ghost"], always)
-    with ServiceGroup(tmp_path) as group, pytest.raises(ServiceFailed, match="ghost: cannot run /nonexistent"):
+    with (
+        ServiceGroup(tmp_path) as group,
+        pytest.raises(ServiceFailed, match="ghost: cannot run /nonexistent"),
+    ):
         group.start([spec], timeout_s=5)
 
 
@@ -98,8 +107,10 @@ def test_http_service_starts_before_its_dependant_and_stops_with_the_port_freed(
     port = free_port()
     events: list[str] = []
     web = ServiceSpec(
-        "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        lambda: http_ok(f"http://127.0.0.1:{port}/"), port=port,
+        "web",
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        lambda: http_ok(f"http://127.0.0.1:{port}/"),
+        port=port,
         on_ready=lambda: events.append("web ready"),
     )
 
@@ -107,7 +118,9 @@ def test_http_service_starts_before_its_dependant_and_stops_with_the_port_freed(
         events.append("helper probed")
         return True
 
-    helper = ServiceSpec("helper", python("import time; time.sleep(60)"), helper_ready, needs=("web",))
+    helper = ServiceSpec(
+        "helper", python("import time; time.sleep(60)"), helper_ready, needs=("web",)
+    )
     group = ServiceGroup(tmp_path, grace_s=10, poll_s=0.1)
     # when they start
     group.start([helper, web], timeout_s=60)

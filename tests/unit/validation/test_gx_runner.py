@@ -206,22 +206,38 @@ def test_loader_reads_store_keys(tmp_path):
 
 def _types(column: str, *, type_list=None, type_=None) -> ExpectationSpec:
     if type_ is not None:
-        return ExpectationSpec(type="expect_column_values_to_be_of_type", kwargs={"column": column, "type_": type_})
-    return ExpectationSpec(type="expect_column_values_to_be_in_type_list", kwargs={"column": column, "type_list": type_list})
+        return ExpectationSpec(
+            type="expect_column_values_to_be_of_type", kwargs={"column": column, "type_": type_}
+        )
+    return ExpectationSpec(
+        type="expect_column_values_to_be_in_type_list",
+        kwargs={"column": column, "type_list": type_list},
+    )
 
 
 def test_string_columns_are_type_checked_on_their_dtype():
     # given a pandas string column and an object column holding an int among strings
-    frame = pd.DataFrame({"s": pd.array(["a", "b", None], dtype="str"),
-                          "o": pd.Series(["a", 1, None], dtype=object)})
-    suite = SuiteSpec(name="types", expectations=[
-        _types("s", type_list=["str"]), _types("s", type_list=["string"]), _types("s", type_list=["int64"]),
-        _types("o", type_list=["str"]),
-    ])
+    frame = pd.DataFrame(
+        {"s": pd.array(["a", "b", None], dtype="str"), "o": pd.Series(["a", 1, None], dtype=object)}
+    )
+    suite = SuiteSpec(
+        name="types",
+        expectations=[
+            _types("s", type_list=["str"]),
+            _types("s", type_list=["string"]),
+            _types("s", type_list=["int64"]),
+            _types("o", type_list=["str"]),
+        ],
+    )
     # when validated
     s_str, s_string, s_int, o_str = run_suite(frame, suite, "types").outcomes
     # then the string dtype satisfies "str" and "string" from the dtype alone (no per-value count)
-    assert s_str.success and s_string.success and s_str.observed == "str" and s_str.unexpected_count is None
+    assert (
+        s_str.success
+        and s_string.success
+        and s_str.observed == "str"
+        and s_str.unexpected_count is None
+    )
     assert not s_int.success
     # and the report keeps the suite's own kwargs (not the StringDtype GX was also given)
     assert s_str.kwargs["type_list"] == ["str"]
@@ -232,6 +248,8 @@ def test_string_columns_are_type_checked_on_their_dtype():
 def test_of_type_str_still_matches_a_string_column():
     # given expect_column_values_to_be_of_type, which GX matches per value on object columns
     frame = pd.DataFrame({"s": pd.array(["a", "b"], dtype="str")})
-    suite = SuiteSpec(name="of-type", expectations=[_types("s", type_="str"), _types("s", type_list=["str"])])
+    suite = SuiteSpec(
+        name="of-type", expectations=[_types("s", type_="str"), _types("s", type_list=["str"])]
+    )
     # when validated / then both pass (the column goes to GX as object for this one)
     assert all(o.success for o in run_suite(frame, suite, "of-type").outcomes)

@@ -17,12 +17,20 @@ from tests.support.webhook_server import serving
 SECRET = "hook-secret"
 
 
-def delivery(data, entity="model_version", action="created", secret=SECRET, delivery_id=None, timestamp=None):
-    body = json.dumps({"entity": entity, "action": action, "timestamp": "2026-01-01T00:00:00+00:00", "data": data})
+def delivery(
+    data, entity="model_version", action="created", secret=SECRET, delivery_id=None, timestamp=None
+):
+    body = json.dumps(
+        {"entity": entity, "action": action, "timestamp": "2026-01-01T00:00:00+00:00", "data": data}
+    )
     delivery_id = delivery_id or str(uuid.uuid4())
     timestamp = str(int(time.time())) if timestamp is None else timestamp
-    headers = {"Content-Type": "application/json", "X-MLflow-Delivery-Id": delivery_id,
-               "X-MLflow-Timestamp": timestamp, "X-MLflow-Signature": sign(secret, delivery_id, timestamp, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-MLflow-Delivery-Id": delivery_id,
+        "X-MLflow-Timestamp": timestamp,
+        "X-MLflow-Signature": sign(secret, delivery_id, timestamp, body),
+    }
     return body, headers
 
 
@@ -37,20 +45,30 @@ def client(emitted):
         emitted.append((event, name, version, payload))
         return "event-id"
 
-    with serving(create_app(SECRET, emit=record)) as url, httpx.Client(base_url=url, timeout=10) as http:
+    with (
+        serving(create_app(SECRET, emit=record)) as url,
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
         yield http
 
 
 def test_a_version_created_outside_slipway_emits_registered(client, emitted):
-    body, headers = delivery({"name": "m", "version": "3", "run_id": "r", "source": "models:/x", "tags": {}})
+    body, headers = delivery(
+        {"name": "m", "version": "3", "run_id": "r", "source": "models:/x", "tags": {}}
+    )
     response = client.post(PATH, content=body, headers=headers)
     assert response.status_code == 200 and response.json()["emitted"] == events.REGISTERED
     assert [(e, n, v) for e, n, v, _ in emitted] == [(events.REGISTERED, "m", "3")]
-    assert emitted[0][3]["run_id"] == "r" and emitted[0][3]["delivery_id"] == headers["X-MLflow-Delivery-Id"]
+    assert (
+        emitted[0][3]["run_id"] == "r"
+        and emitted[0][3]["delivery_id"] == headers["X-MLflow-Delivery-Id"]
+    )
 
 
 def test_an_alias_created_emits_alias_set(client, emitted):
-    body, headers = delivery({"name": "m", "alias": "candidate", "version": "3"}, entity="model_version_alias")
+    body, headers = delivery(
+        {"name": "m", "alias": "candidate", "version": "3"}, entity="model_version_alias"
+    )
     assert client.post(PATH, content=body, headers=headers).status_code == 200
     assert emitted[0][:3] == (events.ALIAS_SET, "m", "3") and emitted[0][3]["alias"] == "candidate"
 
@@ -67,7 +85,15 @@ def test_a_version_slipway_registered_is_not_emitted_twice(client, emitted):
     [
         (lambda h: {**h, "X-MLflow-Signature": "v1,AAAA"}, 401),
         (lambda h: {k: v for k, v in h.items() if k != "X-MLflow-Signature"}, 401),
-        (lambda h: {**h, "X-MLflow-Signature": sign("other", h["X-MLflow-Delivery-Id"], h["X-MLflow-Timestamp"], "{}")}, 401),
+        (
+            lambda h: {
+                **h,
+                "X-MLflow-Signature": sign(
+                    "other", h["X-MLflow-Delivery-Id"], h["X-MLflow-Timestamp"], "{}"
+                ),
+            },
+            401,
+        ),
     ],
     ids=["wrong", "missing", "other-secret"],
 )

@@ -9,19 +9,26 @@ import pytest
 from slipway.webhooks.signature import DeliveryRefused, ReplayGuard, sign, verify
 
 SECRET = "s3cret"
-BODY = json.dumps({"entity": "model_version", "action": "created", "data": {"name": "m", "version": "1"}})
+BODY = json.dumps(
+    {"entity": "model_version", "action": "created", "data": {"name": "m", "version": "1"}}
+)
 
 
 def headers(secret=SECRET, delivery_id="d-1", timestamp="1000", body=BODY):
-    return {"X-MLflow-Signature": sign(secret, delivery_id, timestamp, body),
-            "X-MLflow-Delivery-Id": delivery_id, "X-MLflow-Timestamp": timestamp}
+    return {
+        "X-MLflow-Signature": sign(secret, delivery_id, timestamp, body),
+        "X-MLflow-Delivery-Id": delivery_id,
+        "X-MLflow-Timestamp": timestamp,
+    }
 
 
 @pytest.mark.parametrize("secret", ["s3cret", "ünïcode-secret", "x" * 200])
 def test_sign_matches_mlflows_delivery_code(secret):
     from mlflow.webhooks.delivery import _generate_hmac_signature
 
-    assert sign(secret, "d-1", "1000", BODY) == _generate_hmac_signature(secret, "d-1", "1000", BODY)
+    assert sign(secret, "d-1", "1000", BODY) == _generate_hmac_signature(
+        secret, "d-1", "1000", BODY
+    )
 
 
 def test_a_fresh_correct_delivery_verifies():
@@ -34,7 +41,11 @@ def test_a_fresh_correct_delivery_verifies():
         (headers(secret="wrong"), 401, "bad signature"),
         ({k: v for k, v in headers().items() if k != "X-MLflow-Signature"}, 401, "missing"),
         ({k: v for k, v in headers().items() if k != "X-MLflow-Timestamp"}, 401, "missing"),
-        ({**headers(), "X-MLflow-Delivery-Id": "d-2"}, 401, "bad signature"),  # id not the signed one
+        (
+            {**headers(), "X-MLflow-Delivery-Id": "d-2"},
+            401,
+            "bad signature",
+        ),  # id not the signed one
         (headers(timestamp="600"), 401, "stale"),
         (headers(timestamp="1400"), 401, "stale"),  # from the future
         (headers(timestamp="soon"), 400, "not a unix timestamp"),
@@ -55,4 +66,6 @@ def test_replay_guard_refuses_a_second_delivery_and_forgets_old_ids():
     guard = ReplayGuard(max_age_s=10)
     assert guard.first_time("a", now=100) and guard.first_time("b", now=100)
     assert not guard.first_time("a", now=105)
-    assert guard.first_time("a", now=200)  # long past the freshness window: it would be stale anyway
+    assert guard.first_time(
+        "a", now=200
+    )  # long past the freshness window: it would be stale anyway
