@@ -53,11 +53,13 @@ def report(title: str, rows: list[tuple[str, float, float, str]], fp32: str, sou
     base = {name: p50 for name, p50, _, _ in rows}
     print(f"\n## {title}  (batch 1, {THREADS} threads; ratio = reference p50 / candidate p50)")
     print(
-        f"{'candidate':<28} {'p50 ms':>9} {'p95 ms':>9} {'vs onnx-fp32':>13} {'vs source':>10}  quality"
+        f"{'candidate':<28} {'p50 ms':>9} {'p95 ms':>9} {'vs onnx-fp32':>13} {'vs source':>10}  "
+        "quality"
     )
     for name, p50, p95, quality in rows:
         print(
-            f"{name:<28} {p50:>9.3f} {p95:>9.3f} {base[fp32] / p50:>12.2f}x {base[source] / p50:>9.2f}x  {quality}"
+            f"{name:<28} {p50:>9.3f} {p95:>9.3f} {base[fp32] / p50:>12.2f}x "
+            f"{base[source] / p50:>9.2f}x  {quality}"
         )
 
 

@@ -4,11 +4,13 @@ Same ONNX model (the example digits MLP, FP32), same machine, same load generato
 HTTP servers, one row per request, side by side in one run. The load generator is wrk
 (Debian's `wrk`, one thread, keep-alive connections, C: it leaves the 2 CPUs to the
 servers) when it is installed, else a closed-loop Python client (one process per
-connection, keep-alive http.client; on 2 CPUs it takes about half the CPU itself). Raw ORT is the floor: `session.run` in-process
+connection, keep-alive http.client; on 2 CPUs it takes about half the CPU itself). Raw ORT is the
+floor: `session.run` in-process
 from 1 or 8 threads, no HTTP. The gateway runs with its defaults (auth on with a Bearer
 key, validation, metrics, access log, 10% profile sampling).
 
-    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8] [--load wrk|python]
+    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8] [--load
+    wrk|python]
 """
 
 from __future__ import annotations
@@ -169,8 +171,8 @@ def prepare(work: Path):
     from slipway.train.digits import digits_frame
     from slipway.train.params import TrainParams
     from slipway.train.stage import fit, split
-    from tests.support.candidates import build_candidate_dir
     from tests.e2e.serving.registered import register_bundle
+    from tests.support.candidates import build_candidate_dir
 
     params = TrainParams(max_iter=200)
     splits = split(digits_frame(), params)
@@ -289,8 +291,10 @@ def main() -> None:
 
 def report(results, conns, args) -> None:
     print(
-        f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell (median round), "
-        f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n"
+        f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell "
+        "(median round), "
+        f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}\n"
     )
     print("| target | conns | req/s | p50 ms | p99 ms | requests | non-200 |")
     print("|---|---|---|---|---|---|---|")
@@ -298,7 +302,8 @@ def report(results, conns, args) -> None:
         for c in conns:
             r = cells[c]
             print(
-                f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | {r['n']} | {r['errors']} |"
+                f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | "
+                f"{r['n']} | {r['errors']} |"
             )
     gw, ml, raw = (
         results["slipway gateway"],

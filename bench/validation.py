@@ -45,7 +45,8 @@ def inject_faults(frame: pd.DataFrame) -> pd.DataFrame:
 def plain_checks(
     frame: pd.DataFrame, suite: SuiteSpec
 ) -> list[tuple[str, str | None, bool, int | None]]:
-    """The same expectations as GX evaluates them, in pandas/numpy: (type, column, success, unexpected)."""
+    """The same expectations as GX evaluates them, in pandas/numpy: (type, column, success,
+    unexpected)."""
     out = []
     names = [str(c) for c in frame.columns]
     rows = len(frame)
@@ -126,18 +127,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print(
-        f"data: {len(data):,} rows x {len(data.columns)} columns; suite: {len(suite.expectations)} expectations (derived in {derive_s:.2f} s)"
+        f"data: {len(data):,} rows x {len(data.columns)} columns; suite: {len(suite.expectations)} "
+        f"expectations (derived in {derive_s:.2f} s)"
     )
     print(
-        f"verdicts agree: {report.critical_failures} critical failure(s), {report.warnings} warning(s) in both engines"
+        f"verdicts agree: {report.critical_failures} critical failure(s), {report.warnings} "
+        "warning(s) in both engines"
     )
     print(f"great_expectations import:          {import_s:8.2f} s")
     print(f"GX first run (context + validate):  {first_s:8.2f} s")
     print(
-        f"GX warm run, median of {args.repeats}:        {gx_s:8.2f} s  {[f'{t:.2f}' for t in gx_all]}"
+        f"GX warm run, median of {args.repeats}:        {gx_s:8.2f} s  "
+        f"{[f'{t:.2f}' for t in gx_all]}"
     )
     print(
-        f"plain pandas/numpy, median of {args.repeats}:  {plain_s:8.2f} s  {[f'{t:.2f}' for t in plain_all]}"
+        f"plain pandas/numpy, median of {args.repeats}:  {plain_s:8.2f} s  "
+        f"{[f'{t:.2f}' for t in plain_all]}"
     )
     print(f"ratio GX / plain (warm):            {gx_s / plain_s:8.2f} x")
     return 0

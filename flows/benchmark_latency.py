@@ -1,4 +1,5 @@
-"""`benchmark-latency`: measure every candidate in its own process, gate on the SLO, choose what ships."""
+"""`benchmark-latency`: measure every candidate in its own process, gate on the SLO, choose what
+ships."""
 
 from __future__ import annotations
 

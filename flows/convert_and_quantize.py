@@ -1,4 +1,5 @@
-"""`convert-and-quantize`: ONNX conversion with a parity gate, quantized candidates with an accuracy gate."""
+"""`convert-and-quantize`: ONNX conversion with a parity gate, quantized candidates with an
+accuracy gate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`register-version`: the selected candidate and all its evidence become an MLflow model version."""
+"""`register-version`: the selected candidate and all its evidence become an MLflow model
+version."""
 
 from __future__ import annotations
 

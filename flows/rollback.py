@@ -14,7 +14,8 @@ def rollback(params: RollbackParams = RollbackParams()) -> RollbackResult:
     result = roll_back(params.model_name, params.reason)
     emit_rolled_back(result)
     print(
-        f"{result.model_name}: champion is v{result.champion} again (v{result.demoted} demoted: {result.reason})"
+        f"{result.model_name}: champion is v{result.champion} again (v{result.demoted} demoted: "
+        f"{result.reason})"
     )
     return result
 

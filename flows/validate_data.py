@@ -1,4 +1,5 @@
-"""`validate-data`: the first release gate. Great Expectations on the data, a typed report, the serving contract."""
+"""`validate-data`: the first release gate. Great Expectations on the data, a typed report, the
+serving contract."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def table_bytes(frame) -> bytes:
 
 
 def fingerprint(frame) -> str:
-    """sha256 of the frame's content (column names, dtypes and values), independent of Parquet metadata."""
+    """sha256 of the frame's content (column names, dtypes and values), independent of Parquet
+    metadata."""
     import pandas as pd
 
     digest = hashlib.sha256()

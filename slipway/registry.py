@@ -239,7 +239,8 @@ class Registry:
         if not (local / MANIFEST).is_file():
             shutil.rmtree(staging, ignore_errors=True)
             raise BadInput(
-                f"model {name} version {mv.version} is not a slipway bundle (no {MANIFEST} in {uri})"
+                f"model {name} version {mv.version} is not a slipway bundle (no {MANIFEST} in "
+                f"{uri})"
             )
         shutil.rmtree(dest, ignore_errors=True)
         local.rename(dest)
@@ -334,7 +335,8 @@ class Registry:
     def reject(
         self, name: str, version: str, *, reason: str, details: dict[str, Any] | None = None
     ):
-        """Tag a version rejected with the reason (and details); `candidate` stops pointing at it."""
+        """Tag a version rejected with the reason (and details); `candidate` stops pointing at
+        it."""
         version = self.version_number(name, version)
         if self.alias(name, CHAMPION) == version:
             raise BadInput(

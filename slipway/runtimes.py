@@ -24,7 +24,8 @@ class Predictor:
     _run: Any = field(repr=False)
 
     def predict(self, x) -> dict[str, Any]:
-        """`x`: the float32 [N, F] array for `input`, or a dict of named inputs (e.g. input_ids, attention_mask)."""
+        """`x`: the float32 [N, F] array for `input`, or a dict of named inputs (e.g. input_ids,
+        attention_mask)."""
         import numpy as np
 
         outputs = dict(zip(self.output_names, self._run(x), strict=True))
@@ -34,7 +35,8 @@ class Predictor:
 
 
 def resolve_inside(base: Path, relative: str) -> Path:
-    """`base / relative`, refusing anything that resolves outside `base` (.., absolute, symlinks)."""
+    """`base / relative`, refusing anything that resolves outside `base` (.., absolute,
+    symlinks)."""
     base = base.resolve()
     path = (base / relative).resolve()
     if base != path and base not in path.parents:
@@ -221,5 +223,6 @@ def load_candidate(
     if candidate.runtime == "tensorrt":
         return load_tensorrt(path, threads, candidate.name)
     raise BadInput(
-        f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, OpenVINO or TensorRT only)"
+        f"candidate {candidate.name}: runtime {candidate.runtime!r} cannot serve (ONNX Runtime, "
+        "OpenVINO or TensorRT only)"
     )

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     model_name: str = "digits-mlp"
     """Registered model name used by the example and the demo."""
     webhook_secret: str | None = None
-    """Shared secret of the MLflow webhook (`slipway webhooks serve` verifies X-MLflow-Signature with it)."""
+    """Shared secret of the MLflow webhook (`slipway webhooks serve` verifies X-MLflow-Signature
+    with it)."""
     webhook_max_age_s: int = 300
     """Webhook deliveries older (or further in the future) than this are refused as stale."""
 

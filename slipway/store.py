@@ -145,13 +145,15 @@ class S3Store(ArtifactStore):
             ) from None
         except EndpointConnectionError as exc:
             raise ConfigError(
-                f"cannot reach the S3 endpoint for s3://{self.bucket} ({exc}): check AWS_ENDPOINT_URL"
+                f"cannot reach the S3 endpoint for s3://{self.bucket} ({exc}): check "
+                "AWS_ENDPOINT_URL"
             ) from None
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchBucket",) or (code in ("404", "NotFound") and what == "bucket"):
                 raise ConfigError(
-                    f"S3 bucket {self.bucket!r} does not exist: create it or fix SLIPWAY_ARTIFACT_ROOT"
+                    f"S3 bucket {self.bucket!r} does not exist: create it or fix "
+                    "SLIPWAY_ARTIFACT_ROOT"
                 ) from None
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
                 raise ConfigError(

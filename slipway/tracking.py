@@ -44,7 +44,8 @@ def configure_mlflow(settings: Settings | None = None) -> str:
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(
-            f"MLflow at {uri} is not usable ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}): "
+            f"MLflow at {uri} is not usable ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]}): "
             "check SLIPWAY_TRACKING_URI or start the server"
         ) from exc
 

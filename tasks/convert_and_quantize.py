@@ -16,7 +16,8 @@ from slipway.core.manifest import Candidate, Manifest
 
 @task(name="prepare-inputs", cache_policy=NO_CACHE)
 def prepare_inputs(params: OptimizeParams) -> Prepared:
-    """Load and hash the model, check the eval data against it, convert to the FP32 ONNX reference."""
+    """Load and hash the model, check the eval data against it, convert to the FP32 ONNX
+    reference."""
     return prepare(params)
 
 
@@ -37,7 +38,8 @@ def write_manifest(prep: Prepared, params: OptimizeParams, candidates: list[Cand
 
 @task(name="log-manifest", cache_policy=NO_CACHE)
 def log_manifest(manifest: Manifest, out: Path, params: OptimizeParams) -> str:
-    """An MLflow run with the manifest, per-candidate metrics and the gate settings; returns its id."""
+    """An MLflow run with the manifest, per-candidate metrics and the gate settings; returns its
+    id."""
     from slipway.tracking import stage_run
 
     params_logged = {

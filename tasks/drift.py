@@ -152,7 +152,10 @@ def publish_report(result: MonitorResult, now: datetime) -> dict[str, str]:
     report: dict[str, str] = {}
     files: dict[str, bytes] = {}
     if result.scores is not None:
-        title = f"{result.model_name} v{result.version}: drift per column vs threshold ({result.decision.action})"
+        title = (
+            f"{result.model_name} v{result.version}: drift per column vs threshold "
+            f"({result.decision.action})"
+        )
         files["drift.png"] = drift_report.chart_png(result.scores, title)
         report["png"] = store.put_bytes(f"{prefix}/drift.png", files["drift.png"])
         local = get_settings().reports_dir / "drift" / f"{result.model_name}-{stamp}.png"

@@ -1,4 +1,5 @@
-"""Test harness: one Prefect test API per session, a temp SLIPWAY_HOME per test, moto's S3 server."""
+"""Test harness: one Prefect test API per session, a temp SLIPWAY_HOME per test, moto's S3
+server."""
 
 from __future__ import annotations
 

@@ -95,7 +95,8 @@ class CanaryResult(BaseModel):
         verb = "promoted to champion" if promoted else "rolled back"
         summary = (
             f"{name} version {progress.version} {verb} after {len(progress.history)} windows "
-            f"({passed} passed, {progress.failures} failed checks, {progress.inconclusive} inconclusive): "
+            f"({passed} passed, {progress.failures} failed checks, {progress.inconclusive} "
+            "inconclusive): "
             f"{progress.reason}"
         )
         return cls(

@@ -46,7 +46,10 @@ class TrafficReport(BaseModel):
             for v, c in sorted(self.by_variant.items())
         )
         rate = self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
-        return f"sent {self.sent} requests in {self.elapsed_s:.1f} s ({rate:.1f}/s): {self.ok} ok, {self.failed} failed ({parts})"
+        return (
+            f"sent {self.sent} requests in {self.elapsed_s:.1f} s ({rate:.1f}/s): "
+            f"{self.ok} ok, {self.failed} failed ({parts})"
+        )
 
 
 class _Tally:

@@ -27,7 +27,8 @@ def load_rows(
         missing = [c for c in feature_names if c not in frame.columns]
         if missing:
             raise BadInput(
-                f"{data}: lacks the model's features {missing[:5]}{'...' if len(missing) > 5 else ''}"
+                f"{data}: lacks the model's features "
+                f"{missing[:5]}{'...' if len(missing) > 5 else ''}"
             )
         frame = frame[feature_names]
     elif target_column and target_column in frame.columns:

@@ -28,7 +28,8 @@ def register(sub, common) -> None:
         "demo",
         parents=[common],
         help="run the whole release on the example (embedded defaults)",
-        description="Release two versions of the example (the second through a canary behind a real "
+        description="Release two versions of the example (the second through a canary behind a "
+        "real "
         "gateway), then shift production traffic and let the drift monitor act.",
     )
     p.add_argument("--model-name", default="digits-mlp", help="registered model name")
@@ -104,7 +105,8 @@ def handle(args) -> int:
         emit_json(out)
     else:
         print(
-            f"\ndemo finished in {out['elapsed_s']:.0f} s. Look around: `slipway models show {args.model_name}`, "
+            f"\ndemo finished in {out['elapsed_s']:.0f} s. Look around: `slipway models show "
+            f"{args.model_name}`, "
             "`mlflow ui --backend-store-uri sqlite:///.slipway/mlflow.db`, `prefect server start`."
         )
     return 0
@@ -133,7 +135,8 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
 
         say(
             3,
-            "release of a second version (another seed) with live traffic: every gate, then the canary",
+            "release of a second version (another seed) with live traffic: every gate, then the "
+            "canary",
         )
         # a small demo window: 4-5 s per step at 30 requests/s; on a busy 2-core machine the
         # p99 comparison gets a 150 ms tolerance so that scheduling noise alone does not fail it
@@ -161,7 +164,8 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
 
         say(
             4,
-            "production changes (inverted digits): profiles from the gateway, then the drift monitor",
+            "production changes (inverted digits): profiles from the gateway, then the drift "
+            "monitor",
         )
         shifted = _send_shifted(url, name, quiet=args.json)
         out["shifted_rows"] = shifted
@@ -246,7 +250,8 @@ def _monitor(name: str, act: str, quiet: bool) -> dict:
             released = result.action.detail.get("release") or {}
             if released.get("version"):
                 print(
-                    f"  the retrain ran the whole release: version {released['version']}, {released.get('outcome')}"
+                    f"  the retrain ran the whole release: version {released['version']}, "
+                    f"{released.get('outcome')}"
                     " (without a labelled window it retrains on the reference data alone)"
                 )
         if result.report.get("markdown"):

@@ -10,7 +10,8 @@ def register(sub, common) -> None:
         "drift",
         parents=[common],
         help="compare two datasets (CSV/Parquet) or whylogs profiles (.bin); exit 1 on drift",
-        description="Per-column drift of CURRENT against REFERENCE (KS, chi-square, Hellinger as the "
+        description="Per-column drift of CURRENT against REFERENCE (KS, chi-square, Hellinger as "
+        "the "
         "policy says). Exit 0 no drift, 1 drift, 2 bad input.",
     )
     p.add_argument("reference", help="reference data: .csv, .parquet or a whylogs profile .bin")
@@ -49,7 +50,8 @@ def handle(args) -> int:
         for f in flagged:
             p = "" if f.pvalue is None else f", p-value {f.pvalue:.2g}"
             print(
-                f"  drift  {f.name}: {f.test} statistic {f.statistic:.4f} >= threshold {f.threshold:g}{p}"
+                f"  drift  {f.name}: {f.test} statistic {f.statistic:.4f} >= threshold "
+                f"{f.threshold:g}{p}"
             )
         for name in scores.missing:
             print(f"  drift  {name}: missing from CURRENT")

@@ -66,10 +66,12 @@ def handle_show(args) -> int:
         )
         return 0
     print(
-        f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: {mv.tags.get(STATUS, '-')}"
+        f"{args.name} version {mv.version}  aliases: {', '.join(aliases) or '-'}  status: "
+        f"{mv.tags.get(STATUS, '-')}"
     )
     print(
-        f"serving:  {evidence.candidate or '-'} ({evidence.runtime or '-'}) sha256 {evidence.serving_sha256 or '-'}"
+        f"serving:  {evidence.candidate or '-'} ({evidence.runtime or '-'}) sha256 "
+        f"{evidence.serving_sha256 or '-'}"
     )
     print("gates:")
     for gate, result in evidence.gates.items():
@@ -83,7 +85,8 @@ def handle_show(args) -> int:
     env = evidence.environment
     print(f"environment: python {env.python or '-'}, packages sha256 {env.packages_sha256 or '-'}")
     print(
-        f"code revision: {evidence.code_revision or '-'}   training run: {evidence.training_run_id or '-'}"
+        f"code revision: {evidence.code_revision or '-'}   training run: "
+        f"{evidence.training_run_id or '-'}"
     )
     for key, value in evidence.data_fingerprints.items():
         print(f"data {key}: {value}")

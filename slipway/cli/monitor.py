@@ -10,7 +10,8 @@ def register(sub, common) -> None:
         "monitor",
         parents=[common],
         help="run the drift monitor on the champion's production profiles; exit 1 unless `none`",
-        description="Score the champion's production profiles over the window, decide (none, retrain, "
+        description="Score the champion's production profiles over the window, decide (none, "
+        "retrain, "
         "rollback, alert-only, no-data) and open retrain/rollback. Exit 0 `none`, 1 otherwise.",
     )
     p.add_argument("name", help="registered model name")
@@ -64,7 +65,8 @@ def handle(args) -> int:
             print(f"  - {reason}")
         if result.action:
             print(
-                f"opened {result.action.action} via {result.action.via}: flow run {result.action.flow_run_id} "
+                f"opened {result.action.action} via {result.action.via}: flow run "
+                f"{result.action.flow_run_id} "
                 f"({result.action.state})"
             )
         if "json" in result.report:

@@ -9,11 +9,13 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "optimize",
         parents=[common],
-        help="convert a model to ONNX and quantize it into gated candidates (ORT, OpenVINO, TensorRT)",
+        help="convert a model to ONNX and quantize it into gated candidates (ORT, OpenVINO, "
+        "TensorRT)",
     )
     p.add_argument(
         "model",
-        help="a .skops / .onnx / .pt2 / TorchScript file, s3://..., or models:/NAME/VER, runs:/ID/PATH",
+        help="a .skops / .onnx / .pt2 / TorchScript file, s3://..., or models:/NAME/VER, "
+        "runs:/ID/PATH",
     )
     p.add_argument(
         "--eval-data", required=True, help="labelled eval data (CSV/Parquet, s3://, store:KEY)"

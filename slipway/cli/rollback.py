@@ -29,6 +29,7 @@ def handle(args) -> int:
         emit_json(result)
     else:
         print(
-            f"{result.model_name}: champion v{result.demoted} -> v{result.champion} ({result.reason})"
+            f"{result.model_name}: champion v{result.demoted} -> v{result.champion} "
+            f"({result.reason})"
         )
     return 0

@@ -11,7 +11,8 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "validate",
         parents=[common],
-        help="validate data with Great Expectations against a reference or a suite (the first release gate)",
+        help="validate data with Great Expectations against a reference or a suite (the first "
+        "release gate)",
         description="Exit 0 when no critical expectation fails, 1 when the gate fails (failing "
         "expectations listed, column first), 2 on bad input. With both --reference and --suite, "
         "the suite is used and the reference gives the serving contract.",

@@ -44,7 +44,8 @@ def check_external_data(model, model_path: Path) -> None:
             p.is_symlink() for p in candidate.parents if base in p.parents
         ):
             raise BadInput(
-                f"{model_path}: external-data location {location!r} is a symlink; refusing to follow it"
+                f"{model_path}: external-data location {location!r} is a symlink; refusing to "
+                "follow it"
             )
         resolved = candidate.resolve()
         if base not in resolved.parents or not resolved.is_file():

@@ -67,7 +67,8 @@ def openvino_ready(src: Path, dest: Path, classifier: bool) -> Path:
     left = sorted({f"{n.domain}.{n.op_type}" for n in model.graph.node if n.domain == ML_DOMAIN})
     if left:
         raise BadInput(
-            f"OpenVINO has no conversion for operator {', '.join(left)} (only ai.onnx.ml.Scaler is lowered)"
+            f"OpenVINO has no conversion for operator {', '.join(left)} (only ai.onnx.ml.Scaler is "
+            "lowered)"
         )
     used = {n.domain for n in model.graph.node}
     kept = [o for o in model.opset_import if o.domain in used or o.domain in ("", "ai.onnx")]
@@ -108,7 +109,8 @@ def convert_torch(
         ) from None
     if len(model.outputs) != len(output_names):
         raise BadInput(
-            f"the PyTorch module has {len(model.outputs)} outputs, expected {len(output_names)} ({output_names})"
+            f"the PyTorch module has {len(model.outputs)} outputs, expected {len(output_names)} "
+            f"({output_names})"
         )
     for output, name in zip(model.outputs, output_names, strict=True):
         output.get_tensor().set_names({name})

@@ -34,7 +34,8 @@ def with_pre_process(src: Path, workdir: Path, tag: str, quantize) -> Path:
     for i, options in enumerate(PRE_PROCESS_VARIANTS):
         prepared = workdir / f"{tag}-pre{i}.onnx"
         try:
-            # in workdir: a failed symbolic shape inference drops sym_shape_infer_temp.onnx in the cwd
+            # in workdir: a failed symbolic shape inference drops sym_shape_infer_temp.onnx in the
+            # cwd
             with contextlib.chdir(workdir):
                 quant_pre_process(str(src), str(prepared), **options)
             return quantize(prepared)

@@ -1,4 +1,5 @@
-"""Parameters and result of the convert-and-quantize stage (the Prefect form and the typed result)."""
+"""Parameters and result of the convert-and-quantize stage (the Prefect form and the typed
+result)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ class OptimizeParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str = Field(
-        description="model file (.skops, .onnx, .pt2, TorchScript), s3:// or MLflow URI (models:/, runs:/)"
+        description="model file (.skops, .onnx, .pt2, TorchScript), s3:// or MLflow URI (models:/, "
+        "runs:/)"
     )
     eval_data: str = Field(description="labelled eval data: CSV/Parquet path, s3:// or store:KEY")
     target_column: str

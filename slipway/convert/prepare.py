@@ -74,7 +74,8 @@ def check_columns(
 ) -> list[str]:
     if target not in frame.columns:
         raise BadInput(
-            f"{what}: target column {target!r} is missing (columns: {', '.join(map(str, frame.columns[:8]))}...)"
+            f"{what}: target column {target!r} is missing (columns: "
+            f"{', '.join(map(str, frame.columns[:8]))}...)"
         )
     features = [str(c) for c in frame.columns if c != target]
     names = getattr(source.model, "feature_names_in_", None)
@@ -83,13 +84,15 @@ def check_columns(
         extra = [c for c in features if c not in set(names)]
         if missing or extra:
             raise BadInput(
-                f"{what}: columns do not match the model (missing: {', '.join(missing[:5]) or '-'}; "
+                f"{what}: columns do not match the model (missing: "
+                f"{', '.join(missing[:5]) or '-'}; "
                 f"unexpected: {', '.join(extra[:5]) or '-'})"
             )
         return [str(n) for n in names]
     if width is not None and len(features) != width:
         raise BadInput(
-            f"{what}: {len(features)} feature columns besides {target!r}, but the model takes {width}; "
+            f"{what}: {len(features)} feature columns besides {target!r}, but the model takes "
+            f"{width}; "
             "give the eval data the model was trained on"
         )
     return features
@@ -169,7 +172,8 @@ def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, finge
         absent = [f for f in features if f not in cal_frame.columns]
         if absent:
             raise BadInput(
-                f"calibration data {params.calibration_data}: missing feature column(s) {', '.join(absent[:5])}"
+                f"calibration data {params.calibration_data}: missing feature column(s) "
+                f"{', '.join(absent[:5])}"
             )
         x_cal = feature_matrix(cal_frame, features, f"calibration data {params.calibration_data}")
     else:

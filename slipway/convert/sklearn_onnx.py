@@ -67,7 +67,8 @@ def to_onnx(model, path: Path) -> Path:
     missing = unsupported_steps(model)
     if missing:
         raise BadInput(
-            f"cannot convert to ONNX: no skl2onnx converter for pipeline step {', '.join(missing)}; "
+            "cannot convert to ONNX: no skl2onnx converter for pipeline step "
+            f"{', '.join(missing)}; "
             "replace the step or register a custom converter"
         )
     options = {id(model): {"zipmap": False}} if task_of(model) == "classification" else None

@@ -111,7 +111,8 @@ def fetch_mlflow(uri: str, workdir: Path) -> Path:
 
 
 def preflight(ref: str, trust_pickle: bool = False) -> None:
-    """Cheap checks before any work starts: a local file exists, its type is known, pickle is trusted."""
+    """Cheap checks before any work starts: a local file exists, its type is known, pickle is
+    trusted."""
     if ref.startswith(("models:/", "runs:/", "s3://")):
         return
     path = Path(ref).expanduser()

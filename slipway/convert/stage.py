@@ -206,7 +206,8 @@ def discard_workdir(prep: Prepared) -> None:
 def summary_line(manifest: Manifest) -> str:
     accepted = [c.name for c in manifest.accepted()]
     others = [f"{c.name} {c.status}" for c in manifest.candidates if c.status != "accepted"]
-    text = f"{len(accepted)}/{len(manifest.candidates)} candidates accepted: {', '.join(accepted) or 'none'}"
+    total = len(manifest.candidates)
+    text = f"{len(accepted)}/{total} candidates accepted: {', '.join(accepted) or 'none'}"
     return text + (f" ({'; '.join(others)})" if others else "")
 
 

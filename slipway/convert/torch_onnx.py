@@ -84,7 +84,9 @@ def export_named(
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     args = tuple(torch.from_numpy(v) for v in sample.values())
-    try:  # in the model's folder: the exporter may leave a scratch weights file in the working directory
+    # in the model's folder: the exporter may leave a scratch weights file in the working
+    # directory
+    try:
         with torch.no_grad(), contextlib.chdir(path.parent):
             torch.onnx.export(
                 module,

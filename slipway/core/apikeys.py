@@ -49,7 +49,8 @@ def parse_keys(text: str, where: str = "keys file") -> list[ApiKey]:
         unknown = sorted(scopes - set(SCOPES))
         if unknown:
             raise ValueError(
-                f"{where}: keys[{i}] ({entry['id']}) has unknown scope {unknown[0]!r} (use {', '.join(SCOPES)})"
+                f"{where}: keys[{i}] ({entry['id']}) has unknown scope {unknown[0]!r} (use "
+                f"{', '.join(SCOPES)})"
             )
         keys.append(ApiKey(str(entry["id"]), digest, scopes, bool(entry.get("revoked", False))))
     return keys

@@ -145,7 +145,8 @@ class StepAnalysis(BaseModel):
     candidate_requests: float
     champion_requests: float
     baseline_used: bool = False
-    """True when the champion's numbers came from earlier windows (the champion had too few here)."""
+    """True when the champion's numbers came from earlier windows (the champion had too few
+    here)."""
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.status == "fail"]
@@ -230,7 +231,8 @@ def _divergence_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryP
         status="fail" if fail else "pass",
         value=js,
         threshold=limit,
-        detail=f"Jensen-Shannon {js:.3f} over classes, G-test p={p_value:.2g} (fails above {limit:g} "
+        detail=f"Jensen-Shannon {js:.3f} over classes, G-test p={p_value:.2g} (fails above "
+        f"{limit:g} "
         f"with p < {alpha:g})",
     )
 
@@ -240,7 +242,8 @@ def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:
         return Check(
             metric="shadow_agreement",
             status="inconclusive",
-            detail=f"too few shadow comparisons ({shadow.comparisons:g}, need {policy.min_requests})",
+            detail=f"too few shadow comparisons ({shadow.comparisons:g}, need "
+            f"{policy.min_requests})",
         )
     agreement = shadow.agreements / shadow.comparisons
     limit = policy.min_shadow_agreement

@@ -153,7 +153,8 @@ def record_source_error(progress: CanaryProgress, message: str) -> CanaryProgres
     if errors >= progress.policy.source_error_limit:
         return abort(
             updated,
-            f"metrics source failed {errors} times in a row at step {progress.step.label}: {message}",
+            f"metrics source failed {errors} times in a row at step {progress.step.label}: "
+            f"{message}",
         )
     return updated
 
@@ -237,7 +238,8 @@ def resume_action(
         if progress.status == "running":
             return (
                 "resume",
-                f"resuming at step {progress.step_index + 1}/{len(progress.plan)} ({progress.step.label})",
+                f"resuming at step {progress.step_index + 1}/{len(progress.plan)} "
+                f"({progress.step.label})",
             )
         if progress.status == "promoting":
             return (

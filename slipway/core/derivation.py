@@ -2,7 +2,8 @@
 
 Plain pandas/numpy, no Great Expectations. The rules (see `DeriveOptions`):
 
-- table: the exact column set (critical: names missing and extra columns), the column order (warning), at least one row
+- table: the exact column set (critical: names missing and extra columns), the column order
+(warning), at least one row
   (critical), a row count within [low, high] x the reference's (warning);
 - every column: its dtype is in the reference dtype's family, its null fraction
   stays under a limit (no nulls at all when the reference has none);
@@ -95,12 +96,14 @@ def check_reference(frame, origin: str = "reference") -> None:
         )
     if len(frame) == 0:
         raise BadInput(
-            f"{origin}: has zero rows; a suite cannot be derived from it (give a non-empty reference)"
+            f"{origin}: has zero rows; a suite cannot be derived from it (give a non-empty "
+            "reference)"
         )
     empty = [str(c) for c in frame.columns if frame[c].isna().all()]
     if empty:
         raise BadInput(
-            f"{origin}: column {', '.join(empty)} is entirely null; drop or fill it before deriving a suite"
+            f"{origin}: column {', '.join(empty)} is entirely null; drop or fill it before "
+            "deriving a suite"
         )
 
 
@@ -214,7 +217,8 @@ def _contract_dtype(dtype: Any) -> Dtype:
     family, _ = type_family(dtype)
     if family == "other":
         raise BadInput(
-            f"reference dtype {name} has no serving-contract dtype; use numeric, bool or string columns"
+            f"reference dtype {name} has no serving-contract dtype; use numeric, bool or string "
+            "columns"
         )
     return _CONTRACT_DTYPES[family]
 
@@ -227,11 +231,13 @@ def build_contract(
     input_dtype: Dtype = "float32",
     source: dict[str, str] | None = None,
 ) -> ServingContract:
-    """Features (reference column order, target excluded) with the suite's critical ranges and sets."""
+    """Features (reference column order, target excluded) with the suite's critical ranges and
+    sets."""
     columns = [str(c) for c in reference_frame.columns]
     if target_column is not None and target_column not in columns:
         raise BadInput(
-            f"target column {target_column!r} is not in the reference (columns: {', '.join(columns[:8])}...)"
+            f"target column {target_column!r} is not in the reference (columns: "
+            f"{', '.join(columns[:8])}...)"
         )
     features = []
     numeric_input = input_dtype not in ("string", "bool")
@@ -241,7 +247,8 @@ def build_contract(
         dtype = _contract_dtype(reference_frame[column].dtype)
         if numeric_input and dtype == "string":
             raise BadInput(
-                f"reference column {column!r} holds strings but the model input is {input_dtype}; encode it or name it as the target"
+                f"reference column {column!r} holds strings but the model input is {input_dtype}; "
+                "encode it or name it as the target"
             )
         critical = [
             e for e in suite.expectations if e.column == column and e.severity == "critical"

@@ -136,7 +136,8 @@ def decide(
         return Decision(
             action="no-data",
             reasons=[
-                f"only {scores.rows} production rows in the window (policy min_rows {policy.min_rows})"
+                f"only {scores.rows} production rows in the window (policy min_rows "
+                f"{policy.min_rows})"
             ],
         )
     drifted = sorted(scores.drifted, key=lambda f: (-f.weight, f.name))
@@ -163,7 +164,8 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
     perf = scores.performance
     perf_text = (
         f"{perf.metric} fell from {perf.baseline:.4f} to {perf.current:.4f} "
-        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, {perf.rows} labelled rows)"
+        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, {perf.rows} "
+        "labelled rows)"
         if perf_drop
         else ""
     )

@@ -224,7 +224,8 @@ def evidence_tags(bundle: EvidenceBundle) -> dict[str, str]:
 
 
 def missing_evidence(reason: str) -> EvidenceBundle:
-    """The evidence of a version that has none (e.g. registered outside slipway): every gate missing."""
+    """The evidence of a version that has none (e.g. registered outside slipway): every gate
+    missing."""
     return EvidenceBundle(
         gates={g: GateResult(status="missing", summary=reason) for g in GATES},
         runtime="",

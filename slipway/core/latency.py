@@ -127,7 +127,8 @@ def disqualification(row: BenchRow, slo_p99_ms: float, min_throughput: float | N
     if row.p99_ms > slo_p99_ms:
         return f"p99 {row.p99_ms:.3f} ms at batch 1 is over the SLO {slo_p99_ms:g} ms"
     if min_throughput is not None and (row.best_throughput or 0.0) < min_throughput:
-        return f"best throughput {row.best_throughput or 0.0:.1f} rows/s is under the minimum {min_throughput:g} rows/s"
+        best = row.best_throughput or 0.0
+        return f"best throughput {best:.1f} rows/s is under the minimum {min_throughput:g} rows/s"
     return None
 
 
@@ -186,7 +187,8 @@ def select(
                 f"slower: p50 {row.p50_ms:.3f} ms vs {winner.name}'s {winner.p50_ms:.3f} ms"
             )
     why = (
-        f"fastest eligible candidate: p50 {winner.p50_ms:.3f} ms, p99 {winner.p99_ms:.3f} ms at batch 1 "
+        f"fastest eligible candidate: p50 {winner.p50_ms:.3f} ms, p99 {winner.p99_ms:.3f} ms at "
+        "batch 1 "
         f"({winner.threads} thread(s)) within the SLO {slo_p99_ms:g} ms"
     )
     return SelectionOutcome(

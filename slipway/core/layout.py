@@ -4,14 +4,15 @@ A *candidate directory* is what convert-and-quantize writes and benchmark-latenc
 register-version stores it, with the evidence, as a model version's *bundle* (the MLflow run
 artifact folder `bundle/`, the version's source). Paths inside are relative to the directory.
 
-| file | written by | holds |
-|---|---|---|
-| `manifest.json` | convert-and-quantize, benchmark-latency (`write_selection`) | `core.manifest.Manifest` |
-| `serving_contract.json` | register-version (from validate-data) | `core.contract.ServingContract` |
-| `evidence.json` | register-version | `core.evidence.EvidenceBundle` |
-| `reference_profile.bin` | register-version | whylogs profile of the reference data + `prediction` |
-| `input_example.json` | register-version | `{"feature_names": [...], "inputs": [[...], ...]}` |
-| `MLmodel` | register-version | MLflow signature and input example (for the MLflow UI) |
+- `manifest.json` (`core.manifest.Manifest`): written by convert-and-quantize, completed by
+  benchmark-latency's `write_selection`;
+- `serving_contract.json` (`core.contract.ServingContract`): register-version, from
+  validate-data;
+- `evidence.json` (`core.evidence.EvidenceBundle`): register-version;
+- `reference_profile.bin`: register-version, the whylogs profile of the reference data plus
+  the predicted class `prediction`;
+- `input_example.json`: register-version, `{"feature_names": [...], "inputs": [[...], ...]}`;
+- `MLmodel`: register-version, the MLflow signature (for the MLflow UI).
 
 Files a user may pass on the command line (`slipway register --validation-report ...`) or
 leave beside the manifest: `validation_report.json` (`core.validation.ValidationReport`) and

@@ -49,7 +49,8 @@ class Candidate(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str
-    """e.g. onnx-fp32, ort-int8-dynamic, ort-int8-static, openvino-fp32, openvino-fp16, openvino-int8, tensorrt-fp16."""
+    """e.g. onnx-fp32, ort-int8-dynamic, ort-int8-static, openvino-fp32, openvino-fp16,
+    openvino-int8, tensorrt-fp16."""
     format: Format
     runtime: Runtime
     precision: str = "fp32"

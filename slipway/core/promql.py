@@ -57,7 +57,8 @@ def series_from_response(name: str, body: Any) -> Series:
         raise ValueError("Prometheus answered something that is not a JSON object")
     if body.get("status") != "success":
         raise ValueError(
-            f"Prometheus query failed: {body.get('errorType', 'error')}: {body.get('error', 'no detail')}"
+            f"Prometheus query failed: {body.get('errorType', 'error')}: "
+            f"{body.get('error', 'no detail')}"
         )
     data = body.get("data") or {}
     if data.get("resultType") != "vector":

@@ -60,7 +60,8 @@ def _row_from_list(row, index: int, contract: ServingContract) -> list:
     if len(row) != len(contract.features):
         raise RequestInvalid(
             field,
-            f"has {len(row)} values, the contract expects {len(contract.features)} (shape {contract.shape})",
+            f"has {len(row)} values, the contract expects {len(contract.features)} (shape "
+            f"{contract.shape})",
         )
     for j, value in enumerate(row):
         if type(value) not in NUMERIC:
@@ -181,7 +182,8 @@ def parse_oip(payload, contract: ServingContract) -> np.ndarray:
         if name not in known:
             raise RequestInvalid(
                 f"inputs.{name}",
-                f"unknown input: send {contract.input_name!r} [N, {n_features}] or one input per contract feature",
+                f"unknown input: send {contract.input_name!r} [N, {n_features}] or one input per "
+                "contract feature",
             )
     by_name = dict(zip(names, inputs, strict=True))
     if len(by_name) != len(inputs):
@@ -260,6 +262,7 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
     if dtype is None:
         raise RequestInvalid(
             field,
-            f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON numbers",
+            f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON "
+            "numbers",
         )
     return np.ascontiguousarray(x, dtype=dtype)

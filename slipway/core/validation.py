@@ -68,7 +68,8 @@ class ExpectationOutcome(BaseModel):
         return ", ".join(names) if names else "(table)"
 
     def describe(self) -> str:
-        """One line, column first: 'pixel_03: expect_column_values_to_not_be_null (2 unexpected, 0.56%)'."""
+        """One line, column first: 'pixel_03: expect_column_values_to_not_be_null (2 unexpected,
+        0.56%)'."""
         if self.error:
             detail = self.error
         elif self.unexpected_count is not None:
@@ -257,7 +258,8 @@ def make_report(
 
 
 def gate_message(report: ValidationReport, report_uri: str | None = None, limit: int = 10) -> str:
-    """GateFailed's message: the failing critical expectations, column first, then where the report is."""
+    """GateFailed's message: the failing critical expectations, column first, then where the report
+    is."""
     lines = report.failure_lines("critical")
     shown = lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
     where = f" (report: {report_uri})" if report_uri else ""

@@ -28,7 +28,8 @@ class MonitorParams(BaseModel):
     )
     labelled: str | None = Field(
         None,
-        description="labelled recent production data (CSV/Parquet, path or store:KEY) for performance",
+        description="labelled recent production data (CSV/Parquet, path or store:KEY) for "
+        "performance",
     )
     variants: tuple[str, ...] = Field(
         ("champion",), description="gateway variants whose profiles count"
@@ -69,7 +70,8 @@ class MonitorResult(BaseModel):
     decision: Decision
     action: ActionRecord | None = None
     event_id: str | None = None
-    """The Prefect event emitted (slipway.drift.detected or slipway.drift.no_data); None for `none`."""
+    """The Prefect event emitted (slipway.drift.detected or slipway.drift.no_data); None for
+    `none`."""
     report: dict[str, str] = Field(default_factory=dict)
     """Where the report went: json (store URI), png, markdown (local paths), mlflow_run_id."""
 

@@ -121,7 +121,8 @@ def chi_square(reference_column, current_column) -> tuple[float, float] | None:
 
 
 def column_test(reference, current, column: str, test: str) -> tuple[float | None, float | None]:
-    """(statistic, p-value) of `test` on one column of two profiles; (None, None) when it cannot run.
+    """(statistic, p-value) of `test` on one column of two profiles; (None, None) when it cannot
+    run.
 
     ks: whylogs' KS on the KLL sketches (statistic D); hellinger: whylogs' Hellinger distance
     on the sketches' histograms (no p-value); chi-square: `chi_square` (Cramer's V).

@@ -13,7 +13,8 @@ def _row(score: FeatureScore) -> str:
     stat = "n/a" if score.statistic is None else f"{score.statistic:.3f}"
     p = "" if score.pvalue is None else f"{score.pvalue:.2g}"
     mark = "**drift**" if score.drifted else ""
-    return f"| {score.name} | {score.test} | {stat} | {score.threshold:g} | {p} | {score.weight:g} | {mark} |"
+    cells = [score.name, score.test, stat, f"{score.threshold:g}", p, f"{score.weight:g}", mark]
+    return "| " + " | ".join(cells) + " |"
 
 
 def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
@@ -32,7 +33,8 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
     if result.action:
         lines += [
             "",
-            f"Opened `{result.action.action}` via {result.action.via}: flow run {result.action.flow_run_id}",
+            f"Opened `{result.action.action}` via {result.action.via}: flow run "
+            f"{result.action.flow_run_id}",
         ]
     if result.skipped:
         lines += ["", "Skipped profiles:", *[f"- `{k}`: {v}" for k, v in result.skipped.items()]]

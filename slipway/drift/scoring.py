@@ -95,7 +95,8 @@ def score(
     performance: Performance | None = None,
     exclude: tuple[str, ...] = (),
 ) -> DriftScores:
-    """Every reference column (except `exclude`) scored under its policy rule; `prediction` apart."""
+    """Every reference column (except `exclude`) scored under its policy rule; `prediction`
+    apart."""
     current_columns = set(profiles.column_names(current))
     features, missing, prediction = [], [], None
     for column in profiles.column_names(reference):

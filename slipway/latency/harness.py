@@ -19,7 +19,8 @@ WORKER_MODULE = "slipway.latency.worker"
 
 
 def worker_specs(manifest: Manifest, bundle_dir: Path, inputs: Path, settings: dict) -> list[dict]:
-    """One spec per model to measure: the source baseline (when loadable) and every candidate with a file."""
+    """One spec per model to measure: the source baseline (when loadable) and every candidate with
+    a file."""
     specs = []
     source = manifest.source or {}
     kind = source.get("kind")
@@ -57,7 +58,8 @@ def baseline_skip_reason(manifest: Manifest) -> str | None:
 
 
 def run_worker(spec: dict, timeout_s: float, module: str = WORKER_MODULE) -> dict:
-    """Measure one model in a subprocess; always returns a dict with `ok` and, if not ok, `error`."""
+    """Measure one model in a subprocess; always returns a dict with `ok` and, if not ok,
+    `error`."""
     with tempfile.TemporaryDirectory(prefix="slipway-bench-") as tmp:
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec))

@@ -104,7 +104,8 @@ def single_file_manifest(path: Path) -> Manifest:
 
 
 def model_inputs(path: Path, runtime: str) -> list[InputSpec]:
-    """The model's input signature (ONNX graph inputs that are not initializers, or OpenVINO parameters)."""
+    """The model's input signature (ONNX graph inputs that are not initializers, or OpenVINO
+    parameters)."""
     import numpy as np
 
     if runtime == "onnxruntime":
@@ -159,7 +160,8 @@ def input_width(path: Path, runtime: str) -> int | None:
 
 def vocab_sizes(path: Path, runtime: str, specs: list[InputSpec]) -> dict[str, int]:
     """Rows of the embedding table each integer input indexes (a Gather on a constant, also through
-    DequantizeLinear/Cast, or ORT's fused EmbedLayerNormalization); inputs not found are left out."""
+    DequantizeLinear/Cast, or ORT's fused EmbedLayerNormalization); inputs not found are left
+    out."""
     names = {s.name for s in specs}
     found: dict[str, int] = {}
     if runtime == "onnxruntime":
@@ -279,7 +281,8 @@ def benchmark_inputs(target: Target, eval_data: str | None, seed: int = 0):
             if needs_named_inputs(specs):
                 if eval_data:
                     raise BadInput(
-                        f"{path.name} takes {', '.join(s.name for s in specs)}: --eval-data rows cannot "
+                        f"{path.name} takes {', '.join(s.name for s in specs)}: --eval-data rows "
+                        "cannot "
                         "feed it; leave --eval-data out to benchmark on synthesized inputs"
                     )
                 return synthetic_inputs(specs, vocab_sizes(path, runtime, specs), seed=seed)

@@ -69,14 +69,17 @@ def summary_line(rows, outcome: SelectionOutcome) -> str:
     if outcome.passed:
         winner = next(r for r in rows if r.name == outcome.candidate)
         return (
-            f"benchmark-latency: selected {outcome.candidate} (p50 {winner.latency['p50_ms']:.3f} ms, "
-            f"p99 {winner.latency['p99_ms']:.3f} ms at batch 1; {measured}/{len(rows)} models measured)"
+            f"benchmark-latency: selected {outcome.candidate} (p50 {winner.latency['p50_ms']:.3f} "
+            "ms, "
+            f"p99 {winner.latency['p99_ms']:.3f} ms at batch 1; {measured}/{len(rows)} models "
+            "measured)"
         )
     return f"benchmark-latency: gate failed: {outcome.why} ({measured}/{len(rows)} models measured)"
 
 
 def chart(rows, path: Path) -> Path:
-    """Median latency per call for each model and batch size (log scale), at each model's best threads."""
+    """Median latency per call for each model and batch size (log scale), at each model's best
+    threads."""
     import matplotlib
 
     matplotlib.use("Agg")

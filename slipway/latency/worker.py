@@ -9,7 +9,8 @@ structured array with one field per named model input, fed as a dict),
 Per thread count: load (timed), warm up, batch-1 latency samples for `duration_s`
 (repeated while too noisy), then throughput per batch size. Peak RSS is this
 process's VmHWM (getrusage's ru_maxrss survives execve on Linux, so it would report the
-parent's peak when the parent is bigger). A known error prints {"ok": false, "error": ...} and exits 3.
+parent's peak when the parent is bigger). A known error prints {"ok": false, "error": ...} and
+exits 3.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ def copy_candidates(source: Path, dest: Path, candidates: list[Candidate]) -> di
         digest = sha256_file(main)
         if candidate.sha256 and candidate.sha256 != digest:
             raise BadInput(
-                f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest says "
+                f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest "
+                "says "
                 f"{candidate.sha256[:12]}...: the file changed after conversion, rerun convert"
             )
         digests[candidate.name] = digest
@@ -59,13 +60,15 @@ def feature_matrix(frame, feature_names: list[str]):
     missing = [c for c in feature_names if c not in frame.columns]
     if missing:
         raise BadInput(
-            f"reference data lacks the model's features {missing[:5]}: pass the data the model was trained for"
+            f"reference data lacks the model's features {missing[:5]}: pass the data the model was "
+            "trained for"
         )
     return frame[feature_names].to_numpy(dtype=np.float32)
 
 
 def reference_with_predictions(bundle_dir: Path, manifest: Manifest, frame):
-    """Reference features plus the serving candidate's predicted class as int column `prediction`."""
+    """Reference features plus the serving candidate's predicted class as int column
+    `prediction`."""
     from slipway.runtimes import load_candidate
 
     x = feature_matrix(frame, manifest.feature_names)

@@ -24,7 +24,8 @@ def environment(root: Path = PROJECT_ROOT) -> Environment:
 
 
 def code_revision(root: Path = PROJECT_ROOT) -> str | None:
-    """The git commit of the project (with `-dirty` when the tree has changes), or None outside git."""
+    """The git commit of the project (with `-dirty` when the tree has changes), or None outside
+    git."""
 
     def git(*args: str) -> str | None:
         try:

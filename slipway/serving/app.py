@@ -240,7 +240,9 @@ async def read_json(request: Request, limit: int):
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
-    try:  # the standard parser also reads NaN/Infinity, which the contract check then names by field
+    # the standard parser also reads NaN/Infinity, which the contract check then names by
+    # field
+    try:
         return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HttpError(

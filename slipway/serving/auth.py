@@ -28,7 +28,8 @@ class KeyRing:
         if enabled:
             if path is None:
                 raise BadInput(
-                    "slipway serve needs --keys-file (create one with --add-key ID) or, for a local demo only, --no-auth"
+                    "slipway serve needs --keys-file (create one with --add-key ID) or, for a "
+                    "local demo only, --no-auth"
                 )
             self.reload()
 
@@ -37,7 +38,8 @@ class KeyRing:
             stat = self.path.stat()
         except FileNotFoundError:
             raise BadInput(
-                f"keys file {self.path} not found: create it with `slipway serve --keys-file {self.path} --add-key ID`"
+                f"keys file {self.path} not found: create it with `slipway serve --keys-file "
+                f"{self.path} --add-key ID`"
             ) from None
         if stat.st_mtime == self._mtime:
             return
@@ -65,7 +67,8 @@ class KeyRing:
             return (
                 401,
                 "",
-                "API keys in the query string are refused (they end up in logs): send 'Authorization: Bearer <key>'",
+                "API keys in the query string are refused (they end up in logs): send "
+                "'Authorization: Bearer <key>'",
             )
         presented = headers.get("x-api-key")
         auth = headers.get("authorization", "")

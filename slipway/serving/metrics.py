@@ -52,7 +52,8 @@ class GatewayMetrics:
         self._children: dict[tuple, tuple] = {}
 
     def request(self, model: str, version: str, variant: str, code: int, seconds: float) -> None:
-        """Count one answered request (and its latency when it succeeded); labelled children are cached."""
+        """Count one answered request (and its latency when it succeeded); labelled children are
+        cached."""
         key = (model, version, variant, code)
         children = self._children.get(key)
         if children is None:

@@ -70,7 +70,8 @@ def load_bundle(
     candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
     if candidate is None:
         raise BadInput(
-            f"model {name} version {version}: the manifest has no selection and no accepted candidate"
+            f"model {name} version {version}: the manifest has no selection and no accepted "
+            "candidate"
         )
     predictor = load_candidate(
         bundle, candidate, threads, spin=False

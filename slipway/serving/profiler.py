@@ -115,7 +115,8 @@ class ProfileCollector:
 
     def _run(self) -> None:
         # Folding costs a fixed ~0.05 s of whylogs work per call (65 columns) plus ~0.1 ms a row; it
-        # holds the GIL (request-path stalls): fold every `fold_every_s` or `fold_rows`, not per second.
+        # holds the GIL (request-path stalls): fold every `fold_every_s` or `fold_rows`, not per
+        # second.
         while not self._stop.wait(1.0):
             try:
                 self._drain()

@@ -66,7 +66,9 @@ def prefect_server(opts: UpOptions) -> ServiceSpec:
             str(opts.prefect_port),
         ],
         env={
-            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{opts.home / 'prefect.db'}",
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL": (
+                f"sqlite+aiosqlite:///{opts.home / 'prefect.db'}"
+            ),
             "PREFECT_API_URL": opts.prefect_api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         },

@@ -77,7 +77,8 @@ def check_ports(specs: list[ServiceSpec], host: str = LOOPBACK) -> None:
             raise BadInput(f"{flag} {spec.port}: give a port between 1 and 65535")
         if spec.port in seen:
             raise BadInput(
-                f"{flag} {spec.port}: the same port as {seen[spec.port]}; give each service its own port"
+                f"{flag} {spec.port}: the same port as {seen[spec.port]}; give each service its "
+                "own port"
             )
         seen[spec.port] = flag
         if port_in_use(spec.port, host):
@@ -158,7 +159,9 @@ class ServiceGroup:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **spec.env},
-                start_new_session=True,  # own process group: Ctrl-C reaches us, we stop them in order
+                # own process group: Ctrl-C reaches us, we stop them in
+                # order
+                start_new_session=True,
             )
         except OSError as exc:
             raise ServiceFailed(
@@ -174,8 +177,8 @@ class ServiceGroup:
         if code is not None:
             tail = log_tail(self.log_path(spec.name))
             raise ServiceFailed(
-                f"{spec.name} exited with code {code} during start-up (log {self.log_path(spec.name)})"
-                + (f":\n{tail}" if tail else "")
+                f"{spec.name} exited with code {code} during start-up (log "
+                f"{self.log_path(spec.name)})" + (f":\n{tail}" if tail else "")
             )
 
     def exited(self) -> tuple[str, int] | None:

@@ -54,7 +54,8 @@ def _context():
 
 
 def to_gx_expectation(spec: ExpectationSpec, origin: str = "suite", index: int = 0):
-    """The GX Expectation object for a spec; BadInput naming the entry when type or kwargs are wrong."""
+    """The GX Expectation object for a spec; BadInput naming the entry when type or kwargs are
+    wrong."""
     from great_expectations.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.registry import get_expectation_impl
 

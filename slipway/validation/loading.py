@@ -47,7 +47,8 @@ def load_frame(ref: str, role: str = "data"):
         dupes = duplicated(header_names(path))
         if dupes:
             raise BadInput(
-                f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once"
+                f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must "
+                "appear once"
             )
     try:
         frame = read_table(ref)
@@ -56,7 +57,8 @@ def load_frame(ref: str, role: str = "data"):
     dupes = duplicated([str(c) for c in frame.columns])
     if dupes:
         raise BadInput(
-            f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear once"
+            f"{role} {ref}: duplicated column names {', '.join(dupes)}; each column must appear "
+            "once"
         )
     if len(frame.columns) == 0:
         raise BadInput(f"{role} {ref}: has no columns")

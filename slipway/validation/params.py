@@ -14,7 +14,8 @@ class ValidateParams(BaseModel):
     data: str = Field(description="the data to validate: CSV/Parquet path, s3:// URI or store:KEY")
     reference: str | None = Field(
         None,
-        description="reference data: derives the suite (unless `suite` is given) and the serving contract",
+        description="reference data: derives the suite (unless `suite` is given) and the serving "
+        "contract",
     )
     suite: str | None = Field(None, description="a suite YAML file; used instead of deriving one")
     target_column: str | None = Field(

@@ -45,7 +45,8 @@ def store_outputs(
 def log_to_mlflow(
     report: ValidationReport, contract: ServingContract | None, uris: dict[str, str]
 ) -> str | None:
-    """Log the report (and contract) to the active MLflow run; its run id, or None when no run is active."""
+    """Log the report (and contract) to the active MLflow run; its run id, or None when no run is
+    active."""
     from slipway.tracking import active_run
 
     run = active_run()

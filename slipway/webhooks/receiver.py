@@ -20,7 +20,8 @@ log = logging.getLogger("slipway.webhooks")
 
 
 def event_for(body: dict) -> tuple[str, str, str, dict] | None:
-    """(event, name, version, payload) for a delivery body, or None when slipway has nothing to emit."""
+    """(event, name, version, payload) for a delivery body, or None when slipway has nothing to
+    emit."""
     from slipway import events
 
     kind = f"{body.get('entity')}.{body.get('action')}"
@@ -57,7 +58,8 @@ def create_app(secret: str, *, max_age_s: int = 300, emit: Callable | None = Non
         from slipway.errors import ConfigError
 
         raise ConfigError(
-            "no webhook secret: set SLIPWAY_WEBHOOK_SECRET to the secret the MLflow webhook was created with"
+            "no webhook secret: set SLIPWAY_WEBHOOK_SECRET to the secret the MLflow webhook was "
+            "created with"
         )
     if emit is None:
         from slipway.events import emit

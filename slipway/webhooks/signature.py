@@ -38,7 +38,8 @@ def sign(secret: str, delivery_id: str, timestamp: str, body: str) -> str:
 def verify(
     secret: str, headers, body: bytes, *, now: float | None = None, max_age_s: int = 300
 ) -> str:
-    """Check signature and freshness of one delivery; return its delivery id or raise DeliveryRefused."""
+    """Check signature and freshness of one delivery; return its delivery id or raise
+    DeliveryRefused."""
     signature = headers.get(SIGNATURE_HEADER)
     delivery_id = headers.get(DELIVERY_ID_HEADER)
     timestamp = headers.get(TIMESTAMP_HEADER)

@@ -1,4 +1,5 @@
-"""infra/: the files parse and agree with the code (no Docker engine or cluster here to run them)."""
+"""infra/: the files parse and agree with the code (no Docker engine or cluster here to run
+them)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ SERVED = "onnx-fp32/model.onnx"
 
 
 def _reroute_probabilities(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str, str]:
-    """A copy whose original `probabilities` output is renamed internally; returns (model, raw, input)."""
+    """A copy whose original `probabilities` output is renamed internally; returns (model, raw,
+    input)."""
     model = onnx.ModelProto.FromString(model.SerializeToString())
     raw = "probabilities_raw"
     for node in model.graph.node:
@@ -122,7 +123,8 @@ def shuffled_labels_model(trained, seed: int = 1) -> onnx.ModelProto:
 
 
 def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | None = None) -> Path:
-    """A selected copy of the shared candidate dir whose served ONNX is `model` (manifest updated)."""
+    """A selected copy of the shared candidate dir whose served ONNX is `model` (manifest
+    updated)."""
     from slipway.store import sha256_file
 
     def swap(manifest: Manifest) -> None:

@@ -24,7 +24,8 @@ class CanaryHome:
     work: Path
 
     def register(self, candidate_dir: Path, trained, model=None) -> str:
-        """Register a candidate (the champion's graph, or `model`) as a new version; unique sha each time."""
+        """Register a candidate (the champion's graph, or `model`) as a new version; unique sha
+        each time."""
         base = model if model is not None else builders.served_model(candidate_dir)
         tag = next(_tags)
         dest = builders.candidate_with(

@@ -12,7 +12,8 @@ from slipway.train.stage import split
 
 
 def write_digits(folder: Path, pixels: int = 64) -> dict[str, Path]:
-    """reference/eval Parquet files; `pixels` < 64 keeps the first pixel columns only (faster tests)."""
+    """reference/eval Parquet files; `pixels` < 64 keeps the first pixel columns only (faster
+    tests)."""
     splits = split(digits_frame(), TrainParams())
     keep = [f"pixel_{i:02d}" for i in range(pixels)] + ["digit"]
     paths = {"reference": folder / "reference.parquet", "eval": folder / "eval.parquet"}

@@ -1,4 +1,5 @@
-"""Candidate directories with a selection, a benchmark record and a validation report, for registry tests."""
+"""Candidate directories with a selection, a benchmark record and a validation report, for registry
+tests."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ BENCHMARK = {
 
 
 def validation_report(success: bool = True) -> ValidationReport:
-    """A passing (or one-critical-failure) validate-data report, typed as the release hands it on."""
+    """A passing (or one-critical-failure) validate-data report, typed as the release hands it
+    on."""
     outcomes = (
         []
         if success
@@ -55,7 +57,8 @@ def selected_copy(
     benchmark: dict | None = BENCHMARK,
     edit=None,
 ) -> Path:
-    """A copy of the shared candidate dir with `select` chosen; `edit(manifest)` may change it further."""
+    """A copy of the shared candidate dir with `select` chosen; `edit(manifest)` may change it
+    further."""
     shutil.copytree(candidate_dir, dest)
     manifest = Manifest.model_validate_json((dest / MANIFEST_FILE).read_text())
     manifest.selection = Selection(

@@ -184,7 +184,8 @@ def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
 
 
 def test_library_modules_stay_off_prefect_and_raw_mlflow():
-    """Prefect only in events and the CLI; MlflowClient only in the registry and tracking adapters."""
+    """Prefect only in events and the CLI; MlflowClient only in the registry and tracking
+    adapters."""
     prefect, mlflow_client = [], []
     for module, path in module_files().items():
         if not module.startswith("slipway."):

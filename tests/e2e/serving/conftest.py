@@ -11,7 +11,8 @@ MODEL = "digits-gw"
 
 @pytest.fixture(scope="module")
 def gw_home(tmp_path_factory, candidate_dir):
-    """A SLIPWAY_HOME with `digits-gw` v1 as champion; set it in the environment while registering."""
+    """A SLIPWAY_HOME with `digits-gw` v1 as champion; set it in the environment while
+    registering."""
     home = tmp_path_factory.mktemp("gw-home")
     mp = pytest.MonkeyPatch()
     mp.setenv("SLIPWAY_HOME", str(home))

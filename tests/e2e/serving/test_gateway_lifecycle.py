@@ -94,11 +94,14 @@ def test_swap_under_load_canary_shadow_and_corrupt_version(in_home, candidate_di
         registry.open_registry().set_routing(
             MODEL, Routing(mode="canary", weight=50, canary_version="1")
         )
-        post = lambda key: httpx.post(
-            f"{url}/v1/models/{MODEL}:predict",
-            json={"instances": [values]},  # noqa: E731
-            headers={"X-Slipway-Route-Key": key},
-        )
+
+        def post(key):
+            return httpx.post(
+                f"{url}/v1/models/{MODEL}:predict",
+                json={"instances": [values]},
+                headers={"X-Slipway-Route-Key": key},
+            )
+
         wait_for(
             lambda: any(post(f"user-{i}").json()["variant"] == "canary" for i in range(20)),
             what="canary",
@@ -198,7 +201,8 @@ def test_sigterm_drains_in_flight_and_flushes_profiles(in_home, values):
         port = int(url.rsplit(":", 1)[1])
         sock = socket.create_connection(("127.0.0.1", port))
         sock.sendall(
-            f"POST /v1/models/{MODEL}:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"POST /v1/models/{MODEL}:predict HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            "application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body[:10]
         )

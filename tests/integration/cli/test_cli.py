@@ -27,7 +27,9 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from slipway.cli import build_parser; build_parser();"
-        "heavy=[m for m in ('prefect','mlflow','great_expectations','onnxruntime','openvino','torch','whylogs','sklearn','pandas') if m in sys.modules];"
+        "heavy=[m for m in "
+        "('prefect','mlflow','great_expectations','onnxruntime','openvino','torch','whylogs',"
+        "'sklearn','pandas') if m in sys.modules];"
         "print(','.join(heavy))"
     )
     out = subprocess.run(

@@ -1,4 +1,5 @@
-"""`slipway validate`: exit 0 on the clean digits eval data, 1 naming column and expectation, 2 on bad input."""
+"""`slipway validate`: exit 0 on the clean digits eval data, 1 naming column and expectation, 2 on
+bad input."""
 
 from __future__ import annotations
 
@@ -71,11 +72,13 @@ def _write(tmp_path, name, content):
         ("duplicated", "error: data .*dup.csv: duplicated column names pixel_00"),
         (
             "unknown-expectation",
-            "error: .*suite.yaml: expectations\\[0\\] expect_pixels_to_sparkle: unknown expectation type",
+            "error: .*suite.yaml: expectations\\[0\\] expect_pixels_to_sparkle: unknown "
+            "expectation type",
         ),
         (
             "bad-kwargs",
-            "error: .*suite.yaml: expectations\\[0\\] expect_column_values_to_be_between: bad kwargs",
+            "error: .*suite.yaml: expectations\\[0\\] expect_column_values_to_be_between: bad "
+            "kwargs",
         ),
         ("zero-row-reference", "error: reference .*: has zero rows"),
         ("no-suite-source", "error: validate: give --reference REF"),
@@ -99,14 +102,16 @@ def test_bad_input_exits_2_with_one_line(digits, tmp_path, capsys, case, message
         suite = _write(
             tmp_path,
             "suite.yaml",
-            b"name: s\nexpectations:\n  - type: expect_pixels_to_sparkle\n    kwargs: {column: pixel_00}\n",
+            b"name: s\nexpectations:\n  - type: expect_pixels_to_sparkle\n    kwargs: {column: "
+            b"pixel_00}\n",
         )
         args = ["validate", data, "--suite", suite]
     elif case == "bad-kwargs":
         suite = _write(
             tmp_path,
             "suite.yaml",
-            b"name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: pixel_00, max_value: lots}\n",
+            b"name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: "
+            b"{column: pixel_00, max_value: lots}\n",
         )
         args = ["validate", data, "--suite", suite]
     elif case == "zero-row-reference":

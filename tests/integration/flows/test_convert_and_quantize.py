@@ -1,4 +1,5 @@
-"""The `convert-and-quantize` flow on the trained example: candidates, evidence, MLflow, artifact, gate."""
+"""The `convert-and-quantize` flow on the trained example: candidates, evidence, MLflow, artifact,
+gate."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def run(trained, tmp_path, **kw):
 
 @pytest.fixture(scope="module")
 def home_and_result(trained, tmp_path_factory):
-    """One flow run for the module, with its own SLIPWAY_HOME (MLflow database) kept for the checks."""
+    """One flow run for the module, with its own SLIPWAY_HOME (MLflow database) kept for the
+    checks."""
     root = tmp_path_factory.mktemp("flow")
     mp = pytest.MonkeyPatch()
     mp.setenv("SLIPWAY_HOME", str(root / "home"))

@@ -270,7 +270,8 @@ def test_rollback_cli(registered, capsys):
 def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(
     registered, bundle, tmp_path
 ):
-    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1 serves."""
+    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1
+    serves."""
 
     import httpx
 

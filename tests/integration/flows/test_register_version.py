@@ -45,7 +45,8 @@ def test_cli_registers_shows_and_promotes_with_the_guard(candidate_dir, trained,
     # promote moves champion
     assert main(["promote", NAME, "1"]) == 0
     assert "champion: version 1" in capsys.readouterr().out
-    # a version without a validation report registers, but promoting it is refused (exit 1, gate named)
+    # a version without a validation report registers, but promoting it is refused (exit 1, gate
+    # named)
     other = prepared(
         candidate_dir, trained, tmp_path / "b", select="ort-int8-dynamic", with_report=False
     )

@@ -1,4 +1,5 @@
-"""The `validate-data` flow on the digits example: outputs in the store, MLflow and Prefect; the gate."""
+"""The `validate-data` flow on the digits example: outputs in the store, MLflow and Prefect; the
+gate."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def digits(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def small_digits(tmp_path_factory):
-    """The first 16 pixels (the nan and infinity variants corrupt pixel_13 and pixel_14): fewer expectations."""
+    """The first 16 pixels (the nan and infinity variants corrupt pixel_13 and pixel_14): fewer
+    expectations."""
     return write_digits(tmp_path_factory.mktemp("small-digits"), pixels=16)
 
 

@@ -1,4 +1,5 @@
-"""promote / reject / rollback_to_previous: the only ways `champion` moves, guarded by the evidence."""
+"""promote / reject / rollback_to_previous: the only ways `champion` moves, guarded by the
+evidence."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def register(directory, trained, report):
 
 @pytest.fixture
 def two_versions(candidate_dir, trained, tmp_path):
-    """Version 1 serves onnx-fp32, version 2 serves ort-int8-dynamic (another sha256); both fully gated."""
+    """Version 1 serves onnx-fp32, version 2 serves ort-int8-dynamic (another sha256); both fully
+    gated."""
     v1 = register(selected_copy(candidate_dir, tmp_path / "a"), trained, validation_report())
     v2 = register(
         selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic"),

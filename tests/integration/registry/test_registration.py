@@ -48,7 +48,8 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(
     # then one version exists, with alias candidate and the evidence as tags
     assert first.created and first.version == "1" and not again.created and again.version == "1"
     c = registry.open_registry().client
-    # and the Prefect event names it (the model name is unique to this test: the Prefect server is shared)
+    # and the Prefect event names it (the model name is unique to this test: the Prefect server is
+    # shared)
     unique = f"digits-{first.run_id[:8]}"
     registered = register(directory, trained, name=unique)
     (event,) = prefect_events(REGISTERED, f"mlflow.model.{unique}.1")
@@ -72,7 +73,8 @@ def test_register_stores_the_bundle_tags_the_evidence_and_is_idempotent(
         "onnx-fp32",
     )
     assert mv.tags["slipway.status"] == "registered"
-    # and the bundle holds both candidates, contract, evidence, profile (with prediction), example, signature
+    # and the bundle holds both candidates, contract, evidence, profile (with prediction), example,
+    # signature
     bundle = registry.open_registry().download_bundle(NAME, "1", tmp_path / "dl")
     for rel in (
         "onnx-fp32/model.onnx",

@@ -63,7 +63,8 @@ class Output:
             if marker in self.seen[-1]:
                 return "".join(self.seen)
         pytest.fail(
-            f"no {marker!r} within {timeout_s} s (exit code {self.proc.poll()}); output:\n{''.join(self.seen)}"
+            f"no {marker!r} within {timeout_s} s (exit code {self.proc.poll()}); "
+            f"output:\n{''.join(self.seen)}"
         )
 
 

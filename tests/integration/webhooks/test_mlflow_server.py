@@ -1,4 +1,5 @@
-"""End to end: a version registered straight through a real `mlflow server` reaches the Prefect event.
+"""End to end: a version registered straight through a real `mlflow server` reaches the Prefect
+event.
 
 Given an `mlflow server` subprocess (SQLite backend) on a free loopback port, with MLflow's own
 settings allowing http and private webhook URLs, and a webhook to the receiver with a secret,
@@ -71,7 +72,8 @@ def mlflow_server(tmp_path):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"mlflow server did not start: {(tmp_path / 'mlflow-server.log').read_text()[-2000:]}"
+                    "mlflow server did not start: "
+                    f"{(tmp_path / 'mlflow-server.log').read_text()[-2000:]}"
                 )
             time.sleep(0.5)
         yield url

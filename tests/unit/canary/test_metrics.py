@@ -79,7 +79,8 @@ def test_gateway_down_is_metrics_unavailable():
 
 
 class Canned(BaseHTTPRequestHandler):
-    """Answers /api/v1/query from `self.server.answers` (query substring -> JSON) and records queries."""
+    """Answers /api/v1/query from `self.server.answers` (query substring -> JSON) and records
+    queries."""
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         parsed = urlparse(self.path)

@@ -1,4 +1,5 @@
-"""Backends on a tiny digits pipeline: ONNX contract, Scaler lowering for OpenVINO, ORT INT8, TensorRT status."""
+"""Backends on a tiny digits pipeline: ONNX contract, Scaler lowering for OpenVINO, ORT INT8,
+TensorRT status."""
 
 from __future__ import annotations
 

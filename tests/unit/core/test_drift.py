@@ -209,7 +209,8 @@ def test_zero_weights_never_divide_by_zero():
             scores(performance=perf(0.80)),
             history(promoted_hours_ago=2),
             "rollback",
-            "regression since the promotion at 2026-11-28T00:00:00+00:00: accuracy fell from 0.9700 to 0.8000",
+            "regression since the promotion at 2026-11-28T00:00:00+00:00: accuracy fell from "
+            "0.9700 to 0.8000",
         ),
         # ... even when previous was not known to be fine (performance speaks for itself)
         (

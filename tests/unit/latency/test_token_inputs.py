@@ -1,4 +1,5 @@
-"""Models fed token ids (a transformer's input_ids + attention_mask): inputs synthesized from the signature."""
+"""Models fed token ids (a transformer's input_ids + attention_mask): inputs synthesized from the
+signature."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ VOCAB, HIDDEN, SEQ = 50, 4, 16
 
 
 def encoder(path, seq=SEQ, quantized_table=False):
-    """input_ids, attention_mask int64 [batch, seq] -> embeddings * mask, float32 [batch, seq, hidden]."""
+    """input_ids, attention_mask int64 [batch, seq] -> embeddings * mask, float32 [batch, seq,
+    hidden]."""
     table = np.random.default_rng(0).standard_normal((VOCAB, HIDDEN)).astype(np.float32)
     nodes, inits = [], []
     if quantized_table:

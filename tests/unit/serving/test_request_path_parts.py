@@ -1,4 +1,5 @@
-"""The gateway's request-path helpers: buffered access log, cached metric children, profile cadence."""
+"""The gateway's request-path helpers: buffered access log, cached metric children, profile
+cadence."""
 
 import io
 import json

@@ -1,4 +1,5 @@
-"""slipway.stack.supervisor: ports, start order, readiness, failures and stopping, with real child processes."""
+"""slipway.stack.supervisor: ports, start order, readiness, failures and stopping, with real child
+processes."""
 
 from __future__ import annotations
 
@@ -142,7 +143,10 @@ def test_supervise_reports_the_first_child_to_exit(tmp_path):
 
 
 def test_a_child_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path):
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('armed', flush=True); time.sleep(60)"
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('armed', flush=True); time.sleep(60)"
+    )
     armed = lambda: "armed" in (tmp_path / "stubborn.log").read_text()  # noqa: E731
     spec = ServiceSpec("stubborn", python(code), armed)
     group = ServiceGroup(tmp_path, grace_s=1, poll_s=0.1)

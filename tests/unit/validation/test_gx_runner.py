@@ -122,27 +122,33 @@ def test_suite_yaml_round_trip(tmp_path, suite):
     "text, message",
     [
         (
-            "name: s\nexpectations:\n  - type: expect_column_to_be_magic\n    kwargs: {column: x}\n",
+            "name: s\nexpectations:\n  - type: expect_column_to_be_magic\n"
+            "    kwargs: {column: x}\n",
             r"expectations\[0\] expect_column_to_be_magic: unknown expectation type",
         ),
         (
-            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, min_value: low}\n",
+            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: "
+            "{column: x, min_value: low}\n",
             r"expectations\[0\] expect_column_values_to_be_between: bad kwargs \(min_value",
         ),
         (
-            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: x, colour: red}\n",
+            "name: s\nexpectations:\n  - type: expect_column_values_to_be_between\n    kwargs: "
+            "{column: x, colour: red}\n",
             r"bad kwargs \(colour: extra fields not permitted",
         ),
         (
-            "name: s\nexpectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: {}\n",
+            "name: s\nexpectations:\n  - type: expect_column_values_to_not_be_null\n    kwargs: "
+            "{}\n",
             r"bad kwargs \(column: field required",
         ),
         (
-            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x}\n    severity: fatal\n",
+            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x}\n   "
+            " severity: fatal\n",
             r"invalid suite at expectations.0.severity",
         ),
         (
-            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x, severity: warning}\n",
+            "name: s\nexpectations:\n  - type: expect_column_to_exist\n    kwargs: {column: x, "
+            "severity: warning}\n",
             r"put 'severity' beside kwargs",
         ),
         ("name: s\nexpectations: []\n", r"invalid suite at expectations"),

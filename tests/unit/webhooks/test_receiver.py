@@ -1,4 +1,5 @@
-"""The webhook endpoint over real HTTP on loopback, with a recording emitter: what is emitted and what is refused."""
+"""The webhook endpoint over real HTTP on loopback, with a recording emitter: what is emitted and
+what is refused."""
 
 from __future__ import annotations
 
