@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slipway import profiles
-from slipway.core.drift import DriftScores, Performance, judge
+from slipway.core.drift import DriftScores, Performance
 from slipway.core.drift_policy import PREDICTION, DriftPolicy
+from slipway.core.drift_verdicts import family_size, judge_columns
 from slipway.core.keys import join_key
 from slipway.errors import BadInput
 
@@ -28,7 +29,9 @@ def profile_prefix(model: str, version: str, variant: str) -> str:
     return join_key(PROFILE_ROOT, model, str(version), variant) + "/"
 
 
-def profile_key(model: str, version: str, variant: str, window_start: datetime, replica: str) -> str:
+def profile_key(
+    model: str, version: str, variant: str, window_start: datetime, replica: str
+) -> str:
     stamp = window_start.astimezone(UTC).strftime(WINDOW_FORMAT)
     return join_key(PROFILE_ROOT, model, str(version), variant, f"{stamp}-{replica}.bin")
 
@@ -42,8 +45,14 @@ def window_start_of(key: str) -> datetime | None:
         return None
 
 
-def list_window(store, model: str, version: str, start: datetime, end: datetime,
-                variants: tuple[str, ...] = ("champion",)) -> list[str]:
+def list_window(
+    store,
+    model: str,
+    version: str,
+    start: datetime,
+    end: datetime,
+    variants: tuple[str, ...] = ("champion",),
+) -> list[str]:
     """Profile keys of `version` whose window starts in [start, end), oldest first."""
     keys = []
     for variant in variants:
@@ -75,14 +84,25 @@ def load_window(store, keys: list[str]) -> WindowProfile:
             views.append(profiles.deserialize(store.get_bytes(key), what=f"profile {key}"))
         except BadInput as exc:
             skipped[key] = str(exc)
-    return WindowProfile(view=profiles.merge(views), keys=[k for k in keys if k not in skipped], skipped=skipped)
+    return WindowProfile(
+        view=profiles.merge(views), keys=[k for k in keys if k not in skipped], skipped=skipped
+    )
 
 
-def score(reference, current, policy: DriftPolicy, performance: Performance | None = None,
-          exclude: tuple[str, ...] = ()) -> DriftScores:
-    """Every reference column (except `exclude`) scored under its policy rule; `prediction` apart."""
+def score(
+    reference,
+    current,
+    policy: DriftPolicy,
+    performance: Performance | None = None,
+    exclude: tuple[str, ...] = (),
+) -> DriftScores:
+    """Every reference column (except `exclude`) scored under its policy rule; `prediction` apart.
+
+    All columns of the comparison are judged together (`judge_columns`): the p-values are
+    adjusted over the whole comparison before the thresholds apply.
+    """
     current_columns = set(profiles.column_names(current))
-    features, missing, prediction = [], [], None
+    measures, missing = [], []
     for column in profiles.column_names(reference):
         if column in exclude:
             continue
@@ -90,16 +110,20 @@ def score(reference, current, policy: DriftPolicy, performance: Performance | No
             if column != PREDICTION:
                 missing.append(column)
             continue
-        numeric = profiles.is_numeric(reference, column)
-        rule = policy.rule(column, numeric)
-        statistic, pvalue = profiles.column_test(reference, current, column, rule.test)
-        verdict = judge(column, rule, statistic, pvalue, policy.alpha)
-        if column == PREDICTION:
-            prediction = verdict
-        else:
-            features.append(verdict)
-    return DriftScores(rows=profiles.row_count(current), features=features, prediction=prediction,
-                       performance=performance, missing=missing)
+        rule = policy.rule(column, profiles.is_numeric(reference, column))
+        measures.append(profiles.measure_column(reference, current, column, rule))
+    verdicts = judge_columns(measures, policy)
+    features = [v for v in verdicts if v.name != PREDICTION]
+    prediction = next((v for v in verdicts if v.name == PREDICTION), None)
+    return DriftScores(
+        rows=profiles.row_count(current),
+        features=features,
+        prediction=prediction,
+        performance=performance,
+        missing=missing,
+        correction=policy.correction,
+        tests=family_size(verdicts),
+    )
 
 
 def frame_profile(frame):
@@ -137,21 +161,36 @@ def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -
     manifest = Manifest.model_validate_json((bundle_dir / MANIFEST_FILE).read_text())
     candidate = manifest.selected()
     if candidate is None or candidate.accuracy is None:
-        raise BadInput(f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with")
+        raise BadInput(
+            f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with"
+        )
     if candidate.accuracy.metric != metric:
-        raise BadInput(f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
-                       f"the policy asks for {metric!r}: set performance_metric in the policy")
+        raise BadInput(
+            f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
+            f"the policy asks for {metric!r}: set performance_metric in the policy"
+        )
     target = manifest.target_column
     needed = [*manifest.feature_names, target]
     absent = [c for c in needed if c not in labelled.columns]
     if absent:
-        raise BadInput(f"labelled window data lacks columns {', '.join(absent[:5])}: it needs the "
-                       f"model's features and the label {target!r}")
+        raise BadInput(
+            f"labelled window data lacks columns {', '.join(absent[:5])}: it needs the "
+            f"model's features and the label {target!r}"
+        )
     if len(labelled) == 0:
         raise BadInput("labelled window data has no rows")
     predicted = load_candidate(bundle_dir, candidate).predict(
-        labelled[manifest.feature_names].to_numpy(dtype=np.float32))["label"]
+        labelled[manifest.feature_names].to_numpy(dtype=np.float32)
+    )["label"]
     truth = labelled[target].to_numpy()
-    value = accuracy_score(truth, predicted) if metric == "accuracy" else f1_score(truth, predicted, average="macro")
-    return Performance(metric=metric, baseline=float(candidate.accuracy.value), current=float(value),
-                       rows=len(labelled))
+    value = (
+        accuracy_score(truth, predicted)
+        if metric == "accuracy"
+        else f1_score(truth, predicted, average="macro")
+    )
+    return Performance(
+        metric=metric,
+        baseline=float(candidate.accuracy.value),
+        current=float(value),
+        rows=len(labelled),
+    )

@@ -1,9 +1,10 @@
 """The drift decision: scores in, one action out. Pure (no whylogs, Prefect or MLflow).
 
-`judge` turns a raw statistic into a verdict under the policy; `decide` turns a window's
-verdicts, the performance on labelled data and the release history into one of
-`none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the
-drifted features named. Cooldown and de-duplication: an action already running, or one
+`judge` turns one raw statistic into a verdict (`slipway.core.drift_verdicts.judge_columns`
+judges a whole comparison, with the error rate controlled over its columns); `decide` turns a
+window's verdicts, the performance on labelled data and the release history into one of
+`none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the drifted
+features named. Cooldown and de-duplication: an action already running, or one
 opened within the cooldown, is not opened again (the result is `alert-only`, saying why).
 """
 
@@ -12,12 +13,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from slipway.core.drift_policy import PREDICTION, DriftPolicy, ResolvedRule, Test
 
 Action = Literal["none", "retrain", "rollback", "alert-only", "no-data"]
 OPENED_ACTIONS = ("retrain", "rollback")
+
+
+class NullShift(BaseModel):
+    """A column's share of nulls in the reference and the window, and whether that moved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: float
+    current: float
+    pvalue: float | None = None
+    """Two-proportion test; None when it cannot reject (no nulls on either side)."""
+    adjusted_pvalue: float | None = None
+    threshold: float = 0.05
+    drifted: bool = False
+
+    @property
+    def change(self) -> float:
+        return self.current - self.reference
+
+    def describe(self) -> str:
+        p = "" if self.adjusted_pvalue is None else f", adjusted p={self.adjusted_pvalue:.2g}"
+        return (
+            f"nulls {self.reference:.1%} -> {self.current:.1%} "
+            f"(|change| {abs(self.change):.3f} >= {self.threshold:g}{p})"
+        )
 
 
 class FeatureScore(BaseModel):
@@ -33,23 +59,71 @@ class FeatureScore(BaseModel):
     threshold: float
     weight: float = 1.0
     drifted: bool
+    """The distribution drifted, or the share of nulls did (`nulls.drifted`)."""
+    adjusted_pvalue: float | None = None
+    """`pvalue` after the correction over every test of the comparison (policy `correction`)."""
+    nulls: NullShift | None = None
+    unseen: int = 0
+    """Categories in the window never seen in the reference (they are part of the test)."""
+    unseen_rows: float = 0.0
+    unscorable: str | None = None
+    """Why the column could not be scored (all null, its type changed, ...)."""
+
+    distribution_drifted: bool = False
+    """The statistic test alone said drift (set from `drifted` when not given and no `nulls`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _distribution_default(cls, data):
+        if (
+            isinstance(data, dict)
+            and "distribution_drifted" not in data
+            and data.get("nulls") is None
+        ):
+            data = {**data, "distribution_drifted": bool(data.get("drifted"))}
+        return data
 
     def describe(self) -> str:
+        if self.unscorable:
+            return f"{self.name} (not scored: {self.unscorable}, weight {self.weight:g})"
         stat = "n/a" if self.statistic is None else f"{self.statistic:.3f}"
         p = "" if self.pvalue is None else f", p={self.pvalue:.2g}"
-        return f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}, weight {self.weight:g})"
+        if (
+            self.adjusted_pvalue is not None
+            and self.pvalue is not None
+            and f"{self.adjusted_pvalue:.2g}" != f"{self.pvalue:.2g}"
+        ):
+            p += f", adjusted p={self.adjusted_pvalue:.2g}"
+        extra = ""
+        if self.nulls is not None and self.nulls.drifted:
+            extra += f", {self.nulls.describe()}"
+        if self.unseen:
+            extra += f", {self.unseen} unseen categories in {self.unseen_rows:g} rows"
+        return (
+            f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}{extra}, "
+            f"weight {self.weight:g})"
+        )
 
 
-def judge(name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None,
-          alpha: float) -> FeatureScore:
-    """Drifted when the statistic reaches the threshold and (where there is one) p < alpha."""
+def judge(
+    name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None, alpha: float
+) -> FeatureScore:
+    """Drifted when the statistic reaches the threshold and (where there is one) p < alpha.
+
+    One column on its own, no correction; `judge_columns` is the comparison-wide verdict.
+    """
     drifted = (
-        statistic is not None
-        and statistic >= rule.threshold
-        and (pvalue is None or rule.test == "hellinger" or pvalue < alpha)
+        statistic is not None and statistic >= rule.threshold and (pvalue is None or pvalue < alpha)
     )
-    return FeatureScore(name=name, test=rule.test, statistic=statistic, pvalue=pvalue,
-                        threshold=rule.threshold, weight=rule.weight, drifted=bool(drifted))
+    return FeatureScore(
+        name=name,
+        test=rule.test,
+        statistic=statistic,
+        pvalue=pvalue,
+        threshold=rule.threshold,
+        weight=rule.weight,
+        drifted=bool(drifted),
+    )
 
 
 class Performance(BaseModel):
@@ -78,10 +152,20 @@ class DriftScores(BaseModel):
     performance: Performance | None = None
     missing: list[str] = Field(default_factory=list)
     """Reference columns the production profiles lack."""
+    correction: str = "none"
+    """How the p-values were adjusted over the comparison (policy `correction`)."""
+    tests: int = 0
+    """Tests in the corrected family (distribution and null-share tests that could reject)."""
 
     @property
     def drifted(self) -> list[FeatureScore]:
         return [f for f in self.features if f.drifted]
+
+    @property
+    def unscorable(self) -> list[FeatureScore]:
+        """Columns (and `prediction`) that could not be scored: never "no drift"."""
+        columns = [*self.features, *([self.prediction] if self.prediction else [])]
+        return [f for f in columns if f.statistic is None or f.unscorable]
 
     def weighted_share(self) -> float:
         total = sum(f.weight for f in self.features)
@@ -115,14 +199,23 @@ class Decision(BaseModel):
     """The action the policy asked for but cooldown / de-duplication stopped."""
 
 
-def decide(scores: DriftScores | None, policy: DriftPolicy, history: History,
-           no_data_reason: str = "no production profiles in the window") -> Decision:
+def decide(
+    scores: DriftScores | None,
+    policy: DriftPolicy,
+    history: History,
+    no_data_reason: str = "no production profiles in the window",
+) -> Decision:
     """The one decision for a window (see the module docstring and README 'Drift policy')."""
     if scores is None or scores.rows == 0:
         return Decision(action="no-data", reasons=[no_data_reason])
     if scores.rows < policy.min_rows:
-        return Decision(action="no-data", reasons=[
-            f"only {scores.rows} production rows in the window (policy min_rows {policy.min_rows})"])
+        return Decision(
+            action="no-data",
+            reasons=[
+                f"only {scores.rows} production rows in the window "
+                f"(policy min_rows {policy.min_rows})"
+            ],
+        )
     drifted = sorted(scores.drifted, key=lambda f: (-f.weight, f.name))
     names = [f.name for f in drifted]
     prediction_drift = scores.prediction is not None and scores.prediction.drifted
@@ -131,11 +224,15 @@ def decide(scores: DriftScores | None, policy: DriftPolicy, history: History,
     perf = scores.performance
     perf_drop = perf is not None and perf.drop > policy.rollback.max_performance_drop
     any_drift = bool(drifted) or prediction_drift
-    action, reasons = _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_drift)
+    action, reasons = _propose(
+        scores, policy, history, drifted, prediction_drift, perf_drop, any_drift
+    )
     if action in OPENED_ACTIONS:
         stop = _stopped(action, policy, history)
         if stop:
-            return Decision(action="alert-only", reasons=[*reasons, stop], drifted=names, suppressed=action)
+            return Decision(
+                action="alert-only", reasons=[*reasons, stop], drifted=names, suppressed=action
+            )
     return Decision(action=action, reasons=reasons, drifted=names)
 
 
@@ -143,11 +240,14 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
     perf = scores.performance
     perf_text = (
         f"{perf.metric} fell from {perf.baseline:.4f} to {perf.current:.4f} "
-        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, {perf.rows} labelled rows)"
-        if perf_drop else ""
+        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, "
+        f"{perf.rows} labelled rows)"
+        if perf_drop
+        else ""
     )
     recent = history.promoted_at is not None and (
-        history.now - history.promoted_at <= policy.rollback.window_delta)
+        history.now - history.promoted_at <= policy.rollback.window_delta
+    )
     if recent and history.has_previous:
         since = f"since the promotion at {history.promoted_at.isoformat()}"
         if perf_drop:
@@ -161,8 +261,10 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         reasons.append("important features drifted: " + "; ".join(f.describe() for f in important))
     share = scores.weighted_share()
     if drifted and share >= policy.retrain.drift_share:
-        reasons.append(f"{len(drifted)} of {len(scores.features)} features drifted (weighted share "
-                       f"{share:.2f} >= {policy.retrain.drift_share:g})")
+        reasons.append(
+            f"{len(drifted)} of {len(scores.features)} features drifted (weighted share "
+            f"{share:.2f} >= {policy.retrain.drift_share:g})"
+        )
     if prediction_drift and policy.retrain.on_prediction_drift:
         reasons.append("prediction drift: " + scores.prediction.describe())
     if perf_drop:
@@ -170,17 +272,26 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         reasons.append(f"{perf_text}; {why}")
     if reasons:
         return "retrain", reasons
-    unscored = [f.name for f in scores.features if f.statistic is None]
+    unscored = scores.unscorable
     if any_drift or scores.missing or unscored:
         alerts = []
         if drifted:
-            alerts.append("drift below the retrain policy: " + "; ".join(f.describe() for f in drifted))
+            alerts.append(
+                "drift below the retrain policy: " + "; ".join(f.describe() for f in drifted)
+            )
         if prediction_drift:
-            alerts.append("prediction drift (policy does not retrain on it): " + scores.prediction.describe())
+            alerts.append(
+                "prediction drift (policy does not retrain on it): " + scores.prediction.describe()
+            )
         if scores.missing:
             alerts.append("columns missing from production profiles: " + ", ".join(scores.missing))
         if unscored:
-            alerts.append("columns the test could not score (no values?): " + ", ".join(unscored))
+            alerts.append(
+                "columns that could not be scored: "
+                + "; ".join(
+                    f"{f.name} ({f.unscorable or 'the test could not run'})" for f in unscored
+                )
+            )
         return "alert-only", alerts
     return "none", [f"no drift in {len(scores.features)} features over {scores.rows} rows"]
 
@@ -194,6 +305,32 @@ def _stopped(action: str, policy: DriftPolicy, history: History) -> str | None:
         return f"{action} not opened: a {action} run for this model is already in progress"
     last = history.last_opened.get(action)
     if last is not None and history.now - last < policy.cooldown_delta:
-        return (f"{action} not opened: the last one was opened at {last.isoformat()}, "
-                f"within the cooldown of {policy.cooldown}")
+        return (
+            f"{action} not opened: the last one was opened at {last.isoformat()}, "
+            f"within the cooldown of {policy.cooldown}"
+        )
     return None
+
+
+Verdict = Literal["drift", "alert", "no drift", "no-data"]
+
+
+def dataset_verdict(
+    scores: DriftScores, policy: DriftPolicy, now: datetime
+) -> tuple[Verdict, Decision]:
+    """The verdict on one comparison outside the release loop (`slipway drift`).
+
+    The same rules as the monitor's `decide` with no release history (so no rollback and no
+    cooldown): `drift` when the policy would retrain (an important column, the weighted share,
+    prediction drift); `alert` when a column is missing or could not be scored (never "no
+    drift"); `no-data` under `min_rows`; otherwise `no drift`, even when a single column drifted
+    below those rules (it is named in the decision's reasons).
+    """
+    decision = decide(scores, policy, History(now=now), no_data_reason="CURRENT has no rows")
+    if decision.action == "no-data":
+        return "no-data", decision
+    if decision.action in OPENED_ACTIONS:
+        return "drift", decision
+    if scores.missing or scores.unscorable:
+        return "alert", decision
+    return "no drift", decision

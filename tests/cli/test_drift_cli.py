@@ -16,9 +16,17 @@ from slipway.training import digits_frame
 @pytest.fixture(scope="module")
 def halves(tmp_path_factory):
     """Two random halves of the digits features (the same distribution) as CSV files."""
-    frame = digits_frame().drop(columns=["digit"]).sample(frac=1.0, random_state=0).reset_index(drop=True)
+    frame = (
+        digits_frame()
+        .drop(columns=["digit"])
+        .sample(frac=1.0, random_state=0)
+        .reset_index(drop=True)
+    )
     folder = tmp_path_factory.mktemp("drift-cli")
-    reference, current = frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2 :].reset_index(drop=True)
+    reference, current = (
+        frame.iloc[: len(frame) // 2],
+        frame.iloc[len(frame) // 2 :].reset_index(drop=True),
+    )
     reference.to_csv(folder / "reference.csv", index=False)
     current.to_parquet(folder / "current.parquet", index=False)
     shifted = current.copy()
@@ -28,25 +36,55 @@ def halves(tmp_path_factory):
     return folder
 
 
+IMPORTANT = (
+    "features:\n  pixel_21: {weight: 3}\n  pixel_43: {weight: 3}\nretrain: {important_weight: 3}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def important(tmp_path_factory):
+    """A policy that makes pixel_21 and pixel_43 important (one drifted -> dataset drift)."""
+    path = tmp_path_factory.mktemp("drift-policy") / "important.yaml"
+    path.write_text(IMPORTANT)
+    return str(path)
+
+
 def test_no_drift_exits_0(halves, capsys):
     assert main(["drift", str(halves / "reference.csv"), str(halves / "current.parquet")]) == 0
     assert "no drift" in capsys.readouterr().out
 
 
-def test_flags_exactly_the_shifted_features(halves, capsys):
-    assert main(["drift", str(halves / "reference.csv"), str(halves / "shifted.csv"), "--json"]) == 1
+def test_flags_exactly_the_shifted_features(halves, important, capsys):
+    args = [str(halves / "reference.csv"), str(halves / "shifted.csv"), "--policy", important]
+    assert main(["drift", *args, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["drift"] is True
+    assert (report["drift"], report["verdict"]) == (True, "drift")
+    assert "important features drifted: pixel_21" in report["reasons"][0]
     assert sorted(f["name"] for f in report["drifted"]) == ["pixel_21", "pixel_43"]
     for f in report["drifted"]:
         assert f["test"] == "ks" and f["statistic"] >= f["threshold"] == 0.1
 
 
-def test_text_names_test_statistic_and_threshold(halves, capsys):
-    assert main(["drift", str(halves / "reference.csv"), str(halves / "shifted.csv")]) == 1
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("drift")]
+def test_text_names_test_statistic_and_threshold(halves, important, capsys):
+    args = [str(halves / "reference.csv"), str(halves / "shifted.csv"), "--policy", important]
+    assert main(["drift", *args]) == 1
+    out = capsys.readouterr().out
+    assert "(61 tests, Benjamini-Hochberg at alpha 0.05)" in out.splitlines()[0]
+    lines = [ln for ln in out.splitlines() if ln.strip().startswith("drift ")]
     assert len(lines) == 2
-    assert all(" ks statistic " in ln and ">= threshold 0.1" in ln for ln in lines)
+    assert all(
+        " ks statistic " in ln and ">= threshold 0.1" in ln and "(adjusted " in ln for ln in lines
+    )
+
+
+def test_drift_below_the_policy_rules_is_not_dataset_drift(halves, capsys):
+    # given 2 of 64 columns shifted and the default policy (no important column, share 0.3)
+    code = main(["drift", str(halves / "reference.csv"), str(halves / "shifted.csv"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    # then both columns are named, but the dataset verdict is the policy's, not "any column"
+    assert (code, report["verdict"], report["drift"]) == (0, "no drift", False)
+    assert sorted(f["name"] for f in report["drifted"]) == ["pixel_21", "pixel_43"]
+    assert report["reasons"][0].startswith("drift below the retrain policy: pixel_21")
 
 
 def test_profiles_and_a_policy_file(halves, tmp_path, capsys):
@@ -56,9 +94,19 @@ def test_profiles_and_a_policy_file(halves, tmp_path, capsys):
         view = profiles.profile_frame(read_table(halves / name))
         (tmp_path / f"{name}.bin").write_bytes(profiles.serialize(view))
     policy = tmp_path / "policy.yaml"
-    policy.write_text("features:\n  pixel_21: {test: hellinger, threshold: 0.2}\n")
-    code = main(["drift", str(tmp_path / "reference.csv.bin"), str(tmp_path / "shifted.csv.bin"),
-                 "--policy", str(policy), "--json"])
+    policy.write_text(
+        IMPORTANT.replace("{weight: 3}", "{weight: 3, test: hellinger, threshold: 0.2}", 1)
+    )
+    code = main(
+        [
+            "drift",
+            str(tmp_path / "reference.csv.bin"),
+            str(tmp_path / "shifted.csv.bin"),
+            "--policy",
+            str(policy),
+            "--json",
+        ]
+    )
     drifted = {f["name"]: f for f in json.loads(capsys.readouterr().out)["drifted"]}
     assert code == 1 and set(drifted) == {"pixel_21", "pixel_43"}
     assert drifted["pixel_21"]["test"] == "hellinger"
@@ -69,7 +117,10 @@ def test_profiles_and_a_policy_file(halves, tmp_path, capsys):
     [
         (["nope.csv", "{h}/shifted.csv"], "nope.csv: no such file"),
         (["{h}/reference.csv", "nope.bin"], "nope.bin: no such profile file"),
-        (["{h}/reference.csv", "{h}/shifted.csv", "--policy", "nope.yaml"], "drift policy nope.yaml: no such file"),
+        (
+            ["{h}/reference.csv", "{h}/shifted.csv", "--policy", "nope.yaml"],
+            "drift policy nope.yaml: no such file",
+        ),
     ],
 )
 def test_bad_input_exits_2(halves, capsys, args, message):
@@ -93,13 +144,22 @@ def test_unshifted_traffic_does_not_drift(halves, tmp_path, capsys):
 def test_shifted_digits_stay_inside_a_contract():
     from slipway.core.contract import FeatureSpec, ServingContract
 
-    specs = [FeatureSpec(name=f"pixel_{i:02d}", dtype="float32", min=-1.0, max=1.0 + i % 2) for i in range(64)]
+    specs = [
+        FeatureSpec(name=f"pixel_{i:02d}", dtype="float32", min=-1.0, max=1.0 + i % 2)
+        for i in range(64)
+    ]
     frame = shifted_digits(200, kind="invert", contract=ServingContract(features=specs))
-    assert frame.min().min() >= -1.0 and frame["pixel_00"].max() <= 1.0 and frame["pixel_01"].max() <= 2.0
+    assert (
+        frame.min().min() >= -1.0
+        and frame["pixel_00"].max() <= 1.0
+        and frame["pixel_01"].max() <= 2.0
+    )
     assert frame["pixel_01"].max() == 2.0  # inverted, then clipped: still shifted
 
 
-@pytest.mark.parametrize("kwargs, message", [({"kind": "rotate"}, "shift 'rotate'"), ({"n": 0}, "n=0")])
+@pytest.mark.parametrize(
+    "kwargs, message", [({"kind": "rotate"}, "shift 'rotate'"), ({"n": 0}, "n=0")]
+)
 def test_shifted_digits_refuses_bad_arguments(kwargs, message):
     from slipway.errors import BadInput
 
@@ -107,7 +167,9 @@ def test_shifted_digits_refuses_bad_arguments(kwargs, message):
         shifted_digits(**kwargs)
 
 
-@pytest.mark.parametrize("args", [["monitor", "m", "--window", "soon"], ["monitor", "m", "--policy", "nope.yaml"]])
+@pytest.mark.parametrize(
+    "args", [["monitor", "m", "--window", "soon"], ["monitor", "m", "--policy", "nope.yaml"]]
+)
 def test_monitor_bad_input_exits_2_before_any_flow(args, capsys):
     assert main(args) == 2
     assert capsys.readouterr().err.startswith("error: ")

@@ -19,12 +19,14 @@ T0 = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
 
 def frame(n, seed, shift=0.0, prediction_classes=10):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "a": rng.normal(0, 1, n).astype("float32") + shift,
-        "b": rng.normal(5, 2, n).astype("float32"),
-        "color": rng.choice(["red", "green", "blue"], n),
-        "prediction": rng.integers(0, prediction_classes, n).astype("int64"),
-    })
+    return pd.DataFrame(
+        {
+            "a": rng.normal(0, 1, n).astype("float32") + shift,
+            "b": rng.normal(5, 2, n).astype("float32"),
+            "color": rng.choice(["red", "green", "blue"], n),
+            "prediction": rng.integers(0, prediction_classes, n).astype("int64"),
+        }
+    )
 
 
 def put(store, data, start, replica="r1", version="3", variant="champion"):
@@ -43,10 +45,12 @@ def test_keys_round_trip_their_window_start():
 def test_list_window_keeps_the_window_the_version_and_the_variants():
     store = open_store()
     small = frame(10, 0)
-    inside = [put(store, small, T0 + timedelta(hours=h), replica=r) for h in (1, 5) for r in ("r1", "r2")]
-    put(store, small, T0 - timedelta(hours=1))                       # before the window
-    put(store, small, T0 + timedelta(hours=24))                      # at the end: excluded
-    put(store, small, T0 + timedelta(hours=2), version="2")          # another version
+    inside = [
+        put(store, small, T0 + timedelta(hours=h), replica=r) for h in (1, 5) for r in ("r1", "r2")
+    ]
+    put(store, small, T0 - timedelta(hours=1))  # before the window
+    put(store, small, T0 + timedelta(hours=24))  # at the end: excluded
+    put(store, small, T0 + timedelta(hours=2), version="2")  # another version
     canary = put(store, small, T0 + timedelta(hours=2), variant="canary")
     end = T0 + timedelta(hours=24)
     assert monitoring.list_window(store, "m", "3", T0, end) == inside
@@ -63,7 +67,9 @@ def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_d
     policy = DriftPolicy(features={"a": FeatureRule(weight=3)}, retrain={"important_weight": 3})
     history = History(now=T0 + timedelta(hours=3))
     # when the window is merged from the store, and separately one profile of all the data is made
-    window = monitoring.load_window(store, monitoring.list_window(store, "m", "3", T0, T0 + timedelta(hours=3)))
+    window = monitoring.load_window(
+        store, monitoring.list_window(store, "m", "3", T0, T0 + timedelta(hours=3))
+    )
     merged = monitoring.score(reference, window.view, policy)
     whole = monitoring.score(reference, profiles.profile_frame(pd.concat(parts)), policy)
     # then the rows, the drifted features and the decision agree
@@ -102,7 +108,9 @@ def test_empty_and_corrupt_profiles_are_skipped_and_a_window_of_them_is_no_data(
 def test_scores_flag_the_shifted_column_only(current, drifted):
     reference = profiles.profile_frame(frame(2000, 1))
     scores = monitoring.score(reference, profiles.profile_frame(current), DriftPolicy())
-    flagged = [f.name for f in scores.drifted] + (["prediction"] if scores.prediction.drifted else [])
+    flagged = [f.name for f in scores.drifted] + (
+        ["prediction"] if scores.prediction.drifted else []
+    )
     assert flagged == drifted
     tests = {f.name: f.test for f in scores.features}
     assert tests == {"a": "ks", "b": "ks", "color": "chi-square"}
@@ -115,7 +123,8 @@ def test_hellinger_where_configured_and_missing_columns():
     policy = DriftPolicy(features={"a": FeatureRule(test="hellinger")})
     scores = monitoring.score(reference, current, policy)
     a = scores.features[0]
-    assert (a.name, a.test, a.pvalue, a.drifted) == ("a", "hellinger", None, True)
+    assert (a.name, a.test, a.drifted) == ("a", "hellinger", True)
+    assert a.pvalue < 1e-10  # the KS test's p-value on the same sketches
     assert scores.missing == ["b"]
 
 
@@ -125,7 +134,7 @@ def test_chi_square_of_identical_and_disjoint_categories():
     v_same, p_same = profiles.chi_square(same.get_column("c"), same.get_column("c"))
     v_other, p_other = profiles.chi_square(same.get_column("c"), other.get_column("c"))
     assert (v_same, p_same) == (pytest.approx(0.0), pytest.approx(1.0))
-    assert v_other == pytest.approx(1.0) and p_other < 1e-10
+    assert v_other == pytest.approx(1.0, abs=0.001) and p_other < 1e-10  # bias-corrected V
 
 
 def write(path, data: bytes):

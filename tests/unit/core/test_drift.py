@@ -10,35 +10,59 @@ from slipway.core.drift import DriftScores, FeatureScore, History, Performance, 
 from slipway.core.drift_policy import DriftPolicy, FeatureRule, ResolvedRule
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-POLICY = DriftPolicy(min_rows=50, features={"vip": FeatureRule(weight=3)}, cooldown="24h",
-                     rollback={"window": "72h", "max_performance_drop": 0.05})
+POLICY = DriftPolicy(
+    min_rows=50,
+    features={"vip": FeatureRule(weight=3)},
+    cooldown="24h",
+    rollback={"window": "72h", "max_performance_drop": 0.05},
+)
 
 
 def feature(name, drifted, weight=1.0, statistic=None):
     stat = statistic if statistic is not None else (0.5 if drifted else 0.01)
-    return FeatureScore(name=name, test="ks", statistic=stat, pvalue=1e-6 if drifted else 0.9,
-                        threshold=0.1, weight=weight, drifted=drifted)
+    return FeatureScore(
+        name=name,
+        test="ks",
+        statistic=stat,
+        pvalue=1e-6 if drifted else 0.9,
+        threshold=0.1,
+        weight=weight,
+        drifted=drifted,
+    )
 
 
 def scores(drifted=(), n=10, rows=500, prediction=False, performance=None, missing=()):
     """`n` features f0..f(n-1) plus `vip` (weight 3); names in `drifted` drift."""
     feats = [feature(f"f{i}", f"f{i}" in drifted) for i in range(n)]
     feats.append(feature("vip", "vip" in drifted, weight=3))
-    pred = FeatureScore(name="prediction", test="chi-square", statistic=0.4 if prediction else 0.01,
-                        pvalue=1e-9 if prediction else 0.8, threshold=0.1, drifted=prediction)
-    return DriftScores(rows=rows, features=feats, prediction=pred, performance=performance,
-                       missing=list(missing))
+    pred = FeatureScore(
+        name="prediction",
+        test="chi-square",
+        statistic=0.4 if prediction else 0.01,
+        pvalue=1e-9 if prediction else 0.8,
+        threshold=0.1,
+        drifted=prediction,
+    )
+    return DriftScores(
+        rows=rows, features=feats, prediction=pred, performance=performance, missing=list(missing)
+    )
 
 
 def perf(current, baseline=0.97):
     return Performance(metric="accuracy", baseline=baseline, current=current, rows=300)
 
 
-def history(promoted_hours_ago=None, has_previous=True, previous_fine=True, running=(), opened=None):
+def history(
+    promoted_hours_ago=None, has_previous=True, previous_fine=True, running=(), opened=None
+):
     return History(
         now=NOW,
-        promoted_at=None if promoted_hours_ago is None else NOW - timedelta(hours=promoted_hours_ago),
-        has_previous=has_previous, previous_fine=previous_fine, running=frozenset(running),
+        promoted_at=None
+        if promoted_hours_ago is None
+        else NOW - timedelta(hours=promoted_hours_ago),
+        has_previous=has_previous,
+        previous_fine=previous_fine,
+        running=frozenset(running),
         last_opened={k: NOW - timedelta(hours=h) for k, h in (opened or {}).items()},
     )
 
@@ -51,16 +75,23 @@ RULE = ResolvedRule(test="ks", threshold=0.1, weight=1.0)
 @pytest.mark.parametrize(
     "rule, statistic, pvalue, drifted",
     [
-        (RULE, 0.3, 0.001, True),       # large and significant
-        (RULE, 0.1, 0.001, True),       # exactly at the threshold
-        (RULE, 0.09, 0.0, False),       # significant but too small (huge windows)
-        (RULE, 0.5, 0.2, False),        # large but not significant (tiny windows)
-        (RULE, 0.5, 0.05, False),       # p must be strictly below alpha
-        (RULE, None, None, False),      # the test could not run
-        (RULE, 0.5, None, True),        # no p-value: the statistic decides
-        (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.25, 0.9, True),  # no p for Hellinger
+        (RULE, 0.3, 0.001, True),  # large and significant
+        (RULE, 0.1, 0.001, True),  # exactly at the threshold
+        (RULE, 0.09, 0.0, False),  # significant but too small (huge windows)
+        (RULE, 0.5, 0.2, False),  # large but not significant (tiny windows)
+        (RULE, 0.5, 0.05, False),  # p must be strictly below alpha
+        (RULE, None, None, False),  # the test could not run
+        (RULE, 0.5, None, True),  # no p-value: the statistic decides
+        # Hellinger's p-value is the KS test's on the same sketches: it must be significant too
+        (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.25, 0.9, False),
+        (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.25, 0.001, True),
         (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.19, None, False),
-        (ResolvedRule(test="chi-square", threshold=0.1, weight=1), float("inf"), 0.0, True),  # new category
+        (
+            ResolvedRule(test="chi-square", threshold=0.1, weight=1),
+            float("inf"),
+            0.0,
+            True,
+        ),  # new category
     ],
 )
 def test_judge(rule, statistic, pvalue, drifted):
@@ -76,6 +107,7 @@ def test_describe_names_test_statistic_and_threshold():
 
 # --- no-data ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "given, reason",
     [
@@ -85,12 +117,15 @@ def test_describe_names_test_statistic_and_threshold():
     ],
 )
 def test_no_data_is_explicit(given, reason):
-    decision = decide(given, POLICY, history(), no_data_reason="no production profiles for digits v3")
+    decision = decide(
+        given, POLICY, history(), no_data_reason="no production profiles for digits v3"
+    )
     assert decision.action == "no-data"
     assert decision.reasons == [reason]
 
 
 # --- none / alert-only / retrain -------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "given, action, drifted, reason_part",
@@ -99,15 +134,42 @@ def test_no_data_is_explicit(given, reason):
         (scores(rows=50), "none", [], "no drift"),
         (scores(drifted=["f1"]), "alert-only", ["f1"], "drift below the retrain policy: f1"),
         (scores(missing=["f9"]), "alert-only", [], "columns missing from production profiles: f9"),
-        (DriftScores(rows=60, features=[FeatureScore(name="e", test="ks", statistic=None, threshold=0.1,
-                                                     drifted=False)]),
-         "alert-only", [], "columns the test could not score (no values?): e"),
+        (
+            DriftScores(
+                rows=60,
+                features=[
+                    FeatureScore(name="e", test="ks", statistic=None, threshold=0.1, drifted=False)
+                ],
+            ),
+            "alert-only",
+            [],
+            "columns that could not be scored: e (the test could not run)",
+        ),
         (scores(drifted=["vip"]), "retrain", ["vip"], "important features drifted: vip (ks 0.500"),
-        (scores(drifted=["f0", "f1", "f2", "f3"]), "retrain", ["f0", "f1", "f2", "f3"],
-         "4 of 11 features drifted (weighted share 0.31 >= 0.3)"),
-        (scores(drifted=["f0", "f1", "f2"]), "alert-only", ["f0", "f1", "f2"], "drift below the retrain policy"),
-        (scores(prediction=True), "retrain", ["prediction"], "prediction drift: prediction (chi-square"),
-        (scores(drifted=["f2", "vip"], prediction=True), "retrain", ["vip", "f2", "prediction"], "important"),
+        (
+            scores(drifted=["f0", "f1", "f2", "f3"]),
+            "retrain",
+            ["f0", "f1", "f2", "f3"],
+            "4 of 11 features drifted (weighted share 0.31 >= 0.3)",
+        ),
+        (
+            scores(drifted=["f0", "f1", "f2"]),
+            "alert-only",
+            ["f0", "f1", "f2"],
+            "drift below the retrain policy",
+        ),
+        (
+            scores(prediction=True),
+            "retrain",
+            ["prediction"],
+            "prediction drift: prediction (chi-square",
+        ),
+        (
+            scores(drifted=["f2", "vip"], prediction=True),
+            "retrain",
+            ["vip", "f2", "prediction"],
+            "important",
+        ),
         (scores(performance=perf(0.90)), "retrain", [], "accuracy fell from 0.9700 to 0.9000"),
         (scores(performance=perf(0.93)), "none", [], "no drift"),  # a drop within the limit
     ],
@@ -120,7 +182,9 @@ def test_drift_without_a_recent_promotion(given, action, drifted, reason_part):
 
 
 def test_prediction_drift_alerts_only_when_the_policy_says_so():
-    policy = POLICY.model_copy(update={"retrain": POLICY.retrain.model_copy(update={"on_prediction_drift": False})})
+    policy = POLICY.model_copy(
+        update={"retrain": POLICY.retrain.model_copy(update={"on_prediction_drift": False})}
+    )
     decision = decide(scores(prediction=True), policy, history())
     assert decision.action == "alert-only"
     assert "policy does not retrain on it" in decision.reasons[0]
@@ -133,31 +197,66 @@ def test_zero_weights_never_divide_by_zero():
 
 # --- rollback --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "given, hist, action, reason_part",
     [
         # performance regression right after a promotion, previous exists -> rollback
-        (scores(performance=perf(0.80)), history(promoted_hours_ago=2), "rollback",
-         "regression since the promotion at 2026-11-28T00:00:00+00:00: accuracy fell from 0.9700 to 0.8000"),
+        (
+            scores(performance=perf(0.80)),
+            history(promoted_hours_ago=2),
+            "rollback",
+            "regression since the promotion at 2026-11-28T00:00:00+00:00: "
+            "accuracy fell from 0.9700 to 0.8000",
+        ),
         # ... even when previous was not known to be fine (performance speaks for itself)
-        (scores(performance=perf(0.80)), history(promoted_hours_ago=2, previous_fine=None), "rollback",
-         "regression"),
+        (
+            scores(performance=perf(0.80)),
+            history(promoted_hours_ago=2, previous_fine=None),
+            "rollback",
+            "regression",
+        ),
         # ... but with no previous version: retrain, saying why
-        (scores(performance=perf(0.80)), history(promoted_hours_ago=2, has_previous=False), "retrain",
-         "no `previous` version to roll back to"),
+        (
+            scores(performance=perf(0.80)),
+            history(promoted_hours_ago=2, has_previous=False),
+            "retrain",
+            "no `previous` version to roll back to",
+        ),
         # ... and long after the promotion: the model went stale -> retrain
-        (scores(performance=perf(0.80)), history(promoted_hours_ago=100), "retrain",
-         "not right after a promotion"),
+        (
+            scores(performance=perf(0.80)),
+            history(promoted_hours_ago=100),
+            "retrain",
+            "not right after a promotion",
+        ),
         # drift appeared only after the promotion while previous was fine -> rollback
-        (scores(prediction=True), history(promoted_hours_ago=2), "rollback",
-         "drift appeared only since the promotion"),
+        (
+            scores(prediction=True),
+            history(promoted_hours_ago=2),
+            "rollback",
+            "drift appeared only since the promotion",
+        ),
         (scores(drifted=["f1"]), history(promoted_hours_ago=72), "rollback", "f1 (ks"),
         # previous was drifting too (or unknown): the drift is not the new version's -> retrain
-        (scores(prediction=True), history(promoted_hours_ago=2, previous_fine=False), "retrain",
-         "prediction drift"),
-        (scores(drifted=["vip"]), history(promoted_hours_ago=2, previous_fine=None), "retrain", "important"),
-        (scores(drifted=["f1"]), history(promoted_hours_ago=2, previous_fine=False), "alert-only",
-         "below the retrain policy"),
+        (
+            scores(prediction=True),
+            history(promoted_hours_ago=2, previous_fine=False),
+            "retrain",
+            "prediction drift",
+        ),
+        (
+            scores(drifted=["vip"]),
+            history(promoted_hours_ago=2, previous_fine=None),
+            "retrain",
+            "important",
+        ),
+        (
+            scores(drifted=["f1"]),
+            history(promoted_hours_ago=2, previous_fine=False),
+            "alert-only",
+            "below the retrain policy",
+        ),
         # a clean window right after a promotion stays `none`
         (scores(performance=perf(0.96)), history(promoted_hours_ago=1), "none", "no drift"),
     ],
@@ -170,21 +269,47 @@ def test_rollback_semantics(given, hist, action, reason_part):
 
 # --- cooldown and de-duplication -------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "given, hist, action, suppressed, reason_part",
     [
-        (scores(drifted=["vip"]), history(running={"retrain"}), "alert-only", "retrain",
-         "retrain not opened: a retrain run for this model is already in progress"),
-        (scores(drifted=["vip"]), history(opened={"retrain": 3}), "alert-only", "retrain",
-         "within the cooldown of 24h"),
+        (
+            scores(drifted=["vip"]),
+            history(running={"retrain"}),
+            "alert-only",
+            "retrain",
+            "retrain not opened: a retrain run for this model is already in progress",
+        ),
+        (
+            scores(drifted=["vip"]),
+            history(opened={"retrain": 3}),
+            "alert-only",
+            "retrain",
+            "within the cooldown of 24h",
+        ),
         (scores(drifted=["vip"]), history(opened={"retrain": 25}), "retrain", None, "important"),
         (scores(drifted=["vip"]), history(opened={"rollback": 1}), "retrain", None, "important"),
-        (scores(performance=perf(0.5)), history(promoted_hours_ago=1, running={"rollback"}), "alert-only",
-         "rollback", "rollback not opened"),
-        (scores(performance=perf(0.5)), history(promoted_hours_ago=1, opened={"rollback": 2}), "alert-only",
-         "rollback", "cooldown"),
-        (scores(performance=perf(0.5)), history(promoted_hours_ago=1, running={"retrain"}), "rollback",
-         None, "regression"),
+        (
+            scores(performance=perf(0.5)),
+            history(promoted_hours_ago=1, running={"rollback"}),
+            "alert-only",
+            "rollback",
+            "rollback not opened",
+        ),
+        (
+            scores(performance=perf(0.5)),
+            history(promoted_hours_ago=1, opened={"rollback": 2}),
+            "alert-only",
+            "rollback",
+            "cooldown",
+        ),
+        (
+            scores(performance=perf(0.5)),
+            history(promoted_hours_ago=1, running={"retrain"}),
+            "rollback",
+            None,
+            "regression",
+        ),
         (scores(), history(running={"retrain"}), "none", None, "no drift"),
     ],
 )
