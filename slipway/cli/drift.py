@@ -18,8 +18,8 @@ def register(sub, common) -> None:
             "share of nulls, as the policy says), p-values adjusted over all columns; the "
             "dataset verdict follows the policy's retrain rules (important columns, weighted "
             "share, prediction drift). Exit 0 no drift, 1 drift or a column that is missing or "
-            "cannot be scored (all null, type changed), 2 bad input, 3 no-data (fewer rows than "
-            "the policy's min_rows)."
+            "cannot be scored (all null, type changed), 2 bad input, 3 too few rows to judge "
+            "(fewer than the policy's min_rows: the verdict is no-data)."
         ),
     )
     p.add_argument("reference", help="reference data: .csv, .parquet or a whylogs profile .bin")

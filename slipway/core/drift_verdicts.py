@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from slipway.core.drift import FeatureScore, NullShift
 from slipway.core.drift_policy import DriftPolicy, ResolvedRule
-from slipway.core.drift_stats import adjust_pvalues, testable_proportions, two_proportions
+from slipway.core.drift_stats import adjust_pvalues, proportions_testable, two_proportions
 
 
 class NullCounts(BaseModel):
@@ -86,7 +86,7 @@ def _null_pvalue(nulls: NullCounts | None) -> float | None:
     if nulls is None:
         return None
     counts = (nulls.reference_nulls, nulls.reference_rows, nulls.current_nulls, nulls.current_rows)
-    return two_proportions(*counts) if testable_proportions(*counts) else None
+    return two_proportions(*counts) if proportions_testable(*counts) else None
 
 
 def _verdict(

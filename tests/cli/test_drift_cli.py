@@ -173,3 +173,61 @@ def test_shifted_digits_refuses_bad_arguments(kwargs, message):
 def test_monitor_bad_input_exits_2_before_any_flow(args, capsys):
     assert main(args) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def _current(halves):
+    import pandas as pd
+
+    return pd.read_parquet(halves / "current.parquet")
+
+
+def test_an_all_null_column_is_unscorable_and_exits_1(halves, tmp_path, capsys):
+    _current(halves).assign(pixel_30=float("nan")).to_parquet(tmp_path / "c.parquet")
+    assert main(["drift", str(halves / "reference.csv"), str(tmp_path / "c.parquet")]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith(": alert")
+    assert "  unscorable  pixel_30: all 899 values in the window are null" in out
+    assert "columns that could not be scored: pixel_30" in out
+
+
+def test_numbers_arriving_as_strings_exit_1(halves, tmp_path, capsys):
+    current = _current(halves)
+    current["pixel_30"] = current["pixel_30"].map(lambda v: f"{v:g}")
+    current.to_parquet(tmp_path / "c.parquet")
+    args = [str(halves / "reference.csv"), str(tmp_path / "c.parquet"), "--json"]
+    assert main(["drift", *args]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "alert" and report["drift"] is False
+    (column,) = report["unscorable"]
+    assert column["name"] == "pixel_30"
+    assert column["unscorable"] == (
+        "its type changed: the reference holds numbers, the window 899 strings"
+    )
+
+
+def test_fewer_rows_than_min_rows_is_no_data_exit_3(halves, tmp_path, capsys):
+    _current(halves).head(20).to_csv(tmp_path / "c.csv", index=False)
+    assert main(["drift", str(halves / "reference.csv"), str(tmp_path / "c.csv")]) == 3
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith("20 current rows: no-data")
+    assert "only 20 production rows in the window (policy min_rows 50)" in out
+
+
+def test_twenty_percent_new_nulls_in_an_important_column_is_drift(
+    halves, important, tmp_path, capsys
+):
+    current = _current(halves)
+    current.loc[current.sample(frac=0.2, random_state=1).index, "pixel_21"] = float("nan")
+    current.to_csv(tmp_path / "c.csv", index=False)
+    args = [str(halves / "reference.csv"), str(tmp_path / "c.csv"), "--policy", important]
+    assert main(["drift", *args]) == 1
+    out = capsys.readouterr().out
+    assert "  drift  pixel_21: nulls 0.0% -> 20.0% (|change| 0.200 >= 0.05" in out
+
+
+def test_help_documents_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["drift", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit 0 no drift, 1 drift or a column that is missing or cannot be scored" in text
+    assert "3 too few rows to judge (fewer than the policy's min_rows" in text
