@@ -20,8 +20,13 @@ import time
 import numpy as np
 import pandas as pd
 
-SHIFTS = {"c00": ("mean", 0.5), "c01": ("mean", 0.2), "c02": ("scale", 2.0), "c03": ("mean", 0.03),
-          "c04": ("mean", 1.0)}
+SHIFTS = {
+    "c00": ("mean", 0.5),
+    "c01": ("mean", 0.2),
+    "c02": ("scale", 2.0),
+    "c03": ("mean", 0.03),
+    "c04": ("mean", 1.0),
+}
 
 
 def make(rows: int, columns: int, seed: int, shifted: bool) -> pd.DataFrame:
@@ -61,8 +66,11 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--columns", type=int, default=20)
     parser.add_argument("--chunks", type=int, default=10, help="replica/window profiles to merge")
-    parser.add_argument("--extra-path", help="a folder with Evidently installed (pip install --target), "
-                                             "appended to sys.path for the comparison")
+    parser.add_argument(
+        "--extra-path",
+        help="a folder with Evidently installed (pip install --target), "
+        "appended to sys.path for the comparison",
+    )
     args = parser.parse_args(argv)
     if args.extra_path:
         sys.path.append(args.extra_path)
@@ -76,12 +84,16 @@ def main(argv=None) -> int:
     current = make(args.rows, args.columns, 2, shifted=True)
     policy = DriftPolicy()
     cells = args.rows * args.columns
-    print(f"data: reference {len(reference):,} rows, current {len(current):,} rows x {args.columns} float32 columns")
+    print(
+        f"data: reference {len(reference):,} rows, current {len(current):,} rows x {args.columns} float32 columns"
+    )
 
     profiles.profile_frame(reference.head(1000))  # import and warm whylogs outside the timings
     ref_view, t_ref = timed(lambda: profiles.profile_frame(reference))
     cur_view, t_one = timed(lambda: profiles.profile_frame(current))
-    print(f"profile whole window: {t_one:.2f} s = {args.rows / t_one:,.0f} rows/s ({cells / t_one / 1e6:.1f} M cells/s)")
+    print(
+        f"profile whole window: {t_one:.2f} s = {args.rows / t_one:,.0f} rows/s ({cells / t_one / 1e6:.1f} M cells/s)"
+    )
 
     parts = np.array_split(np.arange(args.rows), args.chunks)
     views, t_chunks = timed(lambda: [profiles.profile_frame(current.iloc[idx]) for idx in parts])
@@ -89,9 +101,11 @@ def main(argv=None) -> int:
     restored, t_de = timed(lambda: [profiles.deserialize(b) for b in blobs])
     merged, t_merge = timed(lambda: profiles.merge(restored))
     size = sum(map(len, blobs)) / len(blobs)
-    print(f"profile in {args.chunks} chunks: {t_chunks:.2f} s; serialize {t_ser * 1e3:.0f} ms, "
-          f"deserialize {t_de * 1e3:.0f} ms, merge {t_merge * 1e3:.0f} ms "
-          f"({t_merge / args.chunks * 1e3:.1f} ms per profile, {size / 1024:.0f} KiB each)")
+    print(
+        f"profile in {args.chunks} chunks: {t_chunks:.2f} s; serialize {t_ser * 1e3:.0f} ms, "
+        f"deserialize {t_de * 1e3:.0f} ms, merge {t_merge * 1e3:.0f} ms "
+        f"({t_merge / args.chunks * 1e3:.1f} ms per profile, {size / 1024:.0f} KiB each)"
+    )
 
     whole, t_score = timed(lambda: monitoring.score(ref_view, cur_view, policy))
     from_parts = monitoring.score(ref_view, merged, policy)
@@ -100,7 +114,9 @@ def main(argv=None) -> int:
     print(f"score {args.columns} columns from sketches: {t_score * 1e3:.0f} ms")
 
     def scipy_all():
-        return {c: ks_2samp(reference[c].to_numpy(), current[c].to_numpy()) for c in current.columns}
+        return {
+            c: ks_2samp(reference[c].to_numpy(), current[c].to_numpy()) for c in current.columns
+        }
 
     raw, t_scipy = timed(scipy_all)
     scipy_p = sorted(c for c, r in raw.items() if r.pvalue < 0.05)
@@ -113,18 +129,26 @@ def main(argv=None) -> int:
     print()
     print("| method | time (s) | flagged columns |")
     print("|---|---|---|")
-    print(f"| slipway: whylogs profile (ref + cur) + sketch KS, D >= 0.1 and p < 0.05 | "
-          f"{t_ref + t_one + t_score:.2f} | {', '.join(slipway_flags)} |")
+    print(
+        f"| slipway: whylogs profile (ref + cur) + sketch KS, D >= 0.1 and p < 0.05 | "
+        f"{t_ref + t_one + t_score:.2f} | {', '.join(slipway_flags)} |"
+    )
     print(f"| slipway, {args.chunks} merged profiles | - | {', '.join(parts_flags)} |")
-    print(f"| whylogs sketch KS, p < 0.05 only (whylogs' default rule) | - | {', '.join(sketch_p)} |")
+    print(
+        f"| whylogs sketch KS, p < 0.05 only (whylogs' default rule) | - | {', '.join(sketch_p)} |"
+    )
     print(f"| scipy ks_2samp on raw data, p < 0.05 | {t_scipy:.2f} | {', '.join(scipy_p)} |")
     print(f"| scipy ks_2samp on raw data, D >= 0.1 | {t_scipy:.2f} | {', '.join(scipy_d)} |")
     print(f"| Evidently DataDriftPreset | - | {'ran' if ev else 'not run: ' + why} |")
     print()
-    print(f"verdicts: sketch == raw effect-size: {slipway_flags == scipy_d}; merged == whole: "
-          f"{parts_flags == slipway_flags}; max |D_sketch - D_raw| = {worst:.4f}")
-    print(f"ratio: scipy on raw data / sketch scoring = {t_scipy / t_score:.1f}x (scoring only); "
-          f"profiling cost per window = {t_one / t_scipy:.2f}x one raw scipy pass")
+    print(
+        f"verdicts: sketch == raw effect-size: {slipway_flags == scipy_d}; merged == whole: "
+        f"{parts_flags == slipway_flags}; max |D_sketch - D_raw| = {worst:.4f}"
+    )
+    print(
+        f"ratio: scipy on raw data / sketch scoring = {t_scipy / t_score:.1f}x (scoring only); "
+        f"profiling cost per window = {t_one / t_scipy:.2f}x one raw scipy pass"
+    )
     return 0 if slipway_flags == scipy_d and parts_flags == slipway_flags else 1
 
 

@@ -170,13 +170,29 @@ def _reweighted(base, rest, column, window) -> list[int]:
 
 
 def runs(
-    datasets: dict[str, int], windows: list[int], null_runs: int, shift_runs: int
-) -> list[Run]:
-    """Every run of the bench: `null_runs` no-drift splits and `shift_runs` per shifted case."""
+    datasets: dict[str, int],
+    windows: list[int],
+    null_runs: int,
+    shared_null_runs: int,
+    shift_runs: int,
+) -> list[dict]:
+    """Every run of the bench with the tools that run it: all tools run the first
+    `shared_null_runs` no-drift splits and every shifted case; slipway (cheap) runs all
+    `null_runs` no-drift splits, for a tighter interval on its false-alarm rate."""
     out = []
     for dataset, total in datasets.items():
         for window in windows_for(dataset, total, windows):
             for case in CASES:
-                count = null_runs if case == "none" else shift_runs
-                out += [Run(dataset, window, case, seed) for seed in range(count)]
+                count = max(null_runs, shared_null_runs) if case == "none" else shift_runs
+                for seed in range(count):
+                    shared = case != "none" or seed < shared_null_runs
+                    out.append(
+                        {
+                            "dataset": dataset,
+                            "window": window,
+                            "case": case,
+                            "seed": seed,
+                            "shared": shared,
+                        }
+                    )
     return out

@@ -1,8 +1,9 @@
 """Drift verdicts under the null and under shifts: slipway beside Evidently's and NannyML's
 defaults, on the same reference/current splits, in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/drift_null.py [--null-runs 100] [--shift-runs 15]
-        [--windows 30,100,200,1000] [--tools slipway,evidently,nannyml] [--out FILE.md]
+    PYTHONPATH=. .venv/bin/python bench/drift_null.py [--null-runs 200] [--shared-null-runs 40]
+        [--shift-runs 10] [--windows 30,100,200,1000] [--tools slipway,evidently,nannyml]
+        [--out FILE.md] [--report-only]
 
 What it measures (data and cases: `bench/drift_cases.py`; each tool's rule: `drift_worker.py`):
 - false alarms: the share of no-drift runs (disjoint reference and current rows of one
@@ -24,7 +25,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -104,80 +104,117 @@ def load(work: Path, tool: str) -> dict[str, dict]:
     )
 
 
-def verdicts(result: dict, variant: str | None) -> dict | None:
-    """The run's result (or a slipway variant's); None when the tool had no answer (n/a)."""
-    if "na" in result or "error" in result:
-        return None
-    return result["variants"][variant] if variant else result
+def answers(results, tool, keys, variant=None) -> list[dict]:
+    """The tool's verdicts on these runs (a slipway variant's), without its n/a runs."""
+    out = []
+    for key in keys:
+        result = results[tool].get(key)
+        if result is None or "na" in result or "error" in result:
+            continue
+        out.append(
+            {**result["variants"][variant], "shifted": result["shifted"]} if variant else result
+        )
+    return out
 
 
-COLUMNS = [  # (heading, tool, variant)
-    ("slipway (BH)", "slipway", None),
-    ("slipway, Holm", "slipway", "holm"),
-    ("slipway, no correction", "slipway", "none"),
-    ("Evidently", "evidently", None),
-    ("NannyML", "nannyml", None),
-]
+def keys_of(results, dataset, window, case) -> list[str]:
+    prefix = f"{dataset}/{window}/{case}/"
+    return [k for k in results["slipway"] if k.startswith(prefix)]
 
 
-def false_alarms(results, cells) -> list[str]:
-    head = (
-        "| dataset | window | runs | "
-        + " | ".join(f"{h}: dataset verdict | {h}: any column" for h, _, _ in COLUMNS)
-        + " |"
-    )
-    lines = [head, "|" + "---|" * (3 + 2 * len(COLUMNS))]
+def critical_d(dataset: str, window: int, columns: int, alpha: float = 0.05) -> tuple[float, float]:
+    """KS distance needed for p < alpha (one test) and p < alpha / columns (BH's first step),
+    with whylogs' p-value (the one-sample distribution at the effective size)."""
+    from scipy.stats import kstwo
+
+    reference = dc.REFERENCE_ROWS[dataset]
+    n = round(reference * window / (reference + window))
+    return float(kstwo.isf(alpha, n)), float(kstwo.isf(alpha / columns, n))
+
+
+def false_alarms(results, cells, columns) -> list[str]:
+    lines = [
+        "| dataset | window | KS D needed: 1 test / BH first step | slipway runs | slipway: "
+        "dataset verdict | slipway: any column | slipway, Holm: any column | slipway, no "
+        "correction: any column | Evidently/NannyML runs | Evidently: dataset verdict | "
+        "Evidently: any column | NannyML: any column |",
+        "|" + "---|" * 12,
+    ]
     for dataset, window in cells:
-        keys = [k for k in results["slipway"] if k.startswith(f"{dataset}/{window}/none/")]
-        row = [dataset, str(window), str(len(keys))]
-        for _, tool, variant in COLUMNS:
-            answers = [verdicts(results[tool][k], variant) for k in keys if k in results[tool]]
-            answers = [a for a in answers if a is not None]
-            if tool == "nannyml" and variant is None and not answers:
-                row += ["n/a", "n/a"]
-                continue
-            row.append(rate(sum(a["dataset"] for a in answers), len(answers)))
-            row.append(rate(sum(bool(a["flagged"]) for a in answers), len(answers)))
+        keys = keys_of(results, dataset, window, "none")
+        shared = [k for k in keys if k in results["evidently"] or k in results["nannyml"]]
+        one, first = critical_d(dataset, window, columns[dataset])
+        row = [dataset, str(window), f"{one:.2f} / {first:.2f}", str(len(keys))]
+        slip = answers(results, "slipway", keys)
+        row.append(rate(sum(a["dataset"] for a in slip), len(slip)))
+        for variant in (None, "holm", "none"):
+            got = answers(results, "slipway", keys, variant)
+            row.append(rate(sum(bool(a["flagged"]) for a in got), len(got)))
+        row.append(str(len(shared)))
+        ev = answers(results, "evidently", shared)
+        row.append(rate(sum(a["dataset"] for a in ev), len(ev)))
+        row.append(rate(sum(bool(a["flagged"]) for a in ev), len(ev)))
+        nm = answers(results, "nannyml", shared)
+        row.append(rate(sum(bool(a["flagged"]) for a in nm), len(nm)))
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
 
+POWER = [
+    ("slipway", None),
+    ("slipway", "holm"),
+    ("slipway", "none"),
+    ("evidently", None),
+    ("nannyml", None),
+]
+POWER_HEAD = ["slipway (BH)", "slipway, Holm", "slipway, no correction", "Evidently", "NannyML"]
+
+
+def column_power(got: list[dict]) -> tuple[int, int]:
+    hits = sum(len(set(a["flagged"]) & set(a["shifted"])) for a in got)
+    return hits, sum(len(a["shifted"]) for a in got)
+
+
 def power(results, cells) -> tuple[list[str], list[str]]:
-    """Per-column power (shifted columns flagged) and dataset-level detection, per case."""
+    """Per-column power (shifted columns flagged) and runs caught, per case."""
     col_lines = [
-        "| dataset | case | window | " + " | ".join(h for h, _, _ in COLUMNS) + " |",
-        "|" + "---|" * (3 + len(COLUMNS)),
+        "| dataset | case | window | runs | " + " | ".join(POWER_HEAD) + " |",
+        "|" + "---|" * (4 + len(POWER)),
     ]
     set_lines = [
-        "| dataset | case | window | "
-        + " | ".join(f"{h}: dataset verdict / any column" for h, _, _ in COLUMNS)
-        + " |",
-        "|" + "---|" * (3 + len(COLUMNS)),
+        "| dataset | case | window | runs | slipway: dataset verdict / any column | "
+        "Evidently: dataset verdict / any column | NannyML: any column |",
+        "|" + "---|" * 7,
     ]
     for case in dc.CASES[1:]:
         for dataset, window in cells:
-            keys = [k for k in results["slipway"] if k.startswith(f"{dataset}/{window}/{case}/")]
-            if not keys:
+            keys = keys_of(results, dataset, window, case)
+            slip = answers(results, "slipway", keys)
+            if not slip:
                 continue
-            col_row, set_row = [dataset, case, str(window)], [dataset, case, str(window)]
-            for _, tool, variant in COLUMNS:
-                pairs = [
-                    (verdicts(results[tool][k], variant), results[tool][k].get("shifted", []))
-                    for k in keys
-                    if k in results[tool]
-                ]
-                pairs = [(a, s) for a, s in pairs if a is not None]
-                if not pairs:
-                    col_row.append("n/a")
+            head = [dataset, case, str(window), str(len(slip))]
+            col_row = list(head)
+            for tool, variant in POWER:
+                hits, targets = column_power(answers(results, tool, keys, variant))
+                col_row.append(
+                    f"{hits / targets:.0%}"
+                    if targets
+                    else "n/a"
+                    if not answers(results, tool, keys, variant)
+                    else "-"
+                )
+            col_lines.append("| " + " | ".join(col_row) + " |")
+            set_row = list(head)
+            for tool in ("slipway", "evidently", "nannyml"):
+                got = answers(results, tool, keys)
+                if not got:
                     set_row.append("n/a")
                     continue
-                hits = sum(len(set(a["flagged"]) & set(s)) for a, s in pairs)
-                targets = sum(len(s) for _, s in pairs)
-                col_row.append(rate(hits, targets, interval=False) if targets else "-")
-                caught = sum(a["dataset"] for a, _ in pairs)
-                any_col = sum(bool(a["flagged"]) for a, _ in pairs)
-                set_row.append(f"{caught / len(pairs):.0%} / {any_col / len(pairs):.0%}")
-            col_lines.append("| " + " | ".join(col_row) + " |")
+                caught = sum(a["dataset"] for a in got) / len(got)
+                any_col = sum(bool(a["flagged"]) for a in got) / len(got)
+                set_row.append(
+                    f"{any_col:.0%}" if tool == "nannyml" else f"{caught:.0%} / {any_col:.0%}"
+                )
             set_lines.append("| " + " | ".join(set_row) + " |")
     return col_lines, set_lines
 
@@ -185,38 +222,40 @@ def power(results, cells) -> tuple[list[str], list[str]]:
 def goals(results, cells) -> list[str]:
     lines = []
     for dataset, window in cells:
-        keys = [k for k in results["slipway"] if k.startswith(f"{dataset}/{window}/none/")]
-        alarms = sum(results["slipway"][k]["dataset"] for k in keys)
-        share, (low, high) = alarms / max(1, len(keys)), wilson(alarms, len(keys))
-        mark = "met" if share <= GOAL_FAR else "NOT met"
-        lines.append(
-            f"- false alarms {dataset} {window} rows: {share:.1%} (95% up to {high:.1%}): {mark}"
+        slip = answers(results, "slipway", keys_of(results, dataset, window, "none"))
+        alarms = sum(a["dataset"] for a in slip)
+        share, high = alarms / max(1, len(slip)), wilson(alarms, len(slip))[1]
+        keys = keys_of(results, dataset, window, "mean+0.5sd")
+        (s_hits, s_all), (e_hits, e_all) = (
+            column_power(answers(results, t, keys)) for t in ("slipway", "evidently")
         )
-        pw = {}
-        for tool in ("slipway", "evidently"):
-            shifted = [
-                results[tool].get(k)
-                for k in results["slipway"]
-                if k.startswith(f"{dataset}/{window}/mean+0.5sd/")
-            ]
-            shifted = [r for r in shifted if r and "flagged" in r]
-            targets = sum(len(r["shifted"]) for r in shifted)
-            pw[tool] = sum(len(set(r["flagged"]) & set(r["shifted"])) for r in shifted) / max(
-                1, targets
-            )
-        mark = "met" if pw["slipway"] >= pw["evidently"] else "NOT met"
+        s_pw, e_pw = s_hits / max(1, s_all), e_hits / max(1, e_all)
         lines.append(
-            f"- power on +0.5 sd {dataset} {window} rows: slipway {pw['slipway']:.0%} vs "
-            f"Evidently {pw['evidently']:.0%} (ratio {pw['slipway'] / max(pw['evidently'], 1e-9):.2f}): "
-            f"{mark}"
+            f"- {dataset} {window} rows: false alarms {alarms}/{len(slip)} = {share:.1%} "
+            f"(95% up to {high:.1%}): {'met' if share <= GOAL_FAR else 'NOT met'}; power on "
+            f"+0.5 sd slipway {s_pw:.0%} vs Evidently {e_pw:.0%} (ratio "
+            f"{s_pw / max(e_pw, 1e-9):.2f}): {'met' if s_pw >= e_pw else 'NOT met'}"
         )
     return lines
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--null-runs", type=int, default=100, help="no-drift runs per cell")
-    parser.add_argument("--shift-runs", type=int, default=15, help="runs per shifted case and cell")
+    parser.add_argument(
+        "--null-runs", type=int, default=200, help="no-drift runs per dataset x window for slipway"
+    )
+    parser.add_argument(
+        "--shared-null-runs",
+        type=int,
+        default=40,
+        help="...of which Evidently and NannyML also run the first N",
+    )
+    parser.add_argument(
+        "--shift-runs",
+        type=int,
+        default=10,
+        help="runs per shifted case and dataset x window (all tools)",
+    )
     parser.add_argument("--windows", default="30,100,200,1000")
     parser.add_argument("--tools", default="slipway,evidently,nannyml")
     parser.add_argument("--work", default=str(HERE / ".work"))
@@ -229,11 +268,12 @@ def main(argv=None) -> int:
         pythons = {tool: tool_python(tool) for tool in tools}
         paths = dc.write_datasets(work / "data")
         totals = {name: sum(1 for _ in open(path)) - 1 for name, path in paths.items()}
-        runs = dc.runs(totals, windows, args.null_runs, args.shift_runs)
-        (work / "runs.json").write_text(json.dumps([asdict(r) for r in runs]))
+        runs = dc.runs(totals, windows, args.null_runs, args.shared_null_runs, args.shift_runs)
+        (work / "runs.json").write_text(json.dumps(runs))
         print(
-            f"{len(runs)} runs per tool ({args.null_runs} no-drift and {args.shift_runs} per "
-            f"shifted case in each dataset x window)",
+            f"{len(runs)} runs ({sum(r['shared'] for r in runs)} for every tool): "
+            f"{args.null_runs} no-drift ({args.shared_null_runs} shared) and {args.shift_runs} "
+            f"per shifted case in each dataset x window",
             flush=True,
         )
         started = time.perf_counter()
@@ -249,20 +289,25 @@ def main(argv=None) -> int:
             return 1
         print(f"all workers done in {time.perf_counter() - started:.0f} s")
     results = {tool: load(work, tool) for tool in ("slipway", "evidently", "nannyml")}
-    totals = {name: len(frame) for name, frame in dc.read_datasets(work / "data").items()}
+    frames = dc.read_datasets(work / "data")
+    totals = {name: len(frame) for name, frame in frames.items()}
+    columns = {name: frame.shape[1] for name, frame in frames.items()}
     cells = [(d, w) for d in dc.REFERENCE_ROWS for w in dc.windows_for(d, totals[d], windows)]
     seconds = {
-        t: (work / f"{t}.time").read_text().strip() for t in tools if (work / f"{t}.time").is_file()
+        t: float((work / f"{t}.time").read_text()) for t in tools if (work / f"{t}.time").is_file()
     }
-    runs_per_tool = {t: len(results[t]) for t in tools}
-    agree = [r.get("report_agrees") for r in results["evidently"].values() if "report_agrees" in r]
+    per_run = {
+        t: f"{seconds[t] / max(1, len(results[t])):.2f} s/run ({len(results[t])} runs)"
+        for t in seconds
+    }
+    agree = [r["report_agrees"] for r in results["evidently"].values() if "report_agrees" in r]
     errors = {t: sum("error" in r for r in results[t].values()) for t in tools}
     col_lines, set_lines = power(results, cells)
     report = [
-        "False alarms: share of no-drift runs with a dataset-level drift verdict, and with any "
-        "column flagged (95% Wilson interval)",
+        "False alarms on no-drift splits: share of runs with a dataset-level drift verdict or "
+        "any column flagged [95% Wilson interval]",
         "",
-        *false_alarms(results, cells),
+        *false_alarms(results, cells, columns),
         "",
         "Per-column power: share of the shifted columns flagged",
         "",
@@ -272,12 +317,13 @@ def main(argv=None) -> int:
         "",
         *set_lines,
         "",
-        "Goals (slipway's dataset verdict <= 5% false alarms; power on +0.5 sd >= Evidently's):",
+        "Goals: slipway's dataset verdict <= 5% false alarms; per-column power on +0.5 sd >= "
+        "Evidently's",
+        "",
         *goals(results, cells),
         "",
-        f"Seconds per tool (all runs, parallel workers): {seconds}; runs {runs_per_tool}; "
-        f"errors {errors}; Evidently fast path == full Report on {sum(map(bool, agree))} of "
-        f"{len(agree)} checked runs.",
+        f"Time per tool: {per_run}; errors {errors}; Evidently's fast path == its full Report "
+        f"on {sum(map(bool, agree))} of {len(agree)} checked runs.",
     ]
     text = "\n".join(report) + "\n"
     print(text)

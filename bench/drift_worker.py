@@ -157,7 +157,12 @@ def main(argv: list[str]) -> int:
     logging.disable(logging.WARNING)
     judge = JUDGES[tool]()
     base = dc.read_datasets(work / "data")
-    runs = [dc.Run(**r) for r in json.loads((work / "runs.json").read_text())]
+    specs = json.loads((work / "runs.json").read_text())
+    runs = [
+        dc.Run(**{k: v for k, v in r.items() if k != "shared"})
+        for r in specs
+        if tool == "slipway" or r["shared"]
+    ]
     started = time.perf_counter()
     with open(work / f"{tool}.jsonl", "w") as out:
         for run in runs:
