@@ -12,7 +12,13 @@ from slipway.drift_params import MonitorResult
 def _row(score: FeatureScore) -> str:
     stat = "n/a" if score.statistic is None else f"{score.statistic:.3f}"
     p = "" if score.pvalue is None else f"{score.pvalue:.2g}"
+    if score.adjusted_pvalue is not None and f"{score.adjusted_pvalue:.2g}" != p:
+        p += f" (adjusted {score.adjusted_pvalue:.2g})"
     mark = "**drift**" if score.drifted else ""
+    if score.nulls is not None and score.nulls.drifted:
+        mark += f" {score.nulls.describe()}"
+    if score.unscorable:
+        mark += f" not scored: {score.unscorable}"
     return f"| {score.name} | {score.test} | {stat} | {score.threshold:g} | {p} | {score.weight:g} | {mark} |"
 
 
@@ -24,25 +30,40 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
         f"Window {result.window_start.isoformat()} .. {result.window_end.isoformat()}: "
         f"{len(result.profiles)} profile(s), {result.scores.rows if result.scores else 0} rows.",
         "",
-        f"**Decision: `{d.action}`**" + (f" (policy asked for `{d.suppressed}`)" if d.suppressed else ""),
+        f"**Decision: `{d.action}`**"
+        + (f" (policy asked for `{d.suppressed}`)" if d.suppressed else ""),
         "",
         *[f"- {reason}" for reason in d.reasons],
     ]
     if result.action:
-        lines += ["", f"Opened `{result.action.action}` via {result.action.via}: flow run {result.action.flow_run_id}"]
+        lines += [
+            "",
+            f"Opened `{result.action.action}` via {result.action.via}: flow run {result.action.flow_run_id}",
+        ]
     if result.skipped:
         lines += ["", "Skipped profiles:", *[f"- `{k}`: {v}" for k, v in result.skipped.items()]]
     scores = result.scores
     if scores is not None:
         perf = scores.performance
         if perf is not None:
-            lines += ["", f"Performance: {perf.metric} {perf.current:.4f} on {perf.rows} labelled rows "
-                          f"(at release {perf.baseline:.4f}, drop {perf.drop:.4f})"]
-        ordered = sorted(scores.features, key=lambda f: (not f.drifted, -(f.statistic or 0), f.name))
+            lines += [
+                "",
+                f"Performance: {perf.metric} {perf.current:.4f} on {perf.rows} labelled rows "
+                f"(at release {perf.baseline:.4f}, drop {perf.drop:.4f})",
+            ]
+        ordered = sorted(
+            scores.features, key=lambda f: (not f.drifted, -(f.statistic or 0), f.name)
+        )
         if scores.prediction is not None:
             ordered.insert(0, scores.prediction)
-        lines += ["", "| column | test | statistic | threshold | p-value | weight | |",
-                  "|---|---|---|---|---|---|---|", *[_row(s) for s in ordered]]
+        lines += [
+            "",
+            "| column | test | statistic | threshold | p-value | weight | |",
+            "|---|---|---|---|---|---|---|",
+            *[_row(s) for s in ordered],
+        ]
+        if scores.tests:
+            lines += ["", f"p-values adjusted over {scores.tests} tests ({scores.correction})."]
         if scores.missing:
             lines += ["", "Missing from production: " + ", ".join(scores.missing)]
     if chart_uri:
@@ -64,7 +85,15 @@ def chart_png(scores: DriftScores, title: str) -> bytes:
     ax = fig.add_subplot()
     xs = range(len(columns))
     ax.bar(xs, values, color=colors, width=0.8, label="statistic (red: drift)")
-    ax.scatter(xs, [c.threshold for c in columns], marker="_", s=120, color="black", zorder=3, label="threshold")
+    ax.scatter(
+        xs,
+        [c.threshold for c in columns],
+        marker="_",
+        s=120,
+        color="black",
+        zorder=3,
+        label="threshold",
+    )
     ax.set_xticks(list(xs))
     ax.set_xticklabels([c.name for c in columns], rotation=90, fontsize=6)
     ax.set_ylim(0, 1.05)
@@ -80,8 +109,10 @@ def chart_png(scores: DriftScores, title: str) -> bytes:
 def metrics(result: MonitorResult) -> dict[str, float]:
     """Numbers for the champion's MLflow monitoring run."""
     scores = result.scores
-    out = {"drift_rows": float(scores.rows if scores else 0),
-           "drift_no_data": float(result.decision.action == "no-data")}
+    out = {
+        "drift_rows": float(scores.rows if scores else 0),
+        "drift_no_data": float(result.decision.action == "no-data"),
+    }
     if scores is None:
         return out
     out["drift_features_drifted"] = float(len(scores.drifted))

@@ -12,16 +12,31 @@ T = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def result(scores=None, action="retrain"):
-    return MonitorResult(model_name="m", version="3", window_start=T, window_end=T, profiles=["k1", "k2"],
-                         scores=scores, decision=Decision(action=action, reasons=["because"], drifted=["a"]))
+    return MonitorResult(
+        model_name="m",
+        version="3",
+        window_start=T,
+        window_end=T,
+        profiles=["k1", "k2"],
+        scores=scores,
+        decision=Decision(action=action, reasons=["because"], drifted=["a"]),
+    )
 
 
 SCORES = DriftScores(
     rows=500,
-    features=[FeatureScore(name="a", test="ks", statistic=0.4, pvalue=1e-9, threshold=0.1, drifted=True),
-              FeatureScore(name="b", test="hellinger", statistic=0.05, threshold=0.2, drifted=False)],
-    prediction=FeatureScore(name="prediction", test="chi-square", statistic=0.02, pvalue=0.7, threshold=0.1,
-                            drifted=False),
+    features=[
+        FeatureScore(name="a", test="ks", statistic=0.4, pvalue=1e-9, threshold=0.1, drifted=True),
+        FeatureScore(name="b", test="hellinger", statistic=0.05, threshold=0.2, drifted=False),
+    ],
+    prediction=FeatureScore(
+        name="prediction",
+        test="chi-square",
+        statistic=0.02,
+        pvalue=0.7,
+        threshold=0.1,
+        drifted=False,
+    ),
     performance=Performance(metric="accuracy", baseline=0.97, current=0.9, rows=100),
 )
 
@@ -50,4 +65,52 @@ def test_metrics_for_mlflow():
     metrics = drift_report.metrics(result(SCORES))
     assert metrics["drift_a"] == 0.4 and metrics["drift_features_drifted"] == 1
     assert metrics["window_accuracy"] == 0.9
-    assert drift_report.metrics(result(None, "no-data")) == {"drift_rows": 0.0, "drift_no_data": 1.0}
+    assert drift_report.metrics(result(None, "no-data")) == {
+        "drift_rows": 0.0,
+        "drift_no_data": 1.0,
+    }
+
+
+def test_markdown_shows_adjusted_pvalues_null_shifts_and_unscorable_columns():
+    from slipway.core.drift import NullShift
+
+    scores = DriftScores(
+        rows=200,
+        correction="bh",
+        tests=2,
+        features=[
+            FeatureScore(
+                name="a",
+                test="ks",
+                statistic=0.3,
+                pvalue=0.01,
+                adjusted_pvalue=0.02,
+                threshold=0.1,
+                drifted=True,
+                distribution_drifted=True,
+            ),
+            FeatureScore(
+                name="n",
+                test="ks",
+                statistic=0.02,
+                pvalue=0.9,
+                adjusted_pvalue=0.9,
+                threshold=0.1,
+                drifted=True,
+                nulls=NullShift(reference=0.0, current=0.2, adjusted_pvalue=1e-6, drifted=True),
+            ),
+            FeatureScore(
+                name="s",
+                test="ks",
+                statistic=None,
+                threshold=0.1,
+                drifted=False,
+                unscorable="its type changed",
+            ),
+        ],
+    )
+    text = drift_report.markdown(result(scores))
+    assert "| a | ks | 0.300 | 0.1 | 0.01 (adjusted 0.02) | 1 | **drift** |" in text
+    assert "| n | ks | 0.020 | 0.1 | 0.9 | 1 | **drift** nulls 0.0% -> 20.0%" in text
+    assert "| s | ks | n/a | 0.1 |  | 1 |  not scored: its type changed |" in text
+    assert "p-values adjusted over 2 tests (bh)." in text

@@ -12,8 +12,14 @@ from slipway.core.drift_policy import DriftPolicy, FeatureRule, parse_duration
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("90m", timedelta(minutes=90)),
-     ("1h30m", timedelta(hours=1, minutes=30)), ("45s", timedelta(seconds=45)), (" 2D ", timedelta(days=2))],
+    [
+        ("24h", timedelta(hours=24)),
+        ("7d", timedelta(days=7)),
+        ("90m", timedelta(minutes=90)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("45s", timedelta(seconds=45)),
+        (" 2D ", timedelta(days=2)),
+    ],
 )
 def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
@@ -37,8 +43,9 @@ def test_parse_duration_refuses(text):
     ],
 )
 def test_rule_resolution(name, numeric, expected):
-    policy = DriftPolicy(features={"h": FeatureRule(test="hellinger", threshold=0.3),
-                                   "w": FeatureRule(weight=4)})
+    policy = DriftPolicy(
+        features={"h": FeatureRule(test="hellinger", threshold=0.3), "w": FeatureRule(weight=4)}
+    )
     rule = policy.rule(name, numeric)
     assert (rule.test, rule.threshold, rule.weight) == expected
 
@@ -59,8 +66,18 @@ def test_thresholds_merge_with_defaults():
         ({"features": {"x": {"weight": -1}}}, "weight"),
         ({"features": {"x": {"test": "psi"}}}, "test"),
         ({"unknown": 1}, "unknown"),
+        ({"correction": "fdr"}, "correction"),
+        ({"null_threshold": 0}, "null_threshold"),
+        ({"features": {"x": {"null_threshold": 1.5}}}, "null_threshold"),
     ],
 )
 def test_bad_policy_is_refused(data, message):
     with pytest.raises(ValidationError, match=message):
         DriftPolicy.model_validate(data)
+
+
+def test_null_threshold_resolves_per_column():
+    policy = DriftPolicy(null_threshold=0.1, features={"x": FeatureRule(null_threshold=0.02)})
+    assert policy.rule("x", numeric=True).null_threshold == 0.02
+    assert policy.rule("y", numeric=False).null_threshold == 0.1
+    assert DriftPolicy().correction == "bh"
