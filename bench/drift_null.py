@@ -1,8 +1,8 @@
 """Drift verdicts under the null and under shifts: slipway beside Evidently's and NannyML's
 defaults, on the same reference/current splits, in one run.
 
-    PYTHONPATH=. .venv/bin/python bench/drift_null.py [--null-runs 200] [--shared-null-runs 40]
-        [--shift-runs 10] [--windows 30,100,200,1000] [--tools slipway,evidently,nannyml]
+    PYTHONPATH=. .venv/bin/python bench/drift_null.py [--null-runs 120] [--shared-null-runs 30]
+        [--shift-runs 8] [--windows 30,100,200,1000] [--tools slipway,evidently,nannyml]
         [--out FILE.md] [--report-only]
 
 What it measures (data and cases: `bench/drift_cases.py`; each tool's rule: `drift_worker.py`):
@@ -242,18 +242,18 @@ def goals(results, cells) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--null-runs", type=int, default=200, help="no-drift runs per dataset x window for slipway"
+        "--null-runs", type=int, default=120, help="no-drift runs per dataset x window for slipway"
     )
     parser.add_argument(
         "--shared-null-runs",
         type=int,
-        default=40,
+        default=30,
         help="...of which Evidently and NannyML also run the first N",
     )
     parser.add_argument(
         "--shift-runs",
         type=int,
-        default=10,
+        default=8,
         help="runs per shifted case and dataset x window (all tools)",
     )
     parser.add_argument("--windows", default="30,100,200,1000")

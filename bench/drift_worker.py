@@ -177,6 +177,7 @@ def main(argv: list[str]) -> int:
                     result = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
                 result["shifted"] = shifted
             out.write(json.dumps({"key": run.key, **result}) + "\n")
+            out.flush()
     seconds = time.perf_counter() - started
     (work / f"{tool}.time").write_text(f"{seconds:.1f}\n")
     print(f"{tool}: {len(runs)} runs in {seconds:.0f} s", flush=True)
