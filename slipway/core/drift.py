@@ -1,11 +1,11 @@
 """The drift decision: scores in, one action out. Pure (no whylogs, Prefect or MLflow).
 
-`judge` turns one raw statistic into a verdict (`slipway.core.drift_verdicts.judge_columns`
-judges a whole comparison, with the error rate controlled over its columns); `decide` turns a
-window's verdicts, the performance on labelled data and the release history into one of
-`none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the drifted
-features named. Cooldown and de-duplication: an action already running, or one
-opened within the cooldown, is not opened again (the result is `alert-only`, saying why).
+The column verdicts (`FeatureScore`, `judge`, `judge_columns`) live in
+`slipway.core.drift_verdicts`, with the error rate controlled over a comparison's columns;
+`decide` turns a window's verdicts, the performance on labelled data and the release history
+into one of `none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the
+drifted features named. Cooldown and de-duplication: an action already running, or one opened
+within the cooldown, is not opened again (the result is `alert-only`, saying why).
 """
 
 from __future__ import annotations
@@ -13,117 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from slipway.core.drift_policy import PREDICTION, DriftPolicy, ResolvedRule, Test
+from slipway.core.drift_policy import PREDICTION, DriftPolicy
+from slipway.core.drift_verdicts import FeatureScore, NullShift, judge
+
+__all__ = ["FeatureScore", "NullShift", "judge"]  # the column verdicts, re-exported
 
 Action = Literal["none", "retrain", "rollback", "alert-only", "no-data"]
 OPENED_ACTIONS = ("retrain", "rollback")
-
-
-class NullShift(BaseModel):
-    """A column's share of nulls in the reference and the window, and whether that moved."""
-
-    model_config = ConfigDict(frozen=True)
-
-    reference: float
-    current: float
-    pvalue: float | None = None
-    """Two-proportion test; None when it cannot reject (no nulls on either side)."""
-    adjusted_pvalue: float | None = None
-    threshold: float = 0.05
-    drifted: bool = False
-
-    @property
-    def change(self) -> float:
-        return self.current - self.reference
-
-    def describe(self) -> str:
-        p = "" if self.adjusted_pvalue is None else f", adjusted p={self.adjusted_pvalue:.2g}"
-        return (
-            f"nulls {self.reference:.1%} -> {self.current:.1%} "
-            f"(|change| {abs(self.change):.3f} >= {self.threshold:g}{p})"
-        )
-
-
-class FeatureScore(BaseModel):
-    """One column's drift: the test, its statistic (0..1), p-value, threshold and verdict."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    test: Test
-    statistic: float | None
-    """None when the test could not run on the column (reported, never counted as no drift)."""
-    pvalue: float | None = None
-    threshold: float
-    weight: float = 1.0
-    drifted: bool
-    """The distribution drifted, or the share of nulls did (`nulls.drifted`)."""
-    adjusted_pvalue: float | None = None
-    """`pvalue` after the correction over every test of the comparison (policy `correction`)."""
-    nulls: NullShift | None = None
-    unseen: int = 0
-    """Categories in the window never seen in the reference (they are part of the test)."""
-    unseen_rows: float = 0.0
-    unscorable: str | None = None
-    """Why the column could not be scored (all null, its type changed, ...)."""
-
-    distribution_drifted: bool = False
-    """The statistic test alone said drift (set from `drifted` when not given and no `nulls`)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _distribution_default(cls, data):
-        if (
-            isinstance(data, dict)
-            and "distribution_drifted" not in data
-            and data.get("nulls") is None
-        ):
-            data = {**data, "distribution_drifted": bool(data.get("drifted"))}
-        return data
-
-    def describe(self) -> str:
-        if self.unscorable:
-            return f"{self.name} (not scored: {self.unscorable}, weight {self.weight:g})"
-        stat = "n/a" if self.statistic is None else f"{self.statistic:.3f}"
-        p = "" if self.pvalue is None else f", p={self.pvalue:.2g}"
-        if (
-            self.adjusted_pvalue is not None
-            and self.pvalue is not None
-            and f"{self.adjusted_pvalue:.2g}" != f"{self.pvalue:.2g}"
-        ):
-            p += f", adjusted p={self.adjusted_pvalue:.2g}"
-        extra = ""
-        if self.nulls is not None and self.nulls.drifted:
-            extra += f", {self.nulls.describe()}"
-        if self.unseen:
-            extra += f", {self.unseen} unseen categories in {self.unseen_rows:g} rows"
-        return (
-            f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}{extra}, "
-            f"weight {self.weight:g})"
-        )
-
-
-def judge(
-    name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None, alpha: float
-) -> FeatureScore:
-    """Drifted when the statistic reaches the threshold and (where there is one) p < alpha.
-
-    One column on its own, no correction; `judge_columns` is the comparison-wide verdict.
-    """
-    drifted = (
-        statistic is not None and statistic >= rule.threshold and (pvalue is None or pvalue < alpha)
-    )
-    return FeatureScore(
-        name=name,
-        test=rule.test,
-        statistic=statistic,
-        pvalue=pvalue,
-        threshold=rule.threshold,
-        weight=rule.weight,
-        drifted=bool(drifted),
-    )
 
 
 class Performance(BaseModel):

@@ -18,11 +18,116 @@ among the flagged ones, which equals that chance when none drifted); see README 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from slipway.core.drift import FeatureScore, NullShift
-from slipway.core.drift_policy import DriftPolicy, ResolvedRule
+from slipway.core.drift_policy import DriftPolicy, ResolvedRule, Test
 from slipway.core.drift_stats import adjust_pvalues, proportions_testable, two_proportions
+
+
+class NullShift(BaseModel):
+    """A column's share of nulls in the reference and the window, and whether that moved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: float
+    current: float
+    pvalue: float | None = None
+    """Two-proportion test; None when it cannot reject (no nulls on either side)."""
+    adjusted_pvalue: float | None = None
+    threshold: float = 0.05
+    drifted: bool = False
+
+    @property
+    def change(self) -> float:
+        return self.current - self.reference
+
+    def describe(self) -> str:
+        p = "" if self.adjusted_pvalue is None else f", adjusted p={self.adjusted_pvalue:.2g}"
+        return (
+            f"nulls {self.reference:.1%} -> {self.current:.1%} "
+            f"(|change| {abs(self.change):.3f} >= {self.threshold:g}{p})"
+        )
+
+
+class FeatureScore(BaseModel):
+    """One column's drift: the test, its statistic (0..1), p-value, threshold and verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    test: Test
+    statistic: float | None
+    """None when the test could not run on the column (reported, never counted as no drift)."""
+    pvalue: float | None = None
+    threshold: float
+    weight: float = 1.0
+    drifted: bool
+    """The distribution drifted, or the share of nulls did (`nulls.drifted`)."""
+    adjusted_pvalue: float | None = None
+    """`pvalue` after the correction over every test of the comparison (policy `correction`)."""
+    nulls: NullShift | None = None
+    unseen: int = 0
+    """Categories in the window never seen in the reference (they are part of the test)."""
+    unseen_rows: float = 0.0
+    unscorable: str | None = None
+    """Why the column could not be scored (all null, its type changed, ...)."""
+
+    distribution_drifted: bool = False
+    """The statistic test alone said drift (set from `drifted` when not given and no `nulls`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _distribution_default(cls, data):
+        if (
+            isinstance(data, dict)
+            and "distribution_drifted" not in data
+            and data.get("nulls") is None
+        ):
+            data = {**data, "distribution_drifted": bool(data.get("drifted"))}
+        return data
+
+    def describe(self) -> str:
+        if self.unscorable:
+            nulls = f", {self.nulls.describe()}" if self.nulls and self.nulls.drifted else ""
+            return f"{self.name} (not scored: {self.unscorable}{nulls}, weight {self.weight:g})"
+        stat = "n/a" if self.statistic is None else f"{self.statistic:.3f}"
+        p = "" if self.pvalue is None else f", p={self.pvalue:.2g}"
+        if (
+            self.adjusted_pvalue is not None
+            and self.pvalue is not None
+            and f"{self.adjusted_pvalue:.2g}" != f"{self.pvalue:.2g}"
+        ):
+            p += f", adjusted p={self.adjusted_pvalue:.2g}"
+        extra = ""
+        if self.nulls is not None and self.nulls.drifted:
+            extra += f", {self.nulls.describe()}"
+        if self.unseen:
+            extra += f", {self.unseen} unseen categories in {self.unseen_rows:g} rows"
+        return (
+            f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}{extra}, "
+            f"weight {self.weight:g})"
+        )
+
+
+def judge(
+    name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None, alpha: float
+) -> FeatureScore:
+    """Drifted when the statistic reaches the threshold and (where there is one) p < alpha.
+
+    One column on its own, no correction; `judge_columns` is the comparison-wide verdict.
+    """
+    drifted = (
+        statistic is not None and statistic >= rule.threshold and (pvalue is None or pvalue < alpha)
+    )
+    return FeatureScore(
+        name=name,
+        test=rule.test,
+        statistic=statistic,
+        pvalue=pvalue,
+        threshold=rule.threshold,
+        weight=rule.weight,
+        drifted=bool(drifted),
+    )
 
 
 class NullCounts(BaseModel):
