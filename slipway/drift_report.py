@@ -19,7 +19,8 @@ def _row(score: FeatureScore) -> str:
         mark += f" {score.nulls.describe()}"
     if score.unscorable:
         mark += f" not scored: {score.unscorable}"
-    return f"| {score.name} | {score.test} | {stat} | {score.threshold:g} | {p} | {score.weight:g} | {mark} |"
+    cells = [score.name, score.test, stat, f"{score.threshold:g}", p, f"{score.weight:g}", mark]
+    return "| " + " | ".join(cells) + " |"
 
 
 def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
@@ -38,7 +39,8 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
     if result.action:
         lines += [
             "",
-            f"Opened `{result.action.action}` via {result.action.via}: flow run {result.action.flow_run_id}",
+            f"Opened `{result.action.action}` via {result.action.via}: "
+            f"flow run {result.action.flow_run_id}",
         ]
     if result.skipped:
         lines += ["", "Skipped profiles:", *[f"- `{k}`: {v}" for k, v in result.skipped.items()]]
