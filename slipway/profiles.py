@@ -202,6 +202,8 @@ def measure_column(reference, current, column: str, rule: ResolvedRule) -> Colum
         current_rows=cur_rows,
     )
     base = {"name": column, "rule": rule, "nulls": nulls}
+    if ref_nulls >= ref_rows and cur_nulls >= cur_rows:  # null on both sides: nothing moved
+        return ColumnMeasure(**base, statistic=0.0, pvalue=1.0, testable=False)
     why = _unscorable(reference, current, column, rule, (ref_nulls, ref_rows, cur_nulls, cur_rows))
     if why:
         return ColumnMeasure(**base, unscorable=why)

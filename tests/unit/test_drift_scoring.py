@@ -124,3 +124,12 @@ def test_no_false_alarm_in_30_quiet_columns_of_a_small_window():
     # then the corrected verdict stays quiet where the uncorrected one fires most of the time
     assert alarms["bh"] == 0
     assert alarms["none"] >= 5
+
+
+def test_a_column_null_on_both_sides_is_quiet_not_unscorable():
+    reference = profiles.profile_frame(table(300, 12).assign(a=np.nan))
+    scores, by_name = scored(reference, table(100, 13).assign(a=np.nan))
+    assert scores.unscorable == [] and not by_name["a"].drifted
+    # ...while values appearing where the reference had none is a change of the null share
+    _, by_name = scored(reference, table(100, 14))
+    assert by_name["a"].unscorable == "the reference has no values in it" and by_name["a"].drifted
