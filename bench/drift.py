@@ -86,14 +86,16 @@ def main(argv=None) -> int:
     policy = DriftPolicy()
     cells = args.rows * args.columns
     print(
-        f"data: reference {len(reference):,} rows, current {len(current):,} rows x {args.columns} float32 columns"
+        f"data: reference {len(reference):,} rows, current {len(current):,} rows "
+        f"x {args.columns} float32 columns"
     )
 
     profiles.profile_frame(reference.head(1000))  # import and warm whylogs outside the timings
     ref_view, t_ref = timed(lambda: profiles.profile_frame(reference))
     cur_view, t_one = timed(lambda: profiles.profile_frame(current))
     print(
-        f"profile whole window: {t_one:.2f} s = {args.rows / t_one:,.0f} rows/s ({cells / t_one / 1e6:.1f} M cells/s)"
+        f"profile whole window: {t_one:.2f} s = {args.rows / t_one:,.0f} rows/s "
+        f"({cells / t_one / 1e6:.1f} M cells/s)"
     )
 
     parts = np.array_split(np.arange(args.rows), args.chunks)

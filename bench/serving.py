@@ -50,12 +50,8 @@ def closed_loop_worker(port, path, body, headers, warmup_s, seconds, out):
 def http_load(port, path, body, headers, connections, seconds, warmup_s=1.0) -> dict:
     ctx = mp.get_context("fork")
     out = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=closed_loop_worker, args=(port, path, body, headers, warmup_s, seconds, out)
-        )
-        for _ in range(connections)
-    ]
+    procs = [ctx.Process(target=closed_loop_worker, args=(port, path, body, headers, warmup_s, seconds, out))
+             for _ in range(connections)]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -86,28 +82,14 @@ def wrk_load(port, path, body, headers, connections, seconds, warmup_s=1.0) -> d
     env = {**os.environ, "BENCH_BODY": body, "BENCH_AUTH": headers.get("Authorization", "")}
     url = f"http://127.0.0.1:{port}{path}"
     common = ["wrk", "-t1", f"-c{connections}", "--latency", "-s", str(script), url]
-    subprocess.run(
-        [*common[:3], f"-d{max(1, int(warmup_s))}s", *common[3:]],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    out = subprocess.run(
-        [*common[:3], f"-d{int(seconds)}s", *common[3:]],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    subprocess.run([*common[:3], f"-d{max(1, int(warmup_s))}s", *common[3:]], env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run([*common[:3], f"-d{int(seconds)}s", *common[3:]], env=env, check=True,
+                         capture_output=True, text=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     n, duration_us, errors, p50_us, p99_us = (float(v) for v in line.split()[1:])
-    return {
-        "rps": n / (duration_us / 1e6),
-        "p50_ms": p50_us / 1e3,
-        "p99_ms": p99_us / 1e3,
-        "n": int(n),
-        "errors": int(errors),
-    }
+    return {"rps": n / (duration_us / 1e6), "p50_ms": p50_us / 1e3, "p99_ms": p99_us / 1e3, "n": int(n),
+            "errors": int(errors)}
 
 
 def raw_ort(session, x, threads, seconds, warmup_s=1.0) -> dict:
@@ -130,13 +112,8 @@ def raw_ort(session, x, threads, seconds, warmup_s=1.0) -> dict:
 
 
 def summarize(lat: np.ndarray, seconds: float, errors: int) -> dict:
-    return {
-        "rps": len(lat) / seconds,
-        "p50_ms": float(np.percentile(lat, 50) * 1e3),
-        "p99_ms": float(np.percentile(lat, 99) * 1e3),
-        "n": int(len(lat)),
-        "errors": int(errors),
-    }
+    return {"rps": len(lat) / seconds, "p50_ms": float(np.percentile(lat, 50) * 1e3),
+            "p99_ms": float(np.percentile(lat, 99) * 1e3), "n": int(len(lat)), "errors": int(errors)}
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -189,12 +166,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--connections", default="1,8")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument(
-        "--load",
-        choices=["wrk", "python"],
-        default="wrk" if shutil.which("wrk") else "python",
-        help="load generator (default: wrk when installed: apt-get install wrk)",
-    )
+    ap.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                    help="load generator (default: wrk when installed: apt-get install wrk)")
     args = ap.parse_args()
     load = wrk_load if args.load == "wrk" else http_load
     conns = [int(c) for c in args.connections.split(",")]
@@ -208,46 +181,21 @@ def main() -> None:
     client()  # configures MLflow on the bench home
     onnx_path, x, mlflow_uri = prepare(work)
     row = x[0].tolist()
-    results: dict[str, dict[int, dict]] = {
-        "raw ORT (in-process)": {},
-        "slipway gateway": {},
-        "mlflow models serve": {},
-    }
+    results: dict[str, dict[int, dict]] = {"raw ORT (in-process)": {}, "slipway gateway": {}, "mlflow models serve": {}}
 
     session = onnx_session(onnx_path)
     key = add_key(work / "keys.json", "bench", ["predict"])
     gw_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     ml_port = free_port()
-    env = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'home' / 'mlflow.db'}",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }  # its uvicorn
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "models",
-            "serve",
-            "-m",
-            mlflow_uri,
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(ml_port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "mlflow-serve.log", "wb"),
-    )
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'home' / 'mlflow.db'}",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # its uvicorn
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "models", "serve", "-m", mlflow_uri, "--env-manager",
+                             "local", "-h", "127.0.0.1", "-p", str(ml_port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(work / "mlflow-serve.log", "wb"))
     rounds: dict[str, dict[int, list]] = {name: {c: [] for c in conns} for name in results}
     try:
-        with gateway_process(
-            ["digits-bench"], extra_args=["--keys-file", str(work / "keys.json")], poll_interval_s=5
-        ) as url:
+        with gateway_process(["digits-bench"], extra_args=["--keys-file", str(work / "keys.json")],
+                             poll_interval_s=5) as url:
             wait_http(ml_port, "/ping", proc=proc)
             gw_port = int(url.rsplit(":", 1)[1])
             gw_body = json.dumps({"instances": [row]})
@@ -257,25 +205,9 @@ def main() -> None:
                 for c in conns:
                     rounds["raw ORT (in-process)"][c].append(raw_ort(session, x, c, args.seconds))
                     rounds["slipway gateway"][c].append(
-                        load(
-                            gw_port,
-                            "/v1/models/digits-bench:predict",
-                            gw_body,
-                            gw_headers,
-                            c,
-                            args.seconds,
-                        )
-                    )
+                        load(gw_port, "/v1/models/digits-bench:predict", gw_body, gw_headers, c, args.seconds))
                     rounds["mlflow models serve"][c].append(
-                        load(
-                            ml_port,
-                            "/invocations",
-                            ml_body,
-                            {"Content-Type": "application/json"},
-                            c,
-                            args.seconds,
-                        )
-                    )
+                        load(ml_port, "/invocations", ml_body, {"Content-Type": "application/json"}, c, args.seconds))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -286,30 +218,20 @@ def main() -> None:
 
 
 def report(results, conns, args) -> None:
-    print(
-        f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell (median round), "
-        f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n"
-    )
+    print(f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell (median round), "
+          f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
     print("| target | conns | req/s | p50 ms | p99 ms | requests | non-200 |")
     print("|---|---|---|---|---|---|---|")
     for name, cells in results.items():
         for c in conns:
             r = cells[c]
-            print(
-                f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | {r['n']} | {r['errors']} |"
-            )
-    gw, ml, raw = (
-        results["slipway gateway"],
-        results["mlflow models serve"],
-        results["raw ORT (in-process)"],
-    )
+            print(f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | {r['n']} | {r['errors']} |")
+    gw, ml, raw = results["slipway gateway"], results["mlflow models serve"], results["raw ORT (in-process)"]
     print()
     for c in conns:
-        print(
-            f"- {c} conn: gateway / mlflow throughput = {gw[c]['rps'] / ml[c]['rps']:.2f}x; "
-            f"gateway p50 - raw ORT p50 = {gw[c]['p50_ms'] - raw[c]['p50_ms']:.3f} ms; "
-            f"mlflow p50 / gateway p50 = {ml[c]['p50_ms'] / gw[c]['p50_ms']:.2f}x"
-        )
+        print(f"- {c} conn: gateway / mlflow throughput = {gw[c]['rps'] / ml[c]['rps']:.2f}x; "
+              f"gateway p50 - raw ORT p50 = {gw[c]['p50_ms'] - raw[c]['p50_ms']:.3f} ms; "
+              f"mlflow p50 / gateway p50 = {ml[c]['p50_ms'] / gw[c]['p50_ms']:.2f}x")
 
 
 if __name__ == "__main__":
