@@ -8,7 +8,8 @@ columns; the current window shifts five columns: c00 mean +0.5 sd, c01 mean +0.2
 c03 mean +0.03 sd (statistically significant at this size, practically negligible), c04 all
 values +1 sd. Baselines: scipy's two-sample KS on the raw arrays (p < 0.05, the classic
 verdict, and D >= 0.1, the effect-size verdict slipway's policy uses), and Evidently's
-DataDriftPreset when it imports (it does not with pandas 3: the reason is printed).
+DataDriftPreset when it imports (it does not with pandas 3: the reason is printed;
+`bench/drift_null.py` runs it, and NannyML, in their own virtualenvs).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def main(argv=None) -> int:
     policy = DriftPolicy()
     cells = args.rows * args.columns
     print(
-        f"data: reference {len(reference):,} rows, current {len(current):,} rows x {args.columns} "
-        "float32 columns"
+        f"data: reference {len(reference):,} rows, current {len(current):,} rows "
+        f"x {args.columns} float32 columns"
     )
 
     profiles.profile_frame(reference.head(1000))  # import and warm whylogs outside the timings
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
     print("| method | time (s) | flagged columns |")
     print("|---|---|---|")
     print(
-        f"| slipway: whylogs profile (ref + cur) + sketch KS, D >= 0.1 and p < 0.05 | "
+        f"| slipway: whylogs profile (ref + cur) + sketch KS, D >= 0.1 and BH-adjusted p < 0.05 | "
         f"{t_ref + t_one + t_score:.2f} | {', '.join(slipway_flags)} |"
     )
     print(f"| slipway, {args.chunks} merged profiles | - | {', '.join(parts_flags)} |")

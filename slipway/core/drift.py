@@ -1,10 +1,11 @@
 """The drift decision: scores in, one action out. Pure (no whylogs, Prefect or MLflow).
 
-`judge` turns a raw statistic into a verdict under the policy; `decide` turns a window's
-verdicts, the performance on labelled data and the release history into one of
-`none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the
-drifted features named. Cooldown and de-duplication: an action already running, or one
-opened within the cooldown, is not opened again (the result is `alert-only`, saying why).
+The column verdicts (`FeatureScore`, `judge`, `judge_columns`) live in
+`slipway.core.drift_verdicts`, with the error rate controlled over a comparison's columns;
+`decide` turns a window's verdicts, the performance on labelled data and the release history
+into one of `none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the
+drifted features named. Cooldown and de-duplication: an action already running, or one opened
+within the cooldown, is not opened again (the result is `alert-only`, saying why).
 """
 
 from __future__ import annotations
@@ -14,50 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from slipway.core.drift_policy import PREDICTION, DriftPolicy, ResolvedRule, Test
+from slipway.core.drift_policy import PREDICTION, DriftPolicy
+from slipway.core.drift_verdicts import FeatureScore, NullShift, judge
+
+__all__ = ["FeatureScore", "NullShift", "judge"]  # the column verdicts, re-exported
 
 Action = Literal["none", "retrain", "rollback", "alert-only", "no-data"]
 OPENED_ACTIONS = ("retrain", "rollback")
-
-
-class FeatureScore(BaseModel):
-    """One column's drift: the test, its statistic (0..1), p-value, threshold and verdict."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    test: Test
-    statistic: float | None
-    """None when the test could not run on the column (reported, never counted as no drift)."""
-    pvalue: float | None = None
-    threshold: float
-    weight: float = 1.0
-    drifted: bool
-
-    def describe(self) -> str:
-        stat = "n/a" if self.statistic is None else f"{self.statistic:.3f}"
-        p = "" if self.pvalue is None else f", p={self.pvalue:.2g}"
-        return f"{self.name} ({self.test} {stat} >= {self.threshold:g}{p}, weight {self.weight:g})"
-
-
-def judge(
-    name: str, rule: ResolvedRule, statistic: float | None, pvalue: float | None, alpha: float
-) -> FeatureScore:
-    """Drifted when the statistic reaches the threshold and (where there is one) p < alpha."""
-    drifted = (
-        statistic is not None
-        and statistic >= rule.threshold
-        and (pvalue is None or rule.test == "hellinger" or pvalue < alpha)
-    )
-    return FeatureScore(
-        name=name,
-        test=rule.test,
-        statistic=statistic,
-        pvalue=pvalue,
-        threshold=rule.threshold,
-        weight=rule.weight,
-        drifted=bool(drifted),
-    )
 
 
 class Performance(BaseModel):
@@ -86,10 +50,20 @@ class DriftScores(BaseModel):
     performance: Performance | None = None
     missing: list[str] = Field(default_factory=list)
     """Reference columns the production profiles lack."""
+    correction: str = "none"
+    """How the p-values were adjusted over the comparison (policy `correction`)."""
+    tests: int = 0
+    """Tests in the corrected family (distribution and null-share tests that could reject)."""
 
     @property
     def drifted(self) -> list[FeatureScore]:
         return [f for f in self.features if f.drifted]
+
+    @property
+    def unscorable(self) -> list[FeatureScore]:
+        """Columns (and `prediction`) that could not be scored: never "no drift"."""
+        columns = [*self.features, *([self.prediction] if self.prediction else [])]
+        return [f for f in columns if f.statistic is None or f.unscorable]
 
     def weighted_share(self) -> float:
         total = sum(f.weight for f in self.features)
@@ -136,8 +110,8 @@ def decide(
         return Decision(
             action="no-data",
             reasons=[
-                f"only {scores.rows} production rows in the window (policy min_rows "
-                f"{policy.min_rows})"
+                f"only {scores.rows} production rows in the window "
+                f"(policy min_rows {policy.min_rows})"
             ],
         )
     drifted = sorted(scores.drifted, key=lambda f: (-f.weight, f.name))
@@ -164,8 +138,8 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
     perf = scores.performance
     perf_text = (
         f"{perf.metric} fell from {perf.baseline:.4f} to {perf.current:.4f} "
-        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, {perf.rows} "
-        "labelled rows)"
+        f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, "
+        f"{perf.rows} labelled rows)"
         if perf_drop
         else ""
     )
@@ -196,7 +170,7 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         reasons.append(f"{perf_text}; {why}")
     if reasons:
         return "retrain", reasons
-    unscored = [f.name for f in scores.features if f.statistic is None]
+    unscored = scores.unscorable
     if any_drift or scores.missing or unscored:
         alerts = []
         if drifted:
@@ -210,7 +184,12 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         if scores.missing:
             alerts.append("columns missing from production profiles: " + ", ".join(scores.missing))
         if unscored:
-            alerts.append("columns the test could not score (no values?): " + ", ".join(unscored))
+            alerts.append(
+                "columns that could not be scored: "
+                + "; ".join(
+                    f"{f.name} ({f.unscorable or 'the test could not run'})" for f in unscored
+                )
+            )
         return "alert-only", alerts
     return "none", [f"no drift in {len(scores.features)} features over {scores.rows} rows"]
 
@@ -229,3 +208,27 @@ def _stopped(action: str, policy: DriftPolicy, history: History) -> str | None:
             f"within the cooldown of {policy.cooldown}"
         )
     return None
+
+
+Verdict = Literal["drift", "alert", "no drift", "no-data"]
+
+
+def dataset_verdict(
+    scores: DriftScores, policy: DriftPolicy, now: datetime
+) -> tuple[Verdict, Decision]:
+    """The verdict on one comparison outside the release loop (`slipway drift`).
+
+    The same rules as the monitor's `decide` with no release history (so no rollback and no
+    cooldown): `drift` when the policy would retrain (an important column, the weighted share,
+    prediction drift); `alert` when a column is missing or could not be scored (never "no
+    drift"); `no-data` under `min_rows`; otherwise `no drift`, even when a single column drifted
+    below those rules (it is named in the decision's reasons).
+    """
+    decision = decide(scores, policy, History(now=now), no_data_reason="CURRENT has no rows")
+    if decision.action == "no-data":
+        return "no-data", decision
+    if decision.action in OPENED_ACTIONS:
+        return "drift", decision
+    if scores.missing or scores.unscorable:
+        return "alert", decision
+    return "no drift", decision

@@ -4,11 +4,15 @@ YAML file by `slipway.drift.policy_file`, read by `slipway.core.drift.decide`.
 
 Every statistic is "larger means more drift", each on a 0..1 scale:
 - `ks`: the Kolmogorov-Smirnov distance D between the two CDFs (numeric columns);
-- `chi-square`: Cramer's V of the chi-square goodness-of-fit statistic (categorical columns);
-- `hellinger`: the Hellinger distance between the two histograms (numeric, where configured).
-A feature drifts when its statistic reaches its threshold and, for the two tests with a
-p-value, that p-value is below `alpha` (small windows cannot drift by chance; huge windows
-cannot drift by a negligible, merely significant, difference).
+- `chi-square`: Cramer's V, bias-corrected (Bergsma 2013), of the chi-square test that the two
+  samples share one category distribution (categorical columns);
+- `hellinger`: the Hellinger distance between the two histograms (numeric, where configured;
+  its p-value is the KS test's on the same sketches).
+A feature drifts when its statistic reaches its threshold and its p-value, adjusted over every
+test of the comparison (`correction`: Benjamini-Hochberg by default, or Holm), is below `alpha`
+(small windows cannot drift by chance, many columns do not add up to a false alarm, and huge
+windows cannot drift by a negligible, merely significant, difference). The share of nulls of
+each column is compared the same way (two-proportion test, `null_threshold` absolute change).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from slipway.core.drift_stats import Correction
 
 Test = Literal["ks", "chi-square", "hellinger"]
 TESTS: tuple[str, ...] = ("ks", "chi-square", "hellinger")
@@ -48,6 +54,7 @@ class FeatureRule(BaseModel):
     test: Test | None = None
     threshold: float | None = Field(None, gt=0, le=1)
     weight: float | None = Field(None, ge=0)
+    null_threshold: float | None = Field(None, gt=0, le=1)
 
 
 class ResolvedRule(BaseModel):
@@ -56,6 +63,7 @@ class ResolvedRule(BaseModel):
     test: Test
     threshold: float
     weight: float
+    null_threshold: float = 0.05
 
 
 class RetrainRule(BaseModel):
@@ -92,6 +100,11 @@ class DriftPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     alpha: float = Field(0.05, gt=0, lt=1)
+    """The error rate of one comparison: adjusted p-values below it count (see `correction`)."""
+    correction: Correction = "bh"
+    """Over the tests of one comparison: `bh` (Benjamini-Hochberg), `holm`, or `none`."""
+    null_threshold: float = Field(0.05, gt=0, le=1)
+    """A column's share of nulls drifts when it moves by at least this much (and significantly)."""
     min_rows: int = Field(50, ge=1)
     """Fewer production rows than this in the window give `no-data`."""
     thresholds: dict[Test, float] = Field(
@@ -133,4 +146,5 @@ class DriftPolicy(BaseModel):
             test = "chi-square"  # KS and Hellinger need a numeric distribution
         threshold = own.threshold if own.threshold is not None else self.thresholds[test]
         weight = own.weight if own.weight is not None else self.default_weight
-        return ResolvedRule(test=test, threshold=threshold, weight=weight)
+        nulls = own.null_threshold if own.null_threshold is not None else self.null_threshold
+        return ResolvedRule(test=test, threshold=threshold, weight=weight, null_threshold=nulls)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from slipway.core import drift_stats
+from slipway.core.drift_policy import ResolvedRule
+from slipway.core.drift_verdicts import ColumnMeasure, NullCounts
 from slipway.errors import BadInput
 
 _WHYLOGS = None
@@ -89,43 +92,83 @@ def is_numeric(view, column: str) -> bool:
     return metric is not None and not metric.kll.value.is_empty()
 
 
-def _frequent_counts(column_view) -> tuple[dict[str, float], float] | None:
-    from whylogs.viz.utils.frequent_items_calculations import get_frequent_stats
+UNTRACKED = "(untracked categories)"
+"""The rows of categories a frequent-items sketch did not keep (past ~750 distinct values)."""
 
-    stats = get_frequent_stats(column_view, config=None)
-    if not stats or stats["total_count"] <= 0:
+
+def null_counts(view, column: str) -> tuple[int, int]:
+    """(nulls, rows) of a column from whylogs' counts metric (NaN counts as null)."""
+    metric = view.get_column(column).get_metric("counts")
+    if metric is None:
+        return 0, 0
+    return int(metric.null.value), int(metric.n.value)
+
+
+def value_kinds(view, column: str) -> dict[str, int]:
+    """Non-null values per kind (numbers, strings, booleans, objects), from the types metric."""
+    metric = view.get_column(column).get_metric("types")
+    if metric is None:
+        return {}
+    kinds = {
+        "numbers": metric.integral.value + metric.fractional.value,
+        "strings": metric.string.value,
+        "booleans": metric.boolean.value,
+        "objects": metric.object.value + metric.tensor.value,
+    }
+    return {kind: int(count) for kind, count in kinds.items() if count > 0}
+
+
+def category_counts(column_view) -> dict[str, float] | None:
+    """Rows per category of a column (frequent-items sketch), None when it keeps none.
+
+    Rows of categories the sketch dropped are one extra category, `UNTRACKED`, so that both
+    sides still add up to their non-null rows.
+    """
+    metric = column_view.get_metric("frequent_items")
+    counts = column_view.get_metric("counts")
+    if metric is None or counts is None:
         return None
-    return {str(i["value"]): float(i["estimate"]) for i in stats["frequent_items"]}, float(
-        stats["total_count"]
-    )
+    from whylogs.core.configs import SummaryConfig
+
+    items = metric.to_summary_dict(SummaryConfig())["frequent_strings"]
+    values = int(counts.n.value) - int(counts.null.value)
+    if values <= 0:
+        return None
+    out = {str(item.value): float(item.est) for item in items}
+    rest = values - sum(out.values())
+    if rest >= 0.5:
+        out[UNTRACKED] = float(rest)
+    return out
 
 
 def chi_square(reference_column, current_column) -> tuple[float, float] | None:
     """Chi-square test of homogeneity on two frequent-items sketches: (Cramer's V, p-value).
 
     A two-sample test (both sides are samples), unlike whylogs' goodness-of-fit variant that
-    treats the reference as exact and reports infinity for rare reference categories.
+    treats the reference as exact and reports infinity for rare reference categories. The
+    statistic is Bergsma's bias-corrected Cramer's V; sparse tables get a permutation p-value
+    (`slipway.core.drift_stats.chi_square`).
     """
-    from scipy.stats import chi2_contingency
-
-    ref, cur = _frequent_counts(reference_column), _frequent_counts(current_column)
+    ref, cur = category_counts(reference_column), category_counts(current_column)
     if ref is None or cur is None:
         return None
-    categories = sorted(set(ref[0]) | set(cur[0]))
-    table = [[ref[0].get(c, 0.0) for c in categories], [cur[0].get(c, 0.0) for c in categories]]
-    if len(categories) < 2:
-        return 0.0, 1.0
-    chi2, pvalue, _, _ = chi2_contingency(table, correction=False)
-    total = sum(map(sum, table))
-    return float(min(1.0, (chi2 / total) ** 0.5)), float(pvalue)
+    categories = sorted(set(ref) | set(cur))
+    table = [[ref.get(c, 0.0) for c in categories], [cur.get(c, 0.0) for c in categories]]
+    return drift_stats.chi_square(table)
+
+
+def _numeric_range(view, column: str) -> tuple[float, float] | None:
+    metric = view.get_column(column).get_metric("distribution")
+    if metric is None or metric.kll.value.is_empty():
+        return None
+    return float(metric.kll.value.get_min_value()), float(metric.kll.value.get_max_value())
 
 
 def column_test(reference, current, column: str, test: str) -> tuple[float | None, float | None]:
-    """(statistic, p-value) of `test` on one column of two profiles; (None, None) when it cannot
-    run.
+    """(statistic, p-value) of `test` on one column of two profiles; (None, None) if it cannot run.
 
     ks: whylogs' KS on the KLL sketches (statistic D); hellinger: whylogs' Hellinger distance
-    on the sketches' histograms (no p-value); chi-square: `chi_square` (Cramer's V).
+    on the sketches' histograms, with the KS test's p-value; chi-square: `chi_square`.
     """
     _whylogs()
     from whylogs.viz.drift.column_drift_algorithms import KS, Hellinger
@@ -134,11 +177,74 @@ def column_test(reference, current, column: str, test: str) -> tuple[float | Non
     if test == "chi-square":
         result = chi_square(ref_col, cur_col)
         return (None, None) if result is None else result
-    algorithm = KS() if test == "ks" else Hellinger()
     if not (is_numeric(reference, column) and is_numeric(current, column)):
         return None, None
-    score = algorithm.calculate(target_column_view=cur_col, reference_column_view=ref_col)
+    ks = KS().calculate(target_column_view=cur_col, reference_column_view=ref_col)
+    if ks is None or ks.statistic is None:
+        return None, None
+    pvalue = None if ks.pvalue is None else float(ks.pvalue)
+    if test == "ks":
+        return float(ks.statistic), pvalue
+    score = Hellinger().calculate(target_column_view=cur_col, reference_column_view=ref_col)
     if score is None or score.statistic is None:
         return None, None
-    pvalue = None if score.pvalue is None else float(score.pvalue)
     return float(score.statistic), pvalue
+
+
+def measure_column(reference, current, column: str, rule: ResolvedRule) -> ColumnMeasure:
+    """Everything the verdict needs about one column, read from the two profiles."""
+    ref_nulls, ref_rows = null_counts(reference, column)
+    cur_nulls, cur_rows = null_counts(current, column)
+    nulls = NullCounts(
+        reference_nulls=ref_nulls,
+        reference_rows=ref_rows,
+        current_nulls=cur_nulls,
+        current_rows=cur_rows,
+    )
+    base = {"name": column, "rule": rule, "nulls": nulls}
+    if ref_nulls >= ref_rows and cur_nulls >= cur_rows:  # null on both sides: nothing moved
+        return ColumnMeasure(**base, statistic=0.0, pvalue=1.0, testable=False)
+    why = _unscorable(reference, current, column, rule, (ref_nulls, ref_rows, cur_nulls, cur_rows))
+    if why:
+        return ColumnMeasure(**base, unscorable=why)
+    statistic, pvalue = column_test(reference, current, column, rule.test)
+    if statistic is None:
+        return ColumnMeasure(**base, unscorable=f"the {rule.test} test could not run on it")
+    testable, unseen, unseen_rows = True, 0, 0.0
+    if rule.test == "chi-square":
+        ref = category_counts(reference.get_column(column)) or {}
+        cur = category_counts(current.get_column(column)) or {}
+        testable = len(set(ref) | set(cur)) > 1
+        unseen, unseen_rows = drift_stats.unseen_categories(ref, cur)
+    else:
+        ref_range, cur_range = _numeric_range(reference, column), _numeric_range(current, column)
+        constant = ref_range is not None and ref_range[0] == ref_range[1]
+        testable = not (constant and ref_range == cur_range)  # one value on both sides
+    return ColumnMeasure(
+        **base,
+        statistic=statistic,
+        pvalue=pvalue,
+        testable=testable,
+        unseen=unseen,
+        unseen_rows=unseen_rows,
+    )
+
+
+def _unscorable(reference, current, column, rule, counts) -> str | None:
+    ref_nulls, ref_rows, cur_nulls, cur_rows = counts
+    if ref_rows == 0 or ref_nulls >= ref_rows:
+        return "the reference has no values in it"
+    if cur_rows > 0 and cur_nulls >= cur_rows:
+        return f"all {cur_rows} values in the window are null"
+    ref_kinds, cur_kinds = value_kinds(reference, column), value_kinds(current, column)
+    new = {kind: n for kind, n in cur_kinds.items() if kind not in ref_kinds}
+    if new and ref_kinds:
+        seen = " and ".join(ref_kinds)
+        arrived = ", ".join(f"{n} {kind}" for kind, n in new.items())
+        return f"its type changed: the reference holds {seen}, the window {arrived}"
+    if rule.test == "chi-square" and category_counts(reference.get_column(column)) is None:
+        return (
+            "chi-square needs category counts and the profile keeps none for fractional "
+            "numbers: give it the ks or hellinger test in the policy"
+        )
+    return None

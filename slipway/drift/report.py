@@ -12,7 +12,13 @@ from slipway.drift.params import MonitorResult
 def _row(score: FeatureScore) -> str:
     stat = "n/a" if score.statistic is None else f"{score.statistic:.3f}"
     p = "" if score.pvalue is None else f"{score.pvalue:.2g}"
+    if score.adjusted_pvalue is not None and f"{score.adjusted_pvalue:.2g}" != p:
+        p += f" (adjusted {score.adjusted_pvalue:.2g})"
     mark = "**drift**" if score.drifted else ""
+    if score.nulls is not None and score.nulls.drifted:
+        mark += f" {score.nulls.describe()}"
+    if score.unscorable:
+        mark += f" not scored: {score.unscorable}"
     cells = [score.name, score.test, stat, f"{score.threshold:g}", p, f"{score.weight:g}", mark]
     return "| " + " | ".join(cells) + " |"
 
@@ -33,8 +39,8 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
     if result.action:
         lines += [
             "",
-            f"Opened `{result.action.action}` via {result.action.via}: flow run "
-            f"{result.action.flow_run_id}",
+            f"Opened `{result.action.action}` via {result.action.via}: "
+            f"flow run {result.action.flow_run_id}",
         ]
     if result.skipped:
         lines += ["", "Skipped profiles:", *[f"- `{k}`: {v}" for k, v in result.skipped.items()]]
@@ -58,6 +64,8 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
             "|---|---|---|---|---|---|---|",
             *[_row(s) for s in ordered],
         ]
+        if scores.tests:
+            lines += ["", f"p-values adjusted over {scores.tests} tests ({scores.correction})."]
         if scores.missing:
             lines += ["", "Missing from production: " + ", ".join(scores.missing)]
     if chart_uri:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slipway.core.drift import DriftScores, Performance, judge
+from slipway.core.drift import DriftScores, Performance
 from slipway.core.drift_policy import PREDICTION, DriftPolicy
+from slipway.core.drift_verdicts import family_size, judge_columns
 from slipway.core.keys import join_key
 from slipway.drift import profiles
 from slipway.errors import BadInput
@@ -95,10 +96,13 @@ def score(
     performance: Performance | None = None,
     exclude: tuple[str, ...] = (),
 ) -> DriftScores:
-    """Every reference column (except `exclude`) scored under its policy rule; `prediction`
-    apart."""
+    """Every reference column (except `exclude`) scored under its policy rule; `prediction` apart.
+
+    All columns of the comparison are judged together (`judge_columns`): the p-values are
+    adjusted over the whole comparison before the thresholds apply.
+    """
     current_columns = set(profiles.column_names(current))
-    features, missing, prediction = [], [], None
+    measures, missing = [], []
     for column in profiles.column_names(reference):
         if column in exclude:
             continue
@@ -106,20 +110,19 @@ def score(
             if column != PREDICTION:
                 missing.append(column)
             continue
-        numeric = profiles.is_numeric(reference, column)
-        rule = policy.rule(column, numeric)
-        statistic, pvalue = profiles.column_test(reference, current, column, rule.test)
-        verdict = judge(column, rule, statistic, pvalue, policy.alpha)
-        if column == PREDICTION:
-            prediction = verdict
-        else:
-            features.append(verdict)
+        rule = policy.rule(column, profiles.is_numeric(reference, column))
+        measures.append(profiles.measure_column(reference, current, column, rule))
+    verdicts = judge_columns(measures, policy)
+    features = [v for v in verdicts if v.name != PREDICTION]
+    prediction = next((v for v in verdicts if v.name == PREDICTION), None)
     return DriftScores(
         rows=profiles.row_count(current),
         features=features,
         prediction=prediction,
         performance=performance,
         missing=missing,
+        correction=policy.correction,
+        tests=family_size(verdicts),
     )
 
 

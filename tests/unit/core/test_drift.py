@@ -82,12 +82,9 @@ RULE = ResolvedRule(test="ks", threshold=0.1, weight=1.0)
         (RULE, 0.5, 0.05, False),  # p must be strictly below alpha
         (RULE, None, None, False),  # the test could not run
         (RULE, 0.5, None, True),  # no p-value: the statistic decides
-        (
-            ResolvedRule(test="hellinger", threshold=0.2, weight=1),
-            0.25,
-            0.9,
-            True,
-        ),  # no p for Hellinger
+        # Hellinger's p-value is the KS test's on the same sketches: it must be significant too
+        (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.25, 0.9, False),
+        (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.25, 0.001, True),
         (ResolvedRule(test="hellinger", threshold=0.2, weight=1), 0.19, None, False),
         (
             ResolvedRule(test="chi-square", threshold=0.1, weight=1),
@@ -146,7 +143,7 @@ def test_no_data_is_explicit(given, reason):
             ),
             "alert-only",
             [],
-            "columns the test could not score (no values?): e",
+            "columns that could not be scored: e (the test could not run)",
         ),
         (scores(drifted=["vip"]), "retrain", ["vip"], "important features drifted: vip (ks 0.500"),
         (
@@ -209,8 +206,8 @@ def test_zero_weights_never_divide_by_zero():
             scores(performance=perf(0.80)),
             history(promoted_hours_ago=2),
             "rollback",
-            "regression since the promotion at 2026-11-28T00:00:00+00:00: accuracy fell from "
-            "0.9700 to 0.8000",
+            "regression since the promotion at 2026-11-28T00:00:00+00:00: "
+            "accuracy fell from 0.9700 to 0.8000",
         ),
         # ... even when previous was not known to be fine (performance speaks for itself)
         (

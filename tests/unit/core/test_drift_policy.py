@@ -66,8 +66,18 @@ def test_thresholds_merge_with_defaults():
         ({"features": {"x": {"weight": -1}}}, "weight"),
         ({"features": {"x": {"test": "psi"}}}, "test"),
         ({"unknown": 1}, "unknown"),
+        ({"correction": "fdr"}, "correction"),
+        ({"null_threshold": 0}, "null_threshold"),
+        ({"features": {"x": {"null_threshold": 1.5}}}, "null_threshold"),
     ],
 )
 def test_bad_policy_is_refused(data, message):
     with pytest.raises(ValidationError, match=message):
         DriftPolicy.model_validate(data)
+
+
+def test_null_threshold_resolves_per_column():
+    policy = DriftPolicy(null_threshold=0.1, features={"x": FeatureRule(null_threshold=0.02)})
+    assert policy.rule("x", numeric=True).null_threshold == 0.02
+    assert policy.rule("y", numeric=False).null_threshold == 0.1
+    assert DriftPolicy().correction == "bh"

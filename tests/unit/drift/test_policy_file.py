@@ -13,6 +13,7 @@ def test_example_policy_loads():
     assert policy.rule("pixel_21", numeric=True).weight == 3
     assert policy.rule("pixel_43", numeric=True).test == "hellinger"
     assert policy.cooldown == "24h"
+    assert (policy.correction, policy.null_threshold, policy.alpha) == ("bh", 0.05, 0.01)
 
 
 @pytest.mark.parametrize("path", [None, ""])
@@ -29,6 +30,7 @@ def test_no_file_gives_the_defaults(path):
         ("features:\n  x: {weight: -2}\n", "features.x.weight"),
         ("retrain: {drift_share: 2}\n", "retrain.drift_share"),
         ("typo: 1\n", "typo: Extra inputs are not permitted"),
+        ("correction: fdr\n", "correction: Input should be 'bh', 'holm' or 'none'"),
     ],
 )
 def test_bad_policy_files(tmp_path, text, message):

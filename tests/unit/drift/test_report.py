@@ -69,3 +69,48 @@ def test_metrics_for_mlflow():
         "drift_rows": 0.0,
         "drift_no_data": 1.0,
     }
+
+
+def test_markdown_shows_adjusted_pvalues_null_shifts_and_unscorable_columns():
+    from slipway.core.drift import NullShift
+
+    scores = DriftScores(
+        rows=200,
+        correction="bh",
+        tests=2,
+        features=[
+            FeatureScore(
+                name="a",
+                test="ks",
+                statistic=0.3,
+                pvalue=0.01,
+                adjusted_pvalue=0.02,
+                threshold=0.1,
+                drifted=True,
+                distribution_drifted=True,
+            ),
+            FeatureScore(
+                name="n",
+                test="ks",
+                statistic=0.02,
+                pvalue=0.9,
+                adjusted_pvalue=0.9,
+                threshold=0.1,
+                drifted=True,
+                nulls=NullShift(reference=0.0, current=0.2, adjusted_pvalue=1e-6, drifted=True),
+            ),
+            FeatureScore(
+                name="s",
+                test="ks",
+                statistic=None,
+                threshold=0.1,
+                drifted=False,
+                unscorable="its type changed",
+            ),
+        ],
+    )
+    text = drift_report.markdown(result(scores))
+    assert "| a | ks | 0.300 | 0.1 | 0.01 (adjusted 0.02) | 1 | **drift** |" in text
+    assert "| n | ks | 0.020 | 0.1 | 0.9 | 1 | **drift** nulls 0.0% -> 20.0%" in text
+    assert "| s | ks | n/a | 0.1 |  | 1 |  not scored: its type changed |" in text
+    assert "p-values adjusted over 2 tests (bh)." in text

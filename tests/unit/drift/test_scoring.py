@@ -123,7 +123,8 @@ def test_hellinger_where_configured_and_missing_columns():
     policy = DriftPolicy(features={"a": FeatureRule(test="hellinger")})
     scores = scoring.score(reference, current, policy)
     a = scores.features[0]
-    assert (a.name, a.test, a.pvalue, a.drifted) == ("a", "hellinger", None, True)
+    assert (a.name, a.test, a.drifted) == ("a", "hellinger", True)
+    assert a.pvalue < 1e-10  # the KS test's p-value on the same sketches
     assert scores.missing == ["b"]
 
 
@@ -133,7 +134,7 @@ def test_chi_square_of_identical_and_disjoint_categories():
     v_same, p_same = profiles.chi_square(same.get_column("c"), same.get_column("c"))
     v_other, p_other = profiles.chi_square(same.get_column("c"), other.get_column("c"))
     assert (v_same, p_same) == (pytest.approx(0.0), pytest.approx(1.0))
-    assert v_other == pytest.approx(1.0) and p_other < 1e-10
+    assert v_other == pytest.approx(1.0, abs=0.001) and p_other < 1e-10  # bias-corrected V
 
 
 def write(path, data: bytes):
