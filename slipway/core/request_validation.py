@@ -51,7 +51,8 @@ def _row_from_list(row, index: int, contract: ServingContract) -> list:
     if len(row) != len(contract.features):
         raise RequestInvalid(
             field,
-            f"has {len(row)} values, the contract expects {len(contract.features)} (shape {contract.shape})",
+            f"has {len(row)} values, the contract expects {len(contract.features)} "
+            f"(shape {contract.shape})",
         )
     for j, value in enumerate(row):
         if type(value) not in NUMERIC:
@@ -246,6 +247,7 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
     if dtype is None:
         raise RequestInvalid(
             field,
-            f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON numbers",
+            f"the contract's input dtype {contract.input_dtype!r} cannot be served from "
+            "JSON numbers",
         )
     return np.ascontiguousarray(x, dtype=dtype)

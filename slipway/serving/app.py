@@ -11,6 +11,7 @@ Every outcome is counted in `slipway_requests_total`. Every error, including unk
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from starlette.applications import Starlette
@@ -65,16 +66,17 @@ def _error(status: int, message: str, headers: dict | None = None) -> JSONRespon
 def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp:
     gw = gateway or Gateway(config)
     svc = InferenceService(gw)
-    gw.service = svc
     infer = InferEndpoint(svc, config.max_body_bytes)
 
     def guarded(handler):
         """An endpoint whose HttpError becomes its JSON answer."""
+
         async def endpoint(request: Request) -> Response:
             try:
                 return await handler(request)
             except HttpError as exc:
                 return _error(exc.status, exc.message, exc.headers)
+
         return endpoint
 
     class InferRoute:  # the same handler behind Starlette's routes (405s, the route table)
@@ -90,14 +92,17 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp
 
     async def ready(request: Request) -> Response:
         ok = gw.ready()
-        return JSONResponse({"ready": ok, "draining": gw.draining,
-                             "load_failures": gw.manager.failures()}, 200 if ok else 503)
+        return JSONResponse(
+            {"ready": ok, "draining": gw.draining, "load_failures": gw.manager.failures()},
+            200 if ok else 503,
+        )
 
     async def server_metadata(request: Request) -> Response:
         from slipway import __version__
 
-        return JSONResponse({"name": "slipway", "version": __version__,
-                             "extensions": ["binary_tensor_data"]})
+        return JSONResponse(
+            {"name": "slipway", "version": __version__, "extensions": ["binary_tensor_data"]}
+        )
 
     async def metrics(request: Request) -> Response:
         return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -109,7 +114,9 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp
 
     async def model_ready(request: Request) -> Response:
         p = request.path_params
-        ok = svc.model_ready(p["name"], p.get("version"), request.headers, query_names(request.scope))
+        ok = svc.model_ready(
+            p["name"], p.get("version"), request.headers, query_names(request.scope)
+        )
         return JSONResponse({"name": p["name"], "ready": ok}, 200 if ok else 503)
 
     async def openapi(request: Request) -> Response:
@@ -122,17 +129,23 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp
         name = request.path_params["name"]
         svc.state(name)
         if request.url.path.endswith("/routing") and request.method == "PUT":
-            body = await read_body(request.receive, request.headers.get("content-length"),
-                                   config.max_body_bytes)
+            body = await read_body(
+                request.receive, request.headers.get("content-length"), config.max_body_bytes
+            )
             routing = gw.parse_routing(parse_json(body))
             await asyncio.to_thread(gw.set_routing, name, routing)
         if request.url.path.endswith("/reload"):
             gw.manager.retry_now(name)
         state = await asyncio.to_thread(gw.manager.refresh, name)
         log.info("admin action", extra={"model": name, "key_id": key_id, "path": request.url.path})
-        return JSONResponse({"model": name, "champion": state.champion.version if state.champion else None,
-                             "canary": state.canary.version if state.canary else None,
-                             "routing": state.routing.model_dump()})
+        return JSONResponse(
+            {
+                "model": name,
+                "champion": state.champion.version if state.champion else None,
+                "canary": state.canary.version if state.canary else None,
+                "routing": state.routing.model_dump(),
+            }
+        )
 
     routes = [
         Route("/v2", server_metadata, methods=["GET"]),
@@ -159,7 +172,10 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp
             message = f"no route {request.method} {request.url.path[:200]}: see /v2/openapi.json"
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
-            message = f"method {request.method} is not allowed on {request.url.path[:200]} (allowed: {allowed})"
+            message = (
+                f"method {request.method} is not allowed on {request.url.path[:200]} "
+                f"(allowed: {allowed})"
+            )
         else:
             message = str(exc.detail)
         return _error(exc.status_code, message, exc.headers)
@@ -168,8 +184,26 @@ def build_app(config: ServeConfig, gateway: Gateway | None = None) -> GatewayApp
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path[:200]})
         return _error(500, "internal error: see the gateway log")
 
-    app = Starlette(routes=routes, lifespan=gw.lifespan,
-                    exception_handlers={HTTPException: http_exception, Exception: server_error})
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        """The gateway's lifespan, plus the gRPC server on the same loop with --grpc-port."""
+        async with gw.lifespan(app):
+            grpc_server = None
+            if config.grpc_port is not None:
+                from slipway.serving.grpc_server import start_grpc
+
+                grpc_server = await start_grpc(svc, config)
+            try:
+                yield
+            finally:
+                if grpc_server is not None:
+                    await grpc_server.stop(config.drain_window_s)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+    )
     app.state.gateway = gw
     app.state.service = svc
     return GatewayApp(app, infer)

@@ -30,14 +30,20 @@ class KeyRing:
         self._passed: dict[tuple[str, str], str] = {}
         if enabled:
             if path is None:
-                raise BadInput("slipway serve needs --keys-file (create one with --add-key ID) or, for a local demo only, --no-auth")
+                raise BadInput(
+                    "slipway serve needs --keys-file (create one with --add-key ID) or, "
+                    "for a local demo only, --no-auth"
+                )
             self.reload()
 
     def reload(self) -> None:
         try:
             stat = self.path.stat()
         except FileNotFoundError:
-            raise BadInput(f"keys file {self.path} not found: create it with `slipway serve --keys-file {self.path} --add-key ID`") from None
+            raise BadInput(
+                f"keys file {self.path} not found: create it with "
+                f"`slipway serve --keys-file {self.path} --add-key ID`"
+            ) from None
         if stat.st_mtime == self._mtime:
             return
         try:
@@ -58,8 +64,16 @@ class KeyRing:
         """(status, key id for buckets/logs, reason)."""
         if not self.enabled:
             return 200, "anonymous", ""
-        if any(name.lower() in ("api_key", "apikey", "key", "token", "access_token") for name in query_params):
-            return 401, "", "API keys in the query string are refused (they end up in logs): send 'Authorization: Bearer <key>'"
+        if any(
+            name.lower() in ("api_key", "apikey", "key", "token", "access_token")
+            for name in query_params
+        ):
+            return (
+                401,
+                "",
+                "API keys in the query string are refused (they end up in logs): "
+                "send 'Authorization: Bearer <key>'",
+            )
         presented = headers.get("x-api-key")
         auth = headers.get("authorization") or ""
         if not presented and auth[:7].lower() == "bearer ":

@@ -22,7 +22,9 @@ _STOP = object()
 class MicroBatcher:
     inline = False  # results come from another thread: the caller bounds the wait
 
-    def __init__(self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str) -> None:
+    def __init__(
+        self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str
+    ) -> None:
         self.predict = predict
         self.policy = policy
         self.on_batch = on_batch
@@ -49,7 +51,9 @@ class MicroBatcher:
                 self.queue.put(_STOP)
 
     def _take(self) -> list | None:
-        first, self._carry = (self._carry, None) if self._carry is not None else (self.queue.get(), None)
+        first, self._carry = (
+            (self._carry, None) if self._carry is not None else (self.queue.get(), None)
+        )
         if first is _STOP:
             return None
         batch, rows, started = [first], len(first[0]), time.monotonic()
@@ -72,7 +76,9 @@ class MicroBatcher:
                 x = batch[0][0] if len(batch) == 1 else np.concatenate([item[0] for item in batch])
                 outputs = self.predict(x)
                 self.on_batch(len(x))
-            except Exception as exc:  # the runtime failed: every request of the batch gets the error
+            except (
+                Exception
+            ) as exc:  # the runtime failed: every request of the batch gets the error
                 for _, loop, future in batch:
                     loop.call_soon_threadsafe(_set_exception, future, exc)
                 continue
@@ -104,7 +110,9 @@ class LoopBatcher:
 
     inline = True  # the runtime runs on the loop itself: the future is always resolved
 
-    def __init__(self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str) -> None:
+    def __init__(
+        self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str
+    ) -> None:
         self.predict = predict
         self.policy = policy
         self.on_batch = on_batch
@@ -147,5 +155,7 @@ class LoopBatcher:
             for _, future in batch:
                 _set_exception(future, exc)
             return
-        for (_, future), (start, stop) in zip(batch, split_offsets([len(item[0]) for item in batch]), strict=True):
+        for (_, future), (start, stop) in zip(
+            batch, split_offsets([len(item[0]) for item in batch]), strict=True
+        ):
             _set_result(future, {k: v[start:stop] for k, v in outputs.items()})

@@ -41,7 +41,7 @@ class ServeConfig(BaseModel):
     ssl_keyfile: Path | None = None
     access_log: bool = True
     max_retry_s: float = Field(300.0, gt=0)
-    """Longest wait between two tries of a version that failed to load (backoff doubles up to it)."""
+    """Longest wait between two tries of a version that failed to load (backoff doubles to it)."""
     grpc_port: int | None = Field(None, ge=0, le=65535)
     """Serve the KServe v2 gRPC service on this port too (None: HTTP only)."""
     header_timeout_s: float = Field(10.0, gt=0)

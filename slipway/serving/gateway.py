@@ -41,21 +41,26 @@ class Gateway:
         self.metrics = GatewayMetrics()
         self.keys = KeyRing(config.keys_file, config.auth)
         self.limiter = RateLimiter(config.rate_limit, config.rate_burst)
-        self.manager = ModelManager(config.models, self.metrics,
-                                    BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
-                                    config.poll_interval_s, config.threads, config.batch_worker,
-                                    config.max_retry_s)
+        self.manager = ModelManager(
+            config.models,
+            self.metrics,
+            BatchPolicy(config.max_batch_rows, config.max_wait_ms / 1000.0),
+            config.poll_interval_s,
+            config.threads,
+            config.batch_worker,
+            config.max_retry_s,
+        )
         replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
         if config.worker_index is not None:  # one profile stream per worker process
             replica = f"{replica}-w{config.worker_index}"
-        self.profiler = ProfileCollector(open_store(), replica, config.profile_window_s, config.profile_sample)
+        self.profiler = ProfileCollector(
+            open_store(), replica, config.profile_window_s, config.profile_sample
+        )
         self.access_log = AccessLog() if config.access_log else None
         self.draining = False
         self._shadow_tasks: set[asyncio.Task] = set()
         self._keys_task: asyncio.Task | None = None
         self._log_task: asyncio.Task | None = None
-        self.service = None  # the InferenceService, set by build_app (gRPC serves through it)
-        self._grpc = None
 
     def ready(self) -> bool:
         return not self.draining and self.manager.ready()
@@ -63,24 +68,27 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def lifespan(self, app):
         if not self.config.auth:
-            log.warning("AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
-                        "use only for a local demo")
+            log.warning(
+                "AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
+                "use only for a local demo"
+            )
         self.manager.start()
         self.profiler.start()
         self._keys_task = asyncio.create_task(self._watch_keys())
         self._log_task = asyncio.create_task(self._flush_access_log()) if self.access_log else None
-        if self.config.grpc_port is not None:
-            from slipway.serving.grpc_server import start_grpc
-
-            self._grpc = await start_grpc(self.service, self.config)
-        log.info("gateway started", extra={"models": self.config.models, "admin": self.config.enable_admin,
-                                           "auth": self.config.auth, "replica_id": self.profiler.replica_id})
+        log.info(
+            "gateway started",
+            extra={
+                "models": self.config.models,
+                "admin": self.config.enable_admin,
+                "auth": self.config.auth,
+                "replica_id": self.profiler.replica_id,
+            },
+        )
         try:
             yield
         finally:
             self._keys_task.cancel()
-            if self._grpc is not None:
-                await self._grpc.stop(self.config.drain_window_s)
             if self._log_task is not None:
                 self._log_task.cancel()
             if self._shadow_tasks:
@@ -89,7 +97,10 @@ class Gateway:
             written = await asyncio.to_thread(self.profiler.close)
             if self.access_log is not None:
                 self.access_log.flush()
-            log.info("gateway stopped", extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped})
+            log.info(
+                "gateway stopped",
+                extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped},
+            )
 
     async def _flush_access_log(self) -> None:
         while True:
@@ -101,20 +112,30 @@ class Gateway:
             await asyncio.sleep(min(self.config.poll_interval_s, 2.0))
             self.keys.maybe_reload()
 
-    async def predict(self, name: str, served: Served, variant: str, x: np.ndarray) -> tuple[Served, dict]:
+    async def predict(
+        self, name: str, served: Served, variant: str, x: np.ndarray
+    ) -> tuple[Served, dict]:
         """Run `x` on `served`; if that version was just retired by a swap, on its successor."""
         loop = asyncio.get_running_loop()
         for _ in range(3):
             future = loop.create_future()
             if served.batcher.submit(x, loop, future):
-                if served.batcher.inline:  # runs on this loop: no timer can cut a runtime call short
+                if (
+                    served.batcher.inline
+                ):  # runs on this loop: no timer can cut a runtime call short
                     return served, await future
                 try:
                     return served, await asyncio.wait_for(future, self.config.request_timeout_s)
                 except TimeoutError:
-                    raise HttpError(504, f"inference took longer than {self.config.request_timeout_s}s") from None
+                    raise HttpError(
+                        504, f"inference took longer than {self.config.request_timeout_s}s"
+                    ) from None
             state = self.manager.states[name]
-            served = (state.canary if variant != "champion" and state.canary is not None else state.champion)
+            served = (
+                state.canary
+                if variant != "champion" and state.canary is not None
+                else state.champion
+            )
         raise RuntimeError(f"model {name}: no live version to run the request on")
 
     def count_predictions(self, name: str, version: str, variant: str, labels: np.ndarray) -> None:
@@ -138,8 +159,14 @@ class Gateway:
         try:
             _, outputs = await self.predict(name, shadow, "shadow", x)
         except Exception as exc:  # the shadow's failure never reaches the client; it is logged
-            log.warning("shadow inference failed", extra={"model": name, "version": shadow.version,
-                                                           "error": f"{type(exc).__name__}: {exc}"[:200]})
+            log.warning(
+                "shadow inference failed",
+                extra={
+                    "model": name,
+                    "version": shadow.version,
+                    "error": f"{type(exc).__name__}: {exc}"[:200],
+                },
+            )
             return
         labels = outputs["label"]
         agree, disagree = count_agreement(champion_labels.tolist(), labels.tolist())
@@ -161,14 +188,22 @@ class Gateway:
             routing = Routing.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise HttpError(422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+            raise HttpError(
+                422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+            ) from None
         version = routing.canary_version
         if version is not None and not _VERSION.fullmatch(version):
-            raise HttpError(422, f"routing.canary_version: {version[:40]!r} is not a registry version "
-                                 "number (digits, such as \"3\")")
+            raise HttpError(
+                422,
+                f"routing.canary_version: {version[:40]!r} is not a registry version "
+                'number (digits, such as "3")',
+            )
         if routing.mode != "off" and version is None:
-            raise HttpError(422, f"routing.canary_version: mode {routing.mode!r} needs the version "
-                                 "to send traffic to")
+            raise HttpError(
+                422,
+                f"routing.canary_version: mode {routing.mode!r} needs the version "
+                "to send traffic to",
+            )
         return routing
 
     def set_routing(self, name: str, routing: Routing) -> None:
@@ -181,6 +216,9 @@ class Gateway:
             try:
                 registry.resolve_version(name, routing.canary_version)
             except BadInput:
-                raise HttpError(404, f"model {name!r} has no version {routing.canary_version!r} "
-                                     "in the registry: register it first") from None
+                raise HttpError(
+                    404,
+                    f"model {name!r} has no version {routing.canary_version!r} "
+                    "in the registry: register it first",
+                ) from None
         registry.set_routing(name, routing)

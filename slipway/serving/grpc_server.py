@@ -31,29 +31,48 @@ from slipway.serving.service import InferenceService
 
 log = logging.getLogger("slipway.serving")
 SERVICE = "inference.GRPCInferenceService"
-_CONTENTS = {"BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
-             "INT32": "int_contents", "INT64": "int64_contents", "UINT8": "uint_contents",
-             "UINT16": "uint_contents", "UINT32": "uint_contents", "UINT64": "uint64_contents",
-             "FP32": "fp32_contents", "FP64": "fp64_contents", "BYTES": "bytes_contents"}
+_CONTENTS = {
+    "BOOL": "bool_contents",
+    "INT8": "int_contents",
+    "INT16": "int_contents",
+    "INT32": "int_contents",
+    "INT64": "int64_contents",
+    "UINT8": "uint_contents",
+    "UINT16": "uint_contents",
+    "UINT32": "uint_contents",
+    "UINT64": "uint64_contents",
+    "FP32": "fp32_contents",
+    "FP64": "fp64_contents",
+    "BYTES": "bytes_contents",
+}
 
 
 def grpc_code(status: int):
     import grpc
 
-    return {400: grpc.StatusCode.INVALID_ARGUMENT, 401: grpc.StatusCode.UNAUTHENTICATED,
-            403: grpc.StatusCode.PERMISSION_DENIED, 404: grpc.StatusCode.NOT_FOUND,
-            413: grpc.StatusCode.RESOURCE_EXHAUSTED, 415: grpc.StatusCode.INVALID_ARGUMENT,
-            422: grpc.StatusCode.INVALID_ARGUMENT, 429: grpc.StatusCode.RESOURCE_EXHAUSTED,
-            503: grpc.StatusCode.UNAVAILABLE, 504: grpc.StatusCode.DEADLINE_EXCEEDED,
-            }.get(status, grpc.StatusCode.INTERNAL)
+    return {
+        400: grpc.StatusCode.INVALID_ARGUMENT,
+        401: grpc.StatusCode.UNAUTHENTICATED,
+        403: grpc.StatusCode.PERMISSION_DENIED,
+        404: grpc.StatusCode.NOT_FOUND,
+        413: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        415: grpc.StatusCode.INVALID_ARGUMENT,
+        422: grpc.StatusCode.INVALID_ARGUMENT,
+        429: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        503: grpc.StatusCode.UNAVAILABLE,
+        504: grpc.StatusCode.DEADLINE_EXCEEDED,
+    }.get(status, grpc.StatusCode.INTERNAL)
 
 
 def decode_request(request) -> InferRequest:
     """A ModelInferRequest -> the codec's InferRequest (every datatype; sizes checked)."""
     raw = list(request.raw_input_contents)
     if raw and len(raw) != len(request.inputs):
-        raise TensorInvalid("raw_input_contents", f"{len(raw)} entries for {len(request.inputs)} "
-                                                  "inputs: send one per input, in order", 400)
+        raise TensorInvalid(
+            "raw_input_contents",
+            f"{len(raw)} entries for {len(request.inputs)} inputs: send one per input, in order",
+            400,
+        )
     if not request.inputs:
         raise TensorInvalid("inputs", "expected a non-empty list of input tensors")
     inputs = []
@@ -77,11 +96,16 @@ def decode_request(request) -> InferRequest:
 def _typed(contents, datatype: str, shape, where: str) -> np.ndarray:
     field = _CONTENTS.get(datatype)
     if field is None:
-        raise TensorInvalid(f"{where}.contents", f"{datatype} travels only as raw_input_contents", 400)
+        raise TensorInvalid(
+            f"{where}.contents", f"{datatype} travels only as raw_input_contents", 400
+        )
     values = list(getattr(contents, field))
     if len(values) != int(np.prod(shape)):
-        raise TensorInvalid(f"{where}.contents", f"{field} holds {len(values)} values but shape "
-                                                 f"{list(shape)} needs {int(np.prod(shape))}")
+        raise TensorInvalid(
+            f"{where}.contents",
+            f"{field} holds {len(values)} values but shape "
+            f"{list(shape)} needs {int(np.prod(shape))}",
+        )
     if datatype == "BYTES":
         array = np.empty(len(values), dtype=object)
         array[:] = values
@@ -109,8 +133,9 @@ def build_handler(service: InferenceService, pb):
     async def server_metadata(request, context):
         from slipway import __version__
 
-        return pb.ServerMetadataResponse(name="slipway", version=__version__,
-                                         extensions=["binary_tensor_data"])
+        return pb.ServerMetadataResponse(
+            name="slipway", version=__version__, extensions=["binary_tensor_data"]
+        )
 
     async def model_ready(request, context):
         md = dict(context.invocation_metadata())
@@ -128,8 +153,12 @@ def build_handler(service: InferenceService, pb):
             await fail(context, exc)
         meta = pb.ModelMetadataResponse.TensorMetadata
         return pb.ModelMetadataResponse(
-            name=doc["name"], versions=doc["versions"], platform=doc["platform"],
-            inputs=[meta(**t) for t in doc["inputs"]], outputs=[meta(**t) for t in doc["outputs"]])
+            name=doc["name"],
+            versions=doc["versions"],
+            platform=doc["platform"],
+            inputs=[meta(**t) for t in doc["inputs"]],
+            outputs=[meta(**t) for t in doc["outputs"]],
+        )
 
     async def model_infer(request, context):
         started = time.perf_counter()
@@ -143,7 +172,9 @@ def build_handler(service: InferenceService, pb):
             decoded = service.checked(adm, decode_request, request)
             x = service.checked(adm, contract_rows, decoded.inputs, adm.served.contract)
             if decoded.outputs is not None:
-                service.checked(adm, select_outputs, dict.fromkeys(adm.served.output_names), decoded)
+                service.checked(
+                    adm, select_outputs, dict.fromkeys(adm.served.output_names), decoded
+                )
             outputs = await service.run(adm, x)
             version = adm.served.version
             reply = pb.ModelInferResponse(model_name=name, model_version=version, id=request.id)
@@ -169,10 +200,17 @@ def build_handler(service: InferenceService, pb):
         "ModelMetadata": (model_metadata, pb.ModelMetadataRequest),
         "ModelInfer": (model_infer, pb.ModelInferRequest),
     }
-    return grpc.method_handlers_generic_handler(SERVICE, {
-        name: grpc.unary_unary_rpc_method_handler(
-            fn, request_deserializer=req.FromString, response_serializer=lambda m: m.SerializeToString())
-        for name, (fn, req) in methods.items()})
+    return grpc.method_handlers_generic_handler(
+        SERVICE,
+        {
+            name: grpc.unary_unary_rpc_method_handler(
+                fn,
+                request_deserializer=req.FromString,
+                response_serializer=lambda m: m.SerializeToString(),
+            )
+            for name, (fn, req) in methods.items()
+        },
+    )
 
 
 def _datatype(array: np.ndarray) -> str:
@@ -187,14 +225,18 @@ async def start_grpc(service: InferenceService, config):
 
     from slipway.serving.v2grpc import grpc_predict_v2_pb2 as pb
 
-    server = grpc.aio.server(options=[
-        ("grpc.max_receive_message_length", config.max_body_bytes),
-        ("grpc.max_send_message_length", 64 * 1024 * 1024),
-    ])
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", config.max_body_bytes),
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+        ]
+    )
     server.add_generic_rpc_handlers((build_handler(service, pb),))
     address = f"{config.host}:{config.grpc_port}"
     if config.ssl_certfile:
-        creds = grpc.ssl_server_credentials([(config.ssl_keyfile.read_bytes(), config.ssl_certfile.read_bytes())])
+        creds = grpc.ssl_server_credentials(
+            [(config.ssl_keyfile.read_bytes(), config.ssl_certfile.read_bytes())]
+        )
         port = server.add_secure_port(address, creds)
     else:
         port = server.add_insecure_port(address)

@@ -17,8 +17,9 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
-def guarded_protocol(header_timeout_s: float, body_timeout_s: float, max_connections: int,
-                     on_close=None) -> type:
+def guarded_protocol(
+    header_timeout_s: float, body_timeout_s: float, max_connections: int, on_close=None
+) -> type:
     """A protocol class for `uvicorn.Config(http=...)` with these limits."""
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -27,8 +28,11 @@ def guarded_protocol(header_timeout_s: float, body_timeout_s: float, max_connect
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
             if len(self.connections) > max_connections:
-                self._answer_and_close(503, "over_limit", f"the server holds its limit of "
-                                                          f"{max_connections} connections: retry later")
+                self._answer_and_close(
+                    503,
+                    "over_limit",
+                    f"the server holds its limit of {max_connections} connections: retry later",
+                )
                 return
             self._arm(header_timeout_s, "header_timeout")
 
@@ -66,7 +70,9 @@ def guarded_protocol(header_timeout_s: float, body_timeout_s: float, max_connect
                 return
             what = "headers" if reason == "header_timeout" else "body"
             seconds = header_timeout_s if reason == "header_timeout" else body_timeout_s
-            self._answer_and_close(408, reason, f"request {what} did not arrive within {seconds:g}s")
+            self._answer_and_close(
+                408, reason, f"request {what} did not arrive within {seconds:g}s"
+            )
 
         def _answer_and_close(self, status: int, reason: str, message: str) -> None:
             cycle = self.cycle
@@ -75,8 +81,11 @@ def guarded_protocol(header_timeout_s: float, body_timeout_s: float, max_connect
                 phrase = b"Request Timeout" if status == 408 else b"Service Unavailable"
                 self.transport.write(
                     b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-                    b"connection: close\r\n\r\n%s" % (status, phrase, len(body), body))
-            if cycle is not None:  # the app's receive() returns http.disconnect; its send is dropped
+                    b"connection: close\r\n\r\n%s" % (status, phrase, len(body), body)
+                )
+            if (
+                cycle is not None
+            ):  # the app's receive() returns http.disconnect; its send is dropped
                 cycle.disconnected = True
                 cycle.message_event.set()
             self.transport.close()

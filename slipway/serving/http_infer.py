@@ -25,8 +25,16 @@ from slipway.serving.gateway import HttpError
 from slipway.serving.service import InferenceService
 
 log = logging.getLogger("slipway.serving")
-_WANTED = {b"authorization", b"x-api-key", b"content-type", b"content-length", b"x-request-id",
-           b"x-slipway-route-key", b"inference-header-content-length", b"content-encoding"}
+_WANTED = {
+    b"authorization",
+    b"x-api-key",
+    b"content-type",
+    b"content-length",
+    b"x-request-id",
+    b"x-slipway-route-key",
+    b"inference-header-content-length",
+    b"content-encoding",
+}
 _JSON = b"application/json"
 
 
@@ -44,15 +52,21 @@ def query_names(scope) -> list[str]:
 
 
 def check_content_type(ctype: str | None, binary: bool, encoding: str | None) -> None:
-    """No content type reads as JSON (tritonclient sends none); octet-stream with a header length."""
+    """No content type reads as JSON (tritonclient sends none); octet-stream needs a header
+    length."""
     if encoding and encoding.strip().lower() != "identity":
-        raise HttpError(415, f"content encoding {encoding[:40]!r} refused: send the body uncompressed")
+        raise HttpError(
+            415, f"content encoding {encoding[:40]!r} refused: send the body uncompressed"
+        )
     if not ctype:
         return
     base = ctype.split(";")[0].strip().lower()
     if base != "application/json" and not (binary and base == "application/octet-stream"):
-        raise HttpError(415, f"content type {ctype[:60]!r} refused: send application/json (or "
-                             "application/octet-stream with Inference-Header-Content-Length)")
+        raise HttpError(
+            415,
+            f"content type {ctype[:60]!r} refused: send application/json (or "
+            "application/octet-stream with Inference-Header-Content-Length)",
+        )
 
 
 async def read_body(receive, length: str | None, limit: int) -> bytes:
@@ -96,13 +110,16 @@ def parse_json(data: bytes):
     except RecursionError:
         raise HttpError(400, "body is not valid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"body is not valid JSON ({exc.__class__.__name__}: "
-                             f"{str(exc)[:120]})") from None
+        raise HttpError(
+            400, f"body is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})"
+        ) from None
 
 
 def v1_body(outputs: dict, version: str, variant: str) -> dict:
     labels = outputs.get("label")
-    body = {"predictions": (labels if labels is not None else next(iter(outputs.values()))).tolist()}
+    body = {
+        "predictions": (labels if labels is not None else next(iter(outputs.values()))).tolist()
+    }
     if "probabilities" in outputs:
         body["probabilities"] = outputs["probabilities"].tolist()
     body["model_version"], body["variant"] = version, variant
@@ -114,7 +131,9 @@ class InferEndpoint:
         self.service = service
         self.limit = max_body_bytes
 
-    async def __call__(self, scope, receive, send, form: str, name: str, version: str | None) -> None:
+    async def __call__(
+        self, scope, receive, send, form: str, name: str, version: str | None
+    ) -> None:
         svc, started = self.service, time.perf_counter()
         headers = scope_headers(scope)
         rid = svc.request_id(headers.get("x-request-id"))
@@ -125,8 +144,9 @@ class InferEndpoint:
             adm = svc.admit(name, version, headers, query_names(scope), client[0] if client else "")
             served_version, variant, key_id = adm.served.version, adm.variant, adm.key_id
             hlen = headers.get("inference-header-content-length") if form == "v2" else None
-            check_content_type(headers.get("content-type"), hlen is not None,
-                               headers.get("content-encoding"))
+            check_content_type(
+                headers.get("content-type"), hlen is not None, headers.get("content-encoding")
+            )
             body = await read_body(receive, headers.get("content-length"), self.limit)
             tail = b""
             if hlen is not None:
@@ -134,26 +154,32 @@ class InferEndpoint:
             payload = parse_json(body)
             bools = b"true" in body or b"false" in body
             if form == "v2":
-                request = svc.checked(adm, parse_request, payload, tail, allowed=NUMERIC,
-                                      may_hold_bools=bools)
+                request = svc.checked(
+                    adm, parse_request, payload, tail, allowed=NUMERIC, may_hold_bools=bools
+                )
                 x = svc.checked(adm, contract_rows, request.inputs, adm.served.contract)
                 if request.outputs is not None:  # unknown names: 400 before the runtime runs
-                    svc.checked(adm, select_outputs, dict.fromkeys(adm.served.output_names), request)
+                    svc.checked(
+                        adm, select_outputs, dict.fromkeys(adm.served.output_names), request
+                    )
                 outputs = await svc.run(adm, x)
                 served_version = adm.served.version
                 picked = select_outputs(outputs, request)
                 rid_out = request.id if request.id is not None else rid
-                content, header_length = encode_response(name, served_version, rid_out, picked,
-                                                         {"variant": variant})
+                content, header_length = encode_response(
+                    name, served_version, rid_out, picked, {"variant": variant}
+                )
                 if header_length is not None:
                     ctype = b"application/octet-stream"
             else:
-                x = svc.checked(adm, parse_instances, payload, adm.served.contract,
-                                may_hold_bools=bools)
+                x = svc.checked(
+                    adm, parse_instances, payload, adm.served.contract, may_hold_bools=bools
+                )
                 outputs = await svc.run(adm, x)
                 served_version = adm.served.version
-                content = orjson.dumps(v1_body(outputs, served_version, variant),
-                                       option=orjson.OPT_SERIALIZE_NUMPY)
+                content = orjson.dumps(
+                    v1_body(outputs, served_version, variant), option=orjson.OPT_SERIALIZE_NUMPY
+                )
             code = 200
         except HttpError as exc:
             code, content, extra = exc.status, orjson.dumps({"error": exc.message}), exc.headers
@@ -163,12 +189,17 @@ class InferEndpoint:
         except TensorInvalid as exc:  # a codec refusal outside `checked` (bad outputs)
             code, content = exc.status, orjson.dumps({"error": str(exc)})
         except Exception:  # a bug: one JSON log line with the traceback, a counted JSON 500
-            log.exception("unhandled error on the inference path",
-                          extra={"request_id": rid, "path": scope["path"]})
+            log.exception(
+                "unhandled error on the inference path",
+                extra={"request_id": rid, "path": scope["path"]},
+            )
             code, content = 500, orjson.dumps({"error": f"internal error (request {rid})"})
         svc.record(name, served_version, variant, code, started, rid, scope["path"], key_id)
-        out = [(b"content-type", ctype), (b"content-length", b"%d" % len(content)),
-               (b"x-request-id", rid.encode())]
+        out = [
+            (b"content-type", ctype),
+            (b"content-length", b"%d" % len(content)),
+            (b"x-request-id", rid.encode()),
+        ]
         if served_version:
             out.append((b"x-slipway-model-version", served_version.encode()))
             out.append((b"x-slipway-variant", variant.encode()))

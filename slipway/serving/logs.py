@@ -19,7 +19,8 @@ _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"mess
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -36,7 +37,14 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in ("slipway.serving", "slipway.access", "uvicorn", "uvicorn.error", "asyncio", "grpc"):
+    for name in (
+        "slipway.serving",
+        "slipway.access",
+        "uvicorn",
+        "uvicorn.error",
+        "asyncio",
+        "grpc",
+    ):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level if name.startswith("slipway") else "WARNING")
@@ -61,8 +69,12 @@ class AccessLog:
         second = int(now)
         if second != self._second:
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
-        doc = {"ts": f"{self._stamp}.{int((now - second) * 1000):03d}Z", "level": "info",
-               "logger": "slipway.access", **fields}
+        doc = {
+            "ts": f"{self._stamp}.{int((now - second) * 1000):03d}Z",
+            "level": "info",
+            "logger": "slipway.access",
+            **fields,
+        }
         self._lines.append(orjson.dumps(doc))
         if len(self._lines) >= self.max_lines:
             self.flush()

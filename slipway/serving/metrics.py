@@ -24,28 +24,58 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         r = self.registry
         gauge = {"multiprocess_mode": "livemax"} if self.multiprocess else {}
-        self.requests = Counter("slipway_requests", "Requests by outcome", (*MVV, "code"), registry=r)
-        self.latency = Histogram("slipway_request_latency_seconds", "Request latency", MVV,
-                                 buckets=LATENCY_BUCKETS, registry=r)
-        self.batch_size = Histogram("slipway_batch_size", "Rows per runtime call", MVV,
-                                    buckets=BATCH_BUCKETS, registry=r)
-        self.predictions = Counter("slipway_predictions", "Predicted classes", (*MVV, "class"),
-                                   registry=r)
-        self.rejections = Counter("slipway_validation_rejections",
-                                  "Requests refused by the serving contract", MVV, registry=r)
-        self.shadow = Counter("slipway_shadow_comparisons", "Shadow rows compared with the champion",
-                              ("model", "champion_version", "shadow_version", "agree"), registry=r)
-        self.loaded = Gauge("slipway_model_loaded", "1 while a version serves as the variant", MVV,
-                            registry=r, **gauge)
-        self.load_failures = Counter("slipway_model_load_failures", "Model loads that failed",
-                                     ("model",), registry=r)
-        self.load_failed = Gauge("slipway_model_load_failed",
-                                 "1 while a wanted version fails to load (retried with backoff)",
-                                 ("model", "version"), registry=r, **gauge)
+        self.requests = Counter(
+            "slipway_requests", "Requests by outcome", (*MVV, "code"), registry=r
+        )
+        self.latency = Histogram(
+            "slipway_request_latency_seconds",
+            "Request latency",
+            MVV,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "slipway_batch_size", "Rows per runtime call", MVV, buckets=BATCH_BUCKETS, registry=r
+        )
+        self.predictions = Counter(
+            "slipway_predictions", "Predicted classes", (*MVV, "class"), registry=r
+        )
+        self.rejections = Counter(
+            "slipway_validation_rejections",
+            "Requests refused by the serving contract",
+            MVV,
+            registry=r,
+        )
+        self.shadow = Counter(
+            "slipway_shadow_comparisons",
+            "Shadow rows compared with the champion",
+            ("model", "champion_version", "shadow_version", "agree"),
+            registry=r,
+        )
+        self.loaded = Gauge(
+            "slipway_model_loaded",
+            "1 while a version serves as the variant",
+            MVV,
+            registry=r,
+            **gauge,
+        )
+        self.load_failures = Counter(
+            "slipway_model_load_failures", "Model loads that failed", ("model",), registry=r
+        )
+        self.load_failed = Gauge(
+            "slipway_model_load_failed",
+            "1 while a wanted version fails to load (retried with backoff)",
+            ("model", "version"),
+            registry=r,
+            **gauge,
+        )
         self.swaps = Counter("slipway_model_swaps", "Atomic model swaps", ("model",), registry=r)
         self.connections_closed = Counter(
-            "slipway_connections_closed", "Connections the server closed: reason header_timeout, "
-            "body_timeout or over_limit", ("reason",), registry=r)
+            "slipway_connections_closed",
+            "Connections the server closed: reason header_timeout, body_timeout or over_limit",
+            ("reason",),
+            registry=r,
+        )
         self._children: dict[tuple, tuple] = {}
         self._predicted: dict[tuple, object] = {}
 

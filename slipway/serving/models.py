@@ -75,8 +75,16 @@ class ModelState:
         return self.routing.mode
 
 
-def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metrics: GatewayMetrics,
-                threads: int | None, variant_of, batch_worker: str = "loop") -> Served:
+def load_bundle(
+    name: str,
+    version: str,
+    bundle: Path,
+    policy: BatchPolicy,
+    metrics: GatewayMetrics,
+    threads: int | None,
+    variant_of,
+    batch_worker: str = "loop",
+) -> Served:
     """Load the manifest's selected candidate (or the first accepted one) and warm it."""
     from slipway.errors import BadInput
     from slipway.runtimes import load_candidate
@@ -85,11 +93,18 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
     contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
     candidate = manifest.selected() if manifest.selection else next(iter(manifest.accepted()), None)
     if candidate is None:
-        raise BadInput(f"model {name} version {version}: the manifest has no selection and no accepted candidate")
-    predictor = load_candidate(bundle, candidate, threads, spin=False)  # the event loop needs the CPUs
+        raise BadInput(
+            f"model {name} version {version}: the manifest has no selection and no accepted "
+            "candidate"
+        )
+    predictor = load_candidate(
+        bundle, candidate, threads, spin=False
+    )  # the event loop needs the CPUs
     warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
     seen = predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
-    outputs = tuple((k, datatype_of(np.asarray(v)), (-1, *np.asarray(v).shape[1:])) for k, v in seen.items())
+    outputs = tuple(
+        (k, datatype_of(np.asarray(v)), (-1, *np.asarray(v).shape[1:])) for k, v in seen.items()
+    )
     children: dict[str, object] = {}
 
     def on_batch(rows: int) -> None:
@@ -101,8 +116,16 @@ def load_bundle(name: str, version: str, bundle: Path, policy: BatchPolicy, metr
 
     kind = LoopBatcher if batch_worker == "loop" else MicroBatcher
     batcher = kind(predictor.predict, policy, on_batch, f"{name}-v{version}")
-    return Served(name, version, contract, candidate.name, candidate.runtime, batcher, outputs,
-                  contract.feature_names)
+    return Served(
+        name,
+        version,
+        contract,
+        candidate.name,
+        candidate.runtime,
+        batcher,
+        outputs,
+        contract.feature_names,
+    )
 
 
 def _mid(feature) -> float:
@@ -114,9 +137,16 @@ def _mid(feature) -> float:
 class ModelManager:
     """Holds every configured model's state and keeps it in step with the registry."""
 
-    def __init__(self, names: list[str], metrics: GatewayMetrics, policy: BatchPolicy,
-                 poll_interval_s: float = 5.0, threads: int | None = None, batch_worker: str = "loop",
-                 max_retry_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        metrics: GatewayMetrics,
+        policy: BatchPolicy,
+        poll_interval_s: float = 5.0,
+        threads: int | None = None,
+        batch_worker: str = "loop",
+        max_retry_s: float = 300.0,
+    ) -> None:
         self.batch_worker = batch_worker
         self.names = list(names)
         self.metrics = metrics
@@ -137,9 +167,16 @@ class ModelManager:
     def failures(self) -> list[dict]:
         """Versions this replica wants but could not load (readiness shows them)."""
         now = time.monotonic()
-        return [{"model": n, "version": v, "error": f.error, "attempts": f.attempts,
-                 "retry_in_s": round(max(0.0, f.retry_at - now), 1)}
-                for (n, v), f in sorted(self._failed.items())]
+        return [
+            {
+                "model": n,
+                "version": v,
+                "error": f.error,
+                "attempts": f.attempts,
+                "retry_in_s": round(max(0.0, f.retry_at - now), 1),
+            }
+            for (n, v), f in sorted(self._failed.items())
+        ]
 
     def retry_now(self, name: str) -> None:
         """Forget the backoff of a model's failed versions (an admin reload retries at once)."""
@@ -201,7 +238,9 @@ class ModelManager:
             del self._failed[key]
             self.metrics.load_failed.labels(*key).set(0)
 
-    def _ensure(self, name: str, version: str | None, current: Served | None, old: ModelState) -> Served | None:
+    def _ensure(
+        self, name: str, version: str | None, current: Served | None, old: ModelState
+    ) -> Served | None:
         if version is None:
             return current
         for served in (old.champion, old.canary):
@@ -214,17 +253,35 @@ class ModelManager:
 
         try:
             bundle = registry.download_bundle(name, version)
-            served = load_bundle(name, version, bundle, self.policy, self.metrics, self.threads,
-                                 lambda v: self.variant_of(name, v), self.batch_worker)
+            served = load_bundle(
+                name,
+                version,
+                bundle,
+                self.policy,
+                self.metrics,
+                self.threads,
+                lambda v: self.variant_of(name, v),
+                self.batch_worker,
+            )
         except Exception as exc:  # a broken version must never take the serving one down
             attempts = failure.attempts + 1 if failure is not None else 1
             delay = min(self.max_retry_s, self.poll_interval_s * 2 ** (attempts - 1))
-            self._failed[(name, version)] = LoadFailure(_one_line(exc), attempts, time.monotonic() + delay)
+            self._failed[(name, version)] = LoadFailure(
+                _one_line(exc), attempts, time.monotonic() + delay
+            )
             self.metrics.load_failures.labels(name).inc()
             self.metrics.load_failed.labels(name, version).set(1)
-            log.error("model load failed: keeping the serving version",
-                      extra={"model": name, "version": version, "error": _one_line(exc), "attempt": attempts,
-                             "retry_in_s": delay, "serving": current.version if current else None})
+            log.error(
+                "model load failed: keeping the serving version",
+                extra={
+                    "model": name,
+                    "version": version,
+                    "error": _one_line(exc),
+                    "attempt": attempts,
+                    "retry_in_s": delay,
+                    "serving": current.version if current else None,
+                },
+            )
             return current
         if self._failed.pop((name, version), None) is not None:
             self.metrics.load_failed.labels(name, version).set(0)
@@ -233,19 +290,32 @@ class ModelManager:
 
     def _publish(self, name: str, old: ModelState, new: ModelState) -> None:
         self.states[name] = new  # the atomic switch: requests read one state object
-        if old.champion is not None and new.champion is not None and old.champion.version != new.champion.version:
+        if (
+            old.champion is not None
+            and new.champion is not None
+            and old.champion.version != new.champion.version
+        ):
             self.metrics.swaps.labels(name).inc()
         for state, value in ((old, 0), (new, 1)):
-            for served, variant in ((state.champion, "champion"), (state.canary, state.second_variant)):
+            for served, variant in (
+                (state.champion, "champion"),
+                (state.canary, state.second_variant),
+            ):
                 if served is not None and variant is not None:
                     self.metrics.loaded.labels(name, served.version, variant).set(value)
         keep = {s.version for s in (new.champion, new.canary) if s is not None}
         for served in (old.champion, old.canary):
             if served is not None and served.version not in keep:
                 served.batcher.close()
-        log.info("model state changed", extra={
-            "model": name, "champion": new.champion.version if new.champion else None,
-            "routing": new.routing.model_dump(), "second": new.canary.version if new.canary else None})
+        log.info(
+            "model state changed",
+            extra={
+                "model": name,
+                "champion": new.champion.version if new.champion else None,
+                "routing": new.routing.model_dump(),
+                "second": new.canary.version if new.canary else None,
+            },
+        )
 
     def close(self) -> None:
         self.stop()

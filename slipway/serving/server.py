@@ -58,14 +58,25 @@ class DrainingServer(uvicorn.Server):
 def _server(config: ServeConfig) -> DrainingServer:
     app = build_app(config)
     gw = app.state.gateway
-    protocol = guarded_protocol(config.header_timeout_s, config.body_timeout_s, config.max_connections,
-                                lambda reason: gw.metrics.connections_closed.labels(reason).inc())
+    protocol = guarded_protocol(
+        config.header_timeout_s,
+        config.body_timeout_s,
+        config.max_connections,
+        lambda reason: gw.metrics.connections_closed.labels(reason).inc(),
+    )
     uv_config = uvicorn.Config(
-        app, host=config.host, port=config.port, log_config=None, access_log=False,
-        timeout_graceful_shutdown=int(max(1, config.drain_window_s)), lifespan="on",
+        app,
+        host=config.host,
+        port=config.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(max(1, config.drain_window_s)),
+        lifespan="on",
         ssl_certfile=str(config.ssl_certfile) if config.ssl_certfile else None,
         ssl_keyfile=str(config.ssl_keyfile) if config.ssl_keyfile else None,
-        limit_concurrency=None, server_header=False, http=protocol,
+        limit_concurrency=None,
+        server_header=False,
+        http=protocol,
         timeout_keep_alive=max(1, round(config.keep_alive_s)),
     )
     return DrainingServer(uv_config, gw, config.drain_delay_s)
@@ -111,7 +122,9 @@ def _supervise(config: ServeConfig) -> int:
     stopping = threading.Event()
 
     def start(index: int) -> None:
-        proc = ctx.Process(target=_worker, args=(config, sock, index), name=f"slipway-worker-{index}")
+        proc = ctx.Process(
+            target=_worker, args=(config, sock, index), name=f"slipway-worker-{index}"
+        )
         proc.start()
         workers[index], started[index] = proc, time.monotonic()
 
@@ -140,10 +153,15 @@ def _supervise(config: ServeConfig) -> int:
             if stopping.is_set():
                 continue
             if time.monotonic() - started[index] < 10.0:  # dies at start: restarting cannot help
-                log.error("worker failed at start: stopping", extra={"worker": index, "exitcode": proc.exitcode})
+                log.error(
+                    "worker failed at start: stopping",
+                    extra={"worker": index, "exitcode": proc.exitcode},
+                )
                 on_signal(signal.SIGTERM, None)
                 continue
-            log.error("worker died: restarting it", extra={"worker": index, "exitcode": proc.exitcode})
+            log.error(
+                "worker died: restarting it", extra={"worker": index, "exitcode": proc.exitcode}
+            )
             start(index)
     sock.close()
     return 1 if failed else 0

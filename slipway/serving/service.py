@@ -2,7 +2,8 @@
 
 A transport only reads its request and writes its answer; in between it calls, in this
 order: `admit` (auth 401/403 -> model 404 -> pinned version 404 -> no champion 503 ->
-rate limit 429), then its own framing checks and decoding, `checked` steps (decoding 400, the contract 422),
+rate limit 429), then its own framing checks and decoding, `checked` steps (decoding 400,
+the contract 422),
 `run` (inference, 500/504; predictions counted, profiled, mirrored to a shadow) and
 `record` (metrics and the access log), so a gRPC call and an HTTP request are limited,
 validated, routed and counted alike. Errors are `HttpError`s; gRPC maps their status.
@@ -29,7 +30,11 @@ from slipway.serving.models import ModelState, Served
 
 ROUTE_KEY_HEADER = "x-slipway-route-key"
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}")
-_PLATFORMS = {"onnxruntime": "onnxruntime_onnx", "openvino": "openvino", "tensorrt": "tensorrt_plan"}
+_PLATFORMS = {
+    "onnxruntime": "onnxruntime_onnx",
+    "openvino": "openvino",
+    "tensorrt": "tensorrt_plan",
+}
 
 
 class RequestIds:
@@ -89,8 +94,9 @@ class InferenceService:
                 raise HttpError(503, f"model {name!r} has no loaded champion yet")
         wait = self.gw.limiter.wait(key_id if self.gw.keys.enabled else client)
         if wait > 0:
-            raise HttpError(429, "rate limit exceeded for this key",
-                            {"Retry-After": retry_after_header(wait)})
+            raise HttpError(
+                429, "rate limit exceeded for this key", {"Retry-After": retry_after_header(wait)}
+            )
         return Admitted(name, state, served, variant, key_id)
 
     # -- validation and inference -----------------------------------------------------------
@@ -114,11 +120,18 @@ class InferenceService:
         except Exception as exc:  # the runtime failed on this input: a counted 500 for this version
             import logging
 
-            logging.getLogger("slipway.serving").warning("inference failed", extra={
-                "model": name, "version": admitted.served.version, "variant": variant,
-                "error": f"{type(exc).__name__}: {exc}"[:300]})
-            raise HttpError(500, f"inference failed on version {admitted.served.version}: "
-                                 f"{type(exc).__name__}") from None
+            logging.getLogger("slipway.serving").warning(
+                "inference failed",
+                extra={
+                    "model": name,
+                    "version": admitted.served.version,
+                    "variant": variant,
+                    "error": f"{type(exc).__name__}: {exc}"[:300],
+                },
+            )
+            raise HttpError(
+                500, f"inference failed on version {admitted.served.version}: {type(exc).__name__}"
+            ) from None
         admitted.served = served
         labels = outputs.get("label")
         if labels is not None:
@@ -129,16 +142,34 @@ class InferenceService:
                 gw.mirror(state, x, labels)
         return outputs
 
-    def record(self, model: str, version: str, variant: str, code: int, started: float,
-               request_id: str, path: str, key_id: str) -> float:
+    def record(
+        self,
+        model: str,
+        version: str,
+        variant: str,
+        code: int,
+        started: float,
+        request_id: str,
+        path: str,
+        key_id: str,
+    ) -> float:
         elapsed = time.perf_counter() - started
         label_model = model if model in self.gw.manager.states else "_unknown"
         self.gw.metrics.request(label_model, version, variant, code, elapsed)
         if self.gw.access_log is not None:
-            self.gw.access_log.write({
-                "msg": "request", "request_id": request_id, "path": path, "model": label_model,
-                "version": version, "variant": variant, "code": code, "key_id": key_id,
-                "ms": round(elapsed * 1000, 3)})
+            self.gw.access_log.write(
+                {
+                    "msg": "request",
+                    "request_id": request_id,
+                    "path": path,
+                    "model": label_model,
+                    "version": version,
+                    "variant": variant,
+                    "code": code,
+                    "key_id": key_id,
+                    "ms": round(elapsed * 1000, 3),
+                }
+            )
         return elapsed
 
     # -- metadata -------------------------------------------------------------------------
@@ -164,8 +195,11 @@ def pinned(state: ModelState, name: str, version: str) -> Served:
         if served is not None and served.version == version:
             return served
     loaded = [s.version for s in (state.champion, state.canary) if s is not None]
-    raise HttpError(404, f"model {name!r} version {version[:40]!r} is not loaded here "
-                         f"(loaded: {', '.join(loaded) or 'none'})")
+    raise HttpError(
+        404,
+        f"model {name!r} version {version[:40]!r} is not loaded here "
+        f"(loaded: {', '.join(loaded) or 'none'})",
+    )
 
 
 def route(state: ModelState, route_key: str | None) -> tuple[Served | None, str]:
@@ -183,15 +217,26 @@ def contract_inputs(contract: ServingContract) -> list[dict]:
 
 
 def model_metadata(name: str, state: ModelState, served: Served, version: str | None) -> dict:
-    versions = ([served.version] if version is not None
-                else [s.version for s in (state.champion, state.canary) if s is not None])
+    versions = (
+        [served.version]
+        if version is not None
+        else [s.version for s in (state.champion, state.canary) if s is not None]
+    )
     extras = {
-        "version": served.version, "candidate": served.candidate, "runtime": served.runtime,
-        "features": served.columns, "feature_inputs": "one FP32 [N] input per feature also works",
+        "version": served.version,
+        "candidate": served.candidate,
+        "runtime": served.runtime,
+        "features": served.columns,
+        "feature_inputs": "one FP32 [N] input per feature also works",
         "champion": state.champion.version if state.champion else None,
         "routing": state.routing.model_dump(),
     }
     outputs = [tensor_meta(n, d, s) for n, d, s in served.outputs]
-    return metadata_doc(name, versions, _PLATFORMS.get(served.runtime, served.runtime),
-                        contract_inputs(served.contract), outputs, extras)
-
+    return metadata_doc(
+        name,
+        versions,
+        _PLATFORMS.get(served.runtime, served.runtime),
+        contract_inputs(served.contract),
+        outputs,
+        extras,
+    )

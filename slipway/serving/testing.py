@@ -20,9 +20,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gateway_process(models: list[str], *, port: int | None = None, env: dict | None = None,
-                    extra_args: Sequence[str] = (), poll_interval_s: float = 0.5,
-                    ready_timeout_s: float = 60) -> Iterator[str]:
+def gateway_process(
+    models: list[str],
+    *,
+    port: int | None = None,
+    env: dict | None = None,
+    extra_args: Sequence[str] = (),
+    poll_interval_s: float = 0.5,
+    ready_timeout_s: float = 60,
+    cwd: str | None = None,
+) -> Iterator[str]:
     """Start the gateway, wait for `/v2/health/ready`, yield its base URL, SIGTERM it on exit.
 
     The process inherits the environment (SLIPWAY_HOME, ...) plus `env`. Pass `--keys-file`
@@ -33,22 +40,43 @@ def gateway_process(models: list[str], *, port: int | None = None, env: dict | N
 
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "slipway", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--models", ",".join(models), "--poll-interval-s", str(poll_interval_s), *extra_args]
-    log_file = tempfile.NamedTemporaryFile("w+b", prefix="slipway-gateway-", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=log_file, stderr=subprocess.STDOUT)
+    cmd = [
+        sys.executable,
+        "-m",
+        "slipway",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--models",
+        ",".join(models),
+        "--poll-interval-s",
+        str(poll_interval_s),
+        *extra_args,
+    ]
+    log_file = tempfile.NamedTemporaryFile(
+        "w+b", prefix="slipway-gateway-", suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd
+    )
     url = GatewayURL(base_url)
     url.process, url.log_path = proc, log_file.name
     try:
         deadline = time.monotonic() + ready_timeout_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gateway exited with {proc.returncode} before ready:\n{_tail(log_file.name)}")
+                raise RuntimeError(
+                    f"gateway exited with {proc.returncode} before ready:\n{_tail(log_file.name)}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{base_url}/v2/health/ready", timeout=1.0).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gateway not ready after {ready_timeout_s}s:\n{_tail(log_file.name)}")
+                raise RuntimeError(
+                    f"gateway not ready after {ready_timeout_s}s:\n{_tail(log_file.name)}"
+                )
             time.sleep(0.1)
         yield url
     finally:

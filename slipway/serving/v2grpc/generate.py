@@ -16,8 +16,10 @@ from pathlib import Path
 
 PROTO = "slipway/serving/v2grpc/grpc_predict_v2.proto"
 _DEFAULT = "DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile("
-_PRIVATE = ("_POOL = _descriptor_pool.DescriptorPool()  # private: tritonclient defines inference.* too\n"
-            "DESCRIPTOR = _POOL.AddSerializedFile(")
+_PRIVATE = (
+    "_POOL = _descriptor_pool.DescriptorPool()  # private: tritonclient defines inference.* too\n"
+    "DESCRIPTOR = _POOL.AddSerializedFile("
+)
 
 
 def generate(root: Path, out: Path) -> Path:
