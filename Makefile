@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint lock doctor clean
+.PHONY: demo test lint lock doctor clean grpc-stubs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 	rm -rf .lock-venv
+
+# The gRPC messages are generated code, committed (an install needs no protoc); regenerate them
+# after editing slipway/serving/v2grpc/grpc_predict_v2.proto. A test checks they match.
+grpc-stubs: $(VENV)/.install-dev
+	$(BIN)/python -m slipway.serving.v2grpc.generate
 
 clean:
 	rm -rf $(VENV) .slipway .pytest_cache

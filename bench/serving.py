@@ -1,26 +1,32 @@
-"""Serving benchmark: raw in-process ONNX Runtime vs the slipway gateway vs `mlflow models serve`.
+"""Serving benchmark: raw ONNX Runtime, a bare HTTP server, the gateway, `mlflow models serve`.
 
 Same ONNX model (the example digits MLP, FP32), same machine, same load generator for both
 HTTP servers, one row per request, side by side in one run. The load generator is wrk
 (Debian's `wrk`, one thread, keep-alive connections, C: it leaves the 2 CPUs to the
 servers) when it is installed, else a closed-loop Python client (one process per
-connection, keep-alive http.client; on 2 CPUs it takes about half the CPU itself). Raw ORT is the
-floor: `session.run` in-process
+connection, keep-alive http.client; on 2 CPUs it takes about half the CPU itself).
+Raw ORT is the floor: `session.run` in-process
 from 1 or 8 threads, no HTTP. The gateway runs with its defaults (auth on with a Bearer
-key, validation, metrics, access log, 10% profile sampling).
+key, validation, metrics, access log, 10% profile sampling). The bare server is the floor
+for an HTTP server in Python: Starlette + orjson + the same ORT session, one route, no
+checks (uvicorn with uvloop and httptools, like the gateway). `--baseline-src DIR` also runs
+the gateway from another checkout (say, main) in the same interleaved rounds, for a
+before/after ratio from one run; `--workers N` adds the gateway with N worker processes.
 
-    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8] [--load
-    wrk|python]
+    PYTHONPATH=. python bench/serving.py [--seconds 3] [--rounds 3] [--connections 1,8]
+        [--load wrk|python] [--targets bare,gateway,mlflow] [--baseline-src DIR] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing as mp
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -188,7 +194,36 @@ def prepare(work: Path):
     return onnx_path, x, f"runs:/{run.info.run_id}/model"
 
 
+def serve_bare(port: int, model_path: str) -> None:
+    """The floor: POST /predict {"instances": [[...]]} -> {"predictions": [...]}, nothing else."""
+    import orjson
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from slipway.runtimes import onnx_session
+
+    session = onnx_session(model_path)
+    output = session.get_outputs()[0].name
+
+    async def predict(request: Request) -> Response:
+        payload = orjson.loads(await request.body())
+        x = np.asarray(payload["instances"], dtype=np.float32)
+        labels = session.run([output], {"input": x})[0]
+        return Response(
+            orjson.dumps({"predictions": labels.tolist()}), media_type="application/json"
+        )
+
+    app = Starlette(routes=[Route("/predict", predict, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]), sys.argv[3])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--connections", default="1,8")
@@ -198,6 +233,17 @@ def main() -> None:
         choices=["wrk", "python"],
         default="wrk" if shutil.which("wrk") else "python",
         help="load generator (default: wrk when installed: apt-get install wrk)",
+    )
+    ap.add_argument(
+        "--targets",
+        default="bare,gateway,mlflow",
+        help="comma list of: raw, bare, gateway, mlflow (raw ORT in-process always runs)",
+    )
+    ap.add_argument(
+        "--baseline-src", default=None, help="also run the gateway from this source tree"
+    )
+    ap.add_argument(
+        "--workers", type=int, default=1, help="also run the gateway with N workers (N > 1)"
     )
     args = ap.parse_args()
     load = wrk_load if args.load == "wrk" else http_load
@@ -212,89 +258,138 @@ def main() -> None:
     open_registry()  # configures MLflow on the bench home
     onnx_path, x, mlflow_uri = prepare(work)
     row = x[0].tolist()
-    results: dict[str, dict[int, dict]] = {
-        "raw ORT (in-process)": {},
-        "slipway gateway": {},
-        "mlflow models serve": {},
-    }
-
+    targets = set(args.targets.split(","))
     session = onnx_session(onnx_path)
     key = add_key(work / "keys.json", "bench", ["predict"])
     gw_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
-    ml_port = free_port()
+    gw_args = ["--keys-file", str(work / "keys.json")]
+    gw_body, ml_body = json.dumps({"instances": [row]}), json.dumps({"inputs": [row]})
+    plain = {"Content-Type": "application/json"}
     env = {
         **os.environ,
         "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'home' / 'mlflow.db'}",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }  # its uvicorn
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "models",
-            "serve",
-            "-m",
-            mlflow_uri,
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(ml_port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "mlflow-serve.log", "wb"),
-    )
-    rounds: dict[str, dict[int, list]] = {name: {c: [] for c in conns} for name in results}
+    cells: dict[str, tuple] = {}  # name -> (port, path, body, headers)
+    procs, stack = [], contextlib.ExitStack()
     try:
-        with gateway_process(
-            ["digits-bench"], extra_args=["--keys-file", str(work / "keys.json")], poll_interval_s=5
-        ) as url:
-            wait_http(ml_port, "/ping", proc=proc)
-            gw_port = int(url.rsplit(":", 1)[1])
-            gw_body = json.dumps({"instances": [row]})
-            ml_body = json.dumps({"inputs": [row]})
-            # interleaved rounds: the machine's background load hits every target alike
-            for _ in range(args.rounds):
-                for c in conns:
-                    rounds["raw ORT (in-process)"][c].append(raw_ort(session, x, c, args.seconds))
-                    rounds["slipway gateway"][c].append(
-                        load(
-                            gw_port,
-                            "/v1/models/digits-bench:predict",
-                            gw_body,
-                            gw_headers,
-                            c,
-                            args.seconds,
-                        )
+        if "bare" in targets:
+            port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--serve-bare", str(port), str(onnx_path)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            wait_port(port, procs[-1])
+            cells["bare Starlette + orjson + ORT"] = (port, "/predict", gw_body, plain)
+        if "gateway" in targets:
+            url = stack.enter_context(
+                gateway_process(["digits-bench"], extra_args=gw_args, poll_interval_s=5)
+            )
+            cells["slipway gateway, defaults"] = (
+                int(url.rsplit(":", 1)[1]),
+                "/v1/models/digits-bench:predict",
+                gw_body,
+                gw_headers,
+            )
+            if args.workers > 1:
+                url = stack.enter_context(
+                    gateway_process(
+                        ["digits-bench"],
+                        extra_args=[*gw_args, "--workers", str(args.workers)],
+                        poll_interval_s=5,
                     )
-                    rounds["mlflow models serve"][c].append(
-                        load(
-                            ml_port,
-                            "/invocations",
-                            ml_body,
-                            {"Content-Type": "application/json"},
-                            c,
-                            args.seconds,
-                        )
-                    )
+                )
+                cells[f"slipway gateway, {args.workers} workers"] = (
+                    int(url.rsplit(":", 1)[1]),
+                    "/v1/models/digits-bench:predict",
+                    gw_body,
+                    gw_headers,
+                )
+        if args.baseline_src:
+            base_env = {"PYTHONPATH": str(Path(args.baseline_src).resolve())}
+            url = stack.enter_context(
+                gateway_process(
+                    ["digits-bench"],
+                    extra_args=gw_args,
+                    poll_interval_s=5,
+                    env=base_env,
+                    cwd=str(Path(args.baseline_src).resolve()),
+                )
+            )
+            cells[f"slipway gateway, defaults ({Path(args.baseline_src).name})"] = (
+                int(url.rsplit(":", 1)[1]),
+                "/v1/models/digits-bench:predict",
+                gw_body,
+                gw_headers,
+            )
+        if "mlflow" in targets:
+            ml_port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "mlflow",
+                        "models",
+                        "serve",
+                        "-m",
+                        mlflow_uri,
+                        "--env-manager",
+                        "local",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        str(ml_port),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(work / "mlflow-serve.log", "wb"),
+                )
+            )
+            wait_http(ml_port, "/ping", proc=procs[-1])
+            cells["mlflow models serve"] = (ml_port, "/invocations", ml_body, plain)
+        rounds: dict[str, dict[int, list]] = {
+            name: {c: [] for c in conns} for name in ["raw ORT (in-process)", *cells]
+        }
+        # interleaved rounds: the machine's background load hits every target alike
+        for _ in range(args.rounds):
+            for c in conns:
+                rounds["raw ORT (in-process)"][c].append(raw_ort(session, x, c, args.seconds))
+                for name, (port, path, body, headers) in cells.items():
+                    rounds[name][c].append(load(port, path, body, headers, c, args.seconds))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    for name, cells in rounds.items():
-        for c, runs in cells.items():
-            results[name][c] = median_run(runs)
+        stack.close()
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+    results = {
+        name: {c: median_run(runs) for c, runs in per.items()} for name, per in rounds.items()
+    }
     report(results, conns, args)
+
+
+def wait_port(port: int, proc, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on :{port} after {timeout}s")
 
 
 def report(results, conns, args) -> None:
     print(
         f"# serving benchmark: {args.rounds} interleaved rounds x {args.seconds:g} s per cell "
-        "(median round), "
-        f"1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f}\n"
+        f"(median round), 1 row per request, load generator {args.load}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}\n"
     )
     print("| target | conns | req/s | p50 ms | p99 ms | requests | non-200 |")
     print("|---|---|---|---|---|---|---|")
@@ -302,20 +397,22 @@ def report(results, conns, args) -> None:
         for c in conns:
             r = cells[c]
             print(
-                f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} | "
-                f"{r['n']} | {r['errors']} |"
+                f"| {name} | {c} | {r['rps']:.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.2f} "
+                f"| {r['n']} | {r['errors']} |"
             )
-    gw, ml, raw = (
-        results["slipway gateway"],
-        results["mlflow models serve"],
-        results["raw ORT (in-process)"],
-    )
     print()
-    for c in conns:
+    bare = results.get("bare Starlette + orjson + ORT")
+    for name, cells in results.items():
+        if bare is None or name.startswith(("raw", "bare")):
+            continue
+        ratios = ", ".join(f"{c} conn {cells[c]['rps'] / bare[c]['rps']:.2f}" for c in conns)
+        print(f"- {name} / bare: {ratios}")
+    workers = [n for n in results if "workers" in n]
+    for name in workers:
+        n = int(name.split(", ")[1].split()[0])
         print(
-            f"- {c} conn: gateway / mlflow throughput = {gw[c]['rps'] / ml[c]['rps']:.2f}x; "
-            f"gateway p50 - raw ORT p50 = {gw[c]['p50_ms'] - raw[c]['p50_ms']:.3f} ms; "
-            f"mlflow p50 / gateway p50 = {ml[c]['p50_ms'] / gw[c]['p50_ms']:.2f}x"
+            f"- {name}: {results[name][conns[-1]]['rps'] / n:.0f} req/s per worker process "
+            f"({os.cpu_count()} CPUs, the load generator shares them)"
         )
 
 

@@ -58,6 +58,48 @@ def register(sub, common) -> None:
     p.add_argument("--ssl-certfile", default=None)
     p.add_argument("--ssl-keyfile", default=None)
     p.add_argument("--no-access-log", action="store_true")
+    p.add_argument(
+        "--grpc-port",
+        type=int,
+        default=None,
+        help="also serve the KServe v2 gRPC service on this port (same auth, limits, metrics)",
+    )
+    p.add_argument(
+        "--header-timeout-s",
+        type=float,
+        default=10.0,
+        help="close a connection whose request headers take longer (408)",
+    )
+    p.add_argument(
+        "--body-timeout-s",
+        type=float,
+        default=10.0,
+        help="close a connection whose request body takes longer to arrive (408)",
+    )
+    p.add_argument(
+        "--keep-alive-s",
+        type=float,
+        default=5.0,
+        help="close idle keep-alive connections after this",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=1024,
+        help="open connections per process; more are answered 503 and closed",
+    )
+    p.add_argument(
+        "--max-retry-s",
+        type=float,
+        default=300.0,
+        help="longest wait between retries of a version that failed to load",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port (one per core; metrics summed across them)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -111,6 +153,13 @@ def handle(args) -> int:
             ssl_certfile=Path(args.ssl_certfile) if args.ssl_certfile else None,
             ssl_keyfile=Path(args.ssl_keyfile) if args.ssl_keyfile else None,
             access_log=not args.no_access_log,
+            grpc_port=args.grpc_port,
+            header_timeout_s=args.header_timeout_s,
+            body_timeout_s=args.body_timeout_s,
+            keep_alive_s=args.keep_alive_s,
+            max_connections=args.max_connections,
+            max_retry_s=args.max_retry_s,
+            workers=args.workers,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -13,40 +13,31 @@ unknown fields, too many rows.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from slipway.core.contract import ServingContract
+from slipway.core.oip import NUMERIC as NUMERIC_TYPES
+from slipway.core.oip import TensorInvalid, _short
+from slipway.core.oip_messages import InferInput, parse_request
 
 NUMERIC = (int, float)
-OIP_NUMERIC = {
-    "FP16",
-    "FP32",
-    "FP64",
-    "INT8",
-    "INT16",
-    "INT32",
-    "INT64",
-    "UINT8",
-    "UINT16",
-    "UINT32",
-    "UINT64",
-}
 _NP_DTYPE = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64}
 
 
-class RequestInvalid(ValueError):
-    """A request the contract refuses; `field` names where."""
+RequestInvalid = TensorInvalid
+"""A request the contract (or the protocol) refuses; `field` names where, `status` the answer."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 def _number(value, field: str) -> float:
     if type(value) not in NUMERIC:  # bool is not a number here, nor "1.0"
-        raise RequestInvalid(field, f"expected a number, got {type(value).__name__} {value!r:.40}")
+        raise RequestInvalid(
+            field, f"expected a number, got {type(value).__name__} {_short(value)}"
+        )
+    if type(value) is int and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+        raise RequestInvalid(field, "integer past the float range")
     return value
 
 
@@ -60,12 +51,16 @@ def _row_from_list(row, index: int, contract: ServingContract) -> list:
     if len(row) != len(contract.features):
         raise RequestInvalid(
             field,
-            f"has {len(row)} values, the contract expects {len(contract.features)} (shape "
-            f"{contract.shape})",
+            f"has {len(row)} values, the contract expects {len(contract.features)} "
+            f"(shape {contract.shape})",
         )
     for j, value in enumerate(row):
         if type(value) not in NUMERIC:
             _number(value, f"{field}.{contract.features[j].name}")
+        elif type(value) is int and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise RequestInvalid(
+                f"{field}.{contract.features[j].name}", "integer past the float range"
+            )
     return row
 
 
@@ -82,8 +77,14 @@ def _row_from_dict(row: dict, index: int, contract: ServingContract, names: list
     return [_number(row[name], f"{field}.{name}") for name in names]
 
 
-def parse_instances(payload, contract: ServingContract) -> np.ndarray:
-    """The simple form: `{"instances": [...]}` -> array [N, F]."""
+def parse_instances(
+    payload, contract: ServingContract, *, may_hold_bools: bool = True
+) -> np.ndarray:
+    """The simple form: `{"instances": [...]}` -> array [N, F].
+
+    With `may_hold_bools=False` (the body has no `true`/`false`) rows of numbers convert in
+    one numpy call; anything numpy does not turn into an [N, F] number array (strings, nulls,
+    ragged rows, objects) takes the per-value walk, which names the offending field."""
     if not isinstance(payload, dict):
         raise RequestInvalid("body", 'expected a JSON object such as {"instances": [[...], ...]}')
     extra = sorted(k for k in payload if k != "instances")
@@ -93,6 +94,17 @@ def parse_instances(payload, contract: ServingContract) -> np.ndarray:
     if not isinstance(rows, list) or not rows:
         raise RequestInvalid("instances", "expected a non-empty list of rows")
     _check_rows(len(rows), contract, "instances")
+    if not may_hold_bools and isinstance(rows[0], list):
+        try:
+            x = np.array(rows)
+        except (ValueError, OverflowError):
+            x = None
+        if (
+            x is not None
+            and x.dtype.kind in "iuf"
+            and x.shape == (len(rows), len(contract.features))
+        ):
+            return check_values(x.astype(np.float64, copy=False), contract, "instances")
     names = contract.feature_names
     if isinstance(rows[0], dict):
         values = [
@@ -115,98 +127,69 @@ def _check_rows(n: int, contract: ServingContract, field: str) -> None:
         )
 
 
-def _flat_numbers(data, field: str) -> list:
-    """Flatten nested lists of numbers, refusing anything else."""
-    if not isinstance(data, list):
-        raise RequestInvalid(field, "expected a list of numbers")
-    if data and isinstance(data[0], list):
-        flat = []
-        for item in data:
-            flat.extend(_flat_numbers(item, field))
-        return flat
-    for j, value in enumerate(data):
-        if type(value) not in NUMERIC:
-            _number(value, f"{field}[{j}]")
-    return data
+def parse_oip(
+    payload,
+    contract: ServingContract,
+    binary: bytes | memoryview = b"",
+    *,
+    may_hold_bools: bool = True,
+) -> np.ndarray:
+    """The OIP v2 inference request -> array [N, F] (see `contract_rows`)."""
+    request = parse_request(payload, binary, allowed=NUMERIC_TYPES, may_hold_bools=may_hold_bools)
+    return contract_rows(request.inputs, contract)
 
 
-def _tensor(spec, field: str) -> tuple[list[int], list]:
-    if not isinstance(spec, dict):
-        raise RequestInvalid(field, "expected an object with name, shape, datatype and data")
-    for key in ("name", "shape", "datatype", "data"):
-        if key not in spec:
-            raise RequestInvalid(f"{field}.{key}", "missing")
-    extra = sorted(k for k in spec if k not in ("name", "shape", "datatype", "data", "parameters"))
-    if extra:
-        raise RequestInvalid(f"{field}.{extra[0]}", "unknown field in an OIP v2 input")
-    if spec["datatype"] not in OIP_NUMERIC:
-        raise RequestInvalid(f"{field}.datatype", f"{spec['datatype']!r} is not numeric (use FP32)")
-    shape = spec["shape"]
-    if not isinstance(shape, list) or not shape or any(type(d) is not int or d < 0 for d in shape):
-        raise RequestInvalid(f"{field}.shape", "expected a list of non-negative integers")
-    data = _flat_numbers(spec["data"], f"{field}.data")
-    if len(data) != math.prod(shape):
-        raise RequestInvalid(
-            f"{field}.data", f"holds {len(data)} values but shape {shape} needs {math.prod(shape)}"
-        )
-    return shape, data
-
-
-def parse_oip(payload, contract: ServingContract) -> np.ndarray:
-    """The OIP v2 inference request -> array [N, F]."""
-    if not isinstance(payload, dict):
-        raise RequestInvalid("body", 'expected a JSON object with "inputs"')
-    extra = sorted(k for k in payload if k not in ("inputs", "id", "parameters", "outputs"))
-    if extra:
-        raise RequestInvalid(extra[0], "unknown field in an OIP v2 inference request")
-    inputs = payload.get("inputs")
-    if not isinstance(inputs, list) or not inputs:
-        raise RequestInvalid("inputs", "expected a non-empty list of input tensors")
-    names = [i.get("name") if isinstance(i, dict) else None for i in inputs]
+def contract_rows(inputs: list[InferInput], contract: ServingContract) -> np.ndarray:
+    """Decoded OIP inputs -> array [N, F]: one tensor named like the contract's input, shape
+    [N, F], or one tensor per feature, shape [N] or [N, 1]. Datatypes were enforced by the
+    codec (an INT8 tensor holds integers in range); here the contract's checks run."""
     n_features = len(contract.features)
-    if len(inputs) == 1 and names[0] == contract.input_name:
-        shape, data = _tensor(inputs[0], f"inputs.{contract.input_name}")
-        if len(shape) != 2 or shape[1] != n_features:
+    if len(inputs) == 1 and inputs[0].name == contract.input_name:
+        tensor, field = inputs[0], f"inputs.{contract.input_name}"
+        if tensor.datatype not in NUMERIC_TYPES:
             raise RequestInvalid(
-                f"inputs.{contract.input_name}.shape",
-                f"{shape} does not match the contract's {contract.shape}",
+                f"{field}.datatype", f"{tensor.datatype!r} is not numeric (use FP32)"
             )
-        _check_rows(shape[0], contract, f"inputs.{contract.input_name}")
-        return check_values(
-            np.asarray(data, dtype=np.float64).reshape(shape),
-            contract,
-            f"inputs.{contract.input_name}",
-        )
+        if len(tensor.shape) != 2 or tensor.shape[1] != n_features:
+            raise RequestInvalid(
+                f"{field}.shape",
+                f"{list(tensor.shape)} does not match the contract's {contract.shape}",
+            )
+        _check_rows(tensor.shape[0], contract, field)
+        return check_values(tensor.array.astype(np.float64, copy=False), contract, field)
     known = set(contract.feature_names)
-    for name in names:
-        if name not in known:
+    for tensor in inputs:
+        if tensor.name not in known:
             raise RequestInvalid(
-                f"inputs.{name}",
-                f"unknown input: send {contract.input_name!r} [N, {n_features}] or one input per "
-                "contract feature",
+                f"inputs.{tensor.name}",
+                f"unknown input: send {contract.input_name!r} "
+                f"[N, {n_features}] or one input per contract feature",
             )
-    by_name = dict(zip(names, inputs, strict=True))
+    by_name = {t.name: t for t in inputs}
     if len(by_name) != len(inputs):
         raise RequestInvalid("inputs", "an input name appears twice")
     columns, rows = [], None
     for name in contract.feature_names:
-        if name not in by_name:
+        tensor = by_name.get(name)
+        if tensor is None:
             raise RequestInvalid(f"inputs.{name}", "missing feature")
-        shape, data = _tensor(by_name[name], f"inputs.{name}")
-        if shape not in ([len(data)], [len(data), 1]):
+        if tensor.datatype not in NUMERIC_TYPES:
             raise RequestInvalid(
-                f"inputs.{name}.shape", f"{shape}: a feature column is [N] or [N, 1]"
+                f"inputs.{name}.datatype", f"{tensor.datatype!r} is not numeric (use FP32)"
             )
-        if rows is not None and len(data) != rows:
+        n = tensor.array.size
+        if list(tensor.shape) not in ([n], [n, 1]):
             raise RequestInvalid(
-                f"inputs.{name}.shape", f"has {len(data)} rows, other features have {rows}"
+                f"inputs.{name}.shape", f"{list(tensor.shape)}: a feature column is [N] or [N, 1]"
             )
-        rows = len(data)
-        columns.append(data)
+        if rows is not None and n != rows:
+            raise RequestInvalid(
+                f"inputs.{name}.shape", f"has {n} rows, other features have {rows}"
+            )
+        rows = n
+        columns.append(tensor.array.reshape(-1).astype(np.float64, copy=False))
     _check_rows(rows or 0, contract, "inputs")
-    return check_values(
-        np.asarray(columns, dtype=np.float64).T.reshape(rows, n_features), contract, "inputs"
-    )
+    return check_values(np.stack(columns, axis=1), contract, "inputs")
 
 
 def _g(bound: float | None) -> str:
@@ -251,18 +234,20 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
             f"{field}[{i}].{f.name}",
             f"value {x[i, j]:g} is outside the contract range [{_g(f.min)}, {_g(f.max)}]",
         )
-    for j in integer_columns:
-        f = contract.features[j]
-        if not np.all(np.mod(x[:, j], 1) == 0):
-            i = int(np.argwhere(np.mod(x[:, j], 1) != 0)[0][0])
+    if integer_columns:
+        fractional = np.mod(x[:, integer_columns], 1) != 0
+        if fractional.any():
+            i, k = np.argwhere(fractional)[0]
+            f = contract.features[integer_columns[k]]
             raise RequestInvalid(
-                f"{field}[{i}].{f.name}", f"expected an integer ({f.dtype}), got {x[i, j]:g}"
+                f"{field}[{i}].{f.name}",
+                f"expected an integer ({f.dtype}), got {x[i, integer_columns[k]]:g}",
             )
     dtype = _NP_DTYPE.get(contract.input_dtype)
     if dtype is None:
         raise RequestInvalid(
             field,
-            f"the contract's input dtype {contract.input_dtype!r} cannot be served from JSON "
-            "numbers",
+            f"the contract's input dtype {contract.input_dtype!r} cannot be served from "
+            "JSON numbers",
         )
     return np.ascontiguousarray(x, dtype=dtype)

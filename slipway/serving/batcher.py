@@ -20,6 +20,8 @@ _STOP = object()
 
 
 class MicroBatcher:
+    inline = False  # results come from another thread: the caller bounds the wait
+
     def __init__(
         self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str
     ) -> None:
@@ -105,6 +107,8 @@ class LoopBatcher:
     a model that answers in tens of microseconds. For slow models use MicroBatcher
     (`--batch-worker thread`), which keeps the loop free while the runtime works.
     """
+
+    inline = True  # the runtime runs on the loop itself: the future is always resolved
 
     def __init__(
         self, predict: Callable, policy: BatchPolicy, on_batch: Callable[[int], None], name: str

@@ -40,3 +40,19 @@ class ServeConfig(BaseModel):
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
     access_log: bool = True
+    max_retry_s: float = Field(300.0, gt=0)
+    """Longest wait between two tries of a version that failed to load (backoff doubles to it)."""
+    grpc_port: int | None = Field(None, ge=0, le=65535)
+    """Serve the KServe v2 gRPC service on this port too (None: HTTP only)."""
+    header_timeout_s: float = Field(10.0, gt=0)
+    """Close a connection whose request headers have not all arrived in this time (408)."""
+    body_timeout_s: float = Field(10.0, gt=0)
+    """Close a connection whose request body has not all arrived in this time (408)."""
+    keep_alive_s: float = Field(5.0, gt=0)
+    """Close an idle keep-alive connection after this long."""
+    max_connections: int = Field(1024, ge=1)
+    """Open connections per process; more are answered 503 and closed."""
+    workers: int = Field(1, ge=1, le=64)
+    """Processes sharing the port (each loads the models; metrics are summed across them)."""
+    worker_index: int | None = None
+    """Set by the supervisor in each worker process (profile streams, logs)."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 
 import numpy as np
@@ -20,6 +21,7 @@ from slipway.serving.metrics import GatewayMetrics
 from slipway.serving.models import ModelManager, ModelState, Served
 
 log = logging.getLogger("slipway.serving")
+_VERSION = re.compile(r"[1-9][0-9]{0,9}")
 
 
 class HttpError(Exception):
@@ -46,8 +48,11 @@ class Gateway:
             config.poll_interval_s,
             config.threads,
             config.batch_worker,
+            config.max_retry_s,
         )
         replica = config.replica_id or f"{socket.gethostname()}-{os.getpid()}".replace("_", "-")
+        if config.worker_index is not None:  # one profile stream per worker process
+            replica = f"{replica}-w{config.worker_index}"
         self.profiler = ProfileCollector(
             open_store(), replica, config.profile_window_s, config.profile_sample
         )
@@ -115,6 +120,10 @@ class Gateway:
         for _ in range(3):
             future = loop.create_future()
             if served.batcher.submit(x, loop, future):
+                if (
+                    served.batcher.inline
+                ):  # runs on this loop: no timer can cut a runtime call short
+                    return served, await future
                 try:
                     return served, await asyncio.wait_for(future, self.config.request_timeout_s)
                 except TimeoutError:
@@ -131,11 +140,11 @@ class Gateway:
 
     def count_predictions(self, name: str, version: str, variant: str, labels: np.ndarray) -> None:
         if len(labels) == 1:  # the common case: np.unique costs more than the rest of this
-            self.metrics.predictions.labels(name, version, variant, str(labels[0].item())).inc()
+            self.metrics.predicted(name, version, variant, str(labels[0].item()))
             return
         values, counts = np.unique(labels, return_counts=True)
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):
-            self.metrics.predictions.labels(name, version, variant, str(value)).inc(count)
+            self.metrics.predicted(name, version, variant, str(value), count)
 
     def mirror(self, state: ModelState, x: np.ndarray, champion_labels: np.ndarray) -> None:
         """Shadow mode: send the same rows to the shadow off the request path, count agreement."""
@@ -167,23 +176,51 @@ class Gateway:
         if disagree:
             m.labels(name, state.champion.version, shadow.version, "false").inc(disagree)
         self.count_predictions(name, shadow.version, "shadow", labels)
-        self.profiler.offer(
-            name, shadow.version, "shadow", shadow.contract.feature_names, x, labels
-        )
+        self.profiler.offer(name, shadow.version, "shadow", shadow.columns, x, labels)
 
     @staticmethod
     def parse_routing(payload) -> Routing:
+        """A routing body -> Routing; 422 for a malformed one (a canary version that is not a
+        registry version number, such as "../../etc", is refused before any lookup)."""
         from pydantic import ValidationError
 
         try:
-            return Routing.model_validate(payload)
+            routing = Routing.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise HttpError(
                 422, f"routing.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
             ) from None
+        version = routing.canary_version
+        if version is not None and not _VERSION.fullmatch(version):
+            raise HttpError(
+                422,
+                f"routing.canary_version: {version[:40]!r} is not a registry version "
+                'number (digits, such as "3")',
+            )
+        if routing.mode != "off" and version is None:
+            raise HttpError(
+                422,
+                f"routing.canary_version: mode {routing.mode!r} needs the version "
+                "to send traffic to",
+            )
+        return routing
 
     def set_routing(self, name: str, routing: Routing) -> None:
+        """Write the routing tag every replica polls; 404 (nothing written) for a version the
+        registry does not have."""
+        from slipway.errors import BadInput
         from slipway.registry import open_registry
 
-        open_registry().set_routing(name, routing)
+        registry = open_registry()
+
+        if routing.canary_version is not None:
+            try:
+                registry.resolve(name, routing.canary_version)
+            except BadInput:
+                raise HttpError(
+                    404,
+                    f"model {name!r} has no version {routing.canary_version!r} "
+                    "in the registry: register it first",
+                ) from None
+        registry.set_routing(name, routing)

@@ -1,4 +1,8 @@
-"""Structured JSON logs (one object per line) for the gateway."""
+"""Structured JSON logs (one object per line) for the gateway.
+
+The server stack's loggers (uvicorn, asyncio, grpc) go through the same formatter, so a
+traceback from any of them is one JSON line (`exc` holds the whole traceback as a string),
+never a multi-line dump that log shippers split into unrelated records."""
 
 from __future__ import annotations
 
@@ -25,17 +29,25 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and not key.startswith("_"):
                 doc[key] = value
         if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info).splitlines()[-1]
+            doc["exc"] = self.formatException(record.exc_info)
+            doc["error"] = doc["exc"].splitlines()[-1]
         return json.dumps(doc, default=str)
 
 
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in ("slipway.serving", "slipway.access"):
+    for name in (
+        "slipway.serving",
+        "slipway.access",
+        "uvicorn",
+        "uvicorn.error",
+        "asyncio",
+        "grpc",
+    ):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
-        logger.setLevel(level)
+        logger.setLevel(level if name.startswith("slipway") else "WARNING")
         logger.propagate = False
 
 

@@ -4,13 +4,18 @@ Per configured model the gateway holds one immutable ModelState (champion, canar
 routing). A poller thread re-reads the `champion` alias and the `slipway.routing` tag every
 `poll_interval_s`; a new version is downloaded, loaded with the runtime of its manifest
 selection, warmed, and only then swapped in by replacing the state object (atomic). A load
-that fails keeps the old version serving and counts `slipway_model_load_failures_total`.
+that fails keeps the old version serving and counts `slipway_model_load_failures_total`;
+it is tried again on later polls with exponential backoff (poll interval doubling up to
+`max_retry_s`), so a version that was not loadable yet (not registered on this replica's
+store, a transient download error) serves once it is. Until then readiness lists the
+failure and `slipway_model_load_failed{model,version}` is 1.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +23,7 @@ import numpy as np
 
 from slipway.core.batching import BatchPolicy
 from slipway.core.contract import ServingContract
+from slipway.core.oip import datatype_of
 from slipway.core.routing import Routing
 from slipway.serving.batcher import LoopBatcher, MicroBatcher
 from slipway.serving.metrics import GatewayMetrics
@@ -35,6 +41,23 @@ class Served:
     candidate: str
     runtime: str
     batcher: LoopBatcher | MicroBatcher = field(repr=False)
+    outputs: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
+    """(name, OIP datatype, shape with -1 for rows) of each model output, seen at warm-up."""
+    columns: list[str] = field(default_factory=list, repr=False)
+    """The contract's feature names, built once (the profiler takes them per request)."""
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o[0] for o in self.outputs]
+
+
+@dataclass
+class LoadFailure:
+    """A version that failed to load: when to try it again."""
+
+    error: str
+    attempts: int
+    retry_at: float
 
 
 @dataclass(frozen=True)
@@ -77,14 +100,31 @@ def load_bundle(
         bundle, candidate, threads, spin=False
     )  # the event loop needs the CPUs
     warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
-    predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
+    seen = predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
+    outputs = tuple(
+        (k, datatype_of(np.asarray(v)), (-1, *np.asarray(v).shape[1:])) for k, v in seen.items()
+    )
+    children: dict[str, object] = {}
 
     def on_batch(rows: int) -> None:
-        metrics.batch_size.labels(name, version, variant_of(version)).observe(rows)
+        variant = variant_of(version)
+        child = children.get(variant)
+        if child is None:
+            child = children[variant] = metrics.batch_size.labels(name, version, variant)
+        child.observe(rows)
 
     kind = LoopBatcher if batch_worker == "loop" else MicroBatcher
     batcher = kind(predictor.predict, policy, on_batch, f"{name}-v{version}")
-    return Served(name, version, contract, candidate.name, candidate.runtime, batcher)
+    return Served(
+        name,
+        version,
+        contract,
+        candidate.name,
+        candidate.runtime,
+        batcher,
+        outputs,
+        contract.feature_names,
+    )
 
 
 def _mid(feature) -> float:
@@ -104,6 +144,7 @@ class ModelManager:
         poll_interval_s: float = 5.0,
         threads: int | None = None,
         batch_worker: str = "loop",
+        max_retry_s: float = 300.0,
     ) -> None:
         self.batch_worker = batch_worker
         self.names = list(names)
@@ -112,10 +153,10 @@ class ModelManager:
         self.poll_interval_s = poll_interval_s
         self.threads = threads
         self.states: dict[str, ModelState] = {n: ModelState() for n in names}
-        self._failed: dict[tuple[str, str], str] = {}
+        self.max_retry_s = max(max_retry_s, poll_interval_s)
+        self._failed: dict[tuple[str, str], LoadFailure] = {}
         self._stop = threading.Event()
         self._refresh_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._registry = None
 
     def registry(self):
@@ -125,10 +166,31 @@ class ModelManager:
 
             self._registry = open_registry()
         return self._registry
+        self._thread: threading.Thread | None = None
 
     # -- reading -------------------------------------------------------------------------
     def ready(self) -> bool:
         return all(s.champion is not None for s in self.states.values())
+
+    def failures(self) -> list[dict]:
+        """Versions this replica wants but could not load (readiness shows them)."""
+        now = time.monotonic()
+        return [
+            {
+                "model": n,
+                "version": v,
+                "error": f.error,
+                "attempts": f.attempts,
+                "retry_in_s": round(max(0.0, f.retry_at - now), 1),
+            }
+            for (n, v), f in sorted(self._failed.items())
+        ]
+
+    def retry_now(self, name: str) -> None:
+        """Forget the backoff of a model's failed versions (an admin reload retries at once)."""
+        for key, failure in list(self._failed.items()):
+            if key[0] == name:
+                failure.retry_at = 0.0
 
     def variant_of(self, name: str, version: str) -> str:
         state = self.states.get(name)
@@ -173,9 +235,16 @@ class ModelManager:
             if want_canary and canary is not None and canary.version != want_canary:
                 canary = None
             new = ModelState(champion, canary, routing)
+            self._forget_unwanted(name, {champion_version, want_canary})
             if new != old:
                 self._publish(name, old, new)
             return new
+
+    def _forget_unwanted(self, name: str, wanted: set) -> None:
+        """A failed version nobody points at any more stops counting as a failure."""
+        for key in [k for k in self._failed if k[0] == name and k[1] not in wanted]:
+            del self._failed[key]
+            self.metrics.load_failed.labels(*key).set(0)
 
     def _ensure(
         self, name: str, version: str | None, current: Served | None, old: ModelState
@@ -185,11 +254,13 @@ class ModelManager:
         for served in (old.champion, old.canary):
             if served is not None and served.version == version:
                 return served
-        if (name, version) in self._failed:
+        failure = self._failed.get((name, version))
+        if failure is not None and time.monotonic() < failure.retry_at:
             return current
+
         try:
             bundle = self.registry().download_bundle(name, version)
-            return load_bundle(
+            served = load_bundle(
                 name,
                 version,
                 bundle,
@@ -200,18 +271,29 @@ class ModelManager:
                 self.batch_worker,
             )
         except Exception as exc:  # a broken version must never take the serving one down
-            self._failed[(name, version)] = _one_line(exc)
+            attempts = failure.attempts + 1 if failure is not None else 1
+            delay = min(self.max_retry_s, self.poll_interval_s * 2 ** (attempts - 1))
+            self._failed[(name, version)] = LoadFailure(
+                _one_line(exc), attempts, time.monotonic() + delay
+            )
             self.metrics.load_failures.labels(name).inc()
+            self.metrics.load_failed.labels(name, version).set(1)
             log.error(
                 "model load failed: keeping the serving version",
                 extra={
                     "model": name,
                     "version": version,
                     "error": _one_line(exc),
+                    "attempt": attempts,
+                    "retry_in_s": delay,
                     "serving": current.version if current else None,
                 },
             )
             return current
+        if self._failed.pop((name, version), None) is not None:
+            self.metrics.load_failed.labels(name, version).set(0)
+            log.info("model loaded after failing before", extra={"model": name, "version": version})
+        return served
 
     def _publish(self, name: str, old: ModelState, new: ModelState) -> None:
         self.states[name] = new  # the atomic switch: requests read one state object

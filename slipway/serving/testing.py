@@ -28,6 +28,7 @@ def gateway_process(
     extra_args: Sequence[str] = (),
     poll_interval_s: float = 0.5,
     ready_timeout_s: float = 60,
+    cwd: str | None = None,
 ) -> Iterator[str]:
     """Start the gateway, wait for `/v2/health/ready`, yield its base URL, SIGTERM it on exit.
 
@@ -58,7 +59,7 @@ def gateway_process(
         "w+b", prefix="slipway-gateway-", suffix=".log", delete=False
     )
     proc = subprocess.Popen(
-        cmd, env={**os.environ, **(env or {})}, stdout=log_file, stderr=subprocess.STDOUT
+        cmd, env={**os.environ, **(env or {})}, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd
     )
     url = GatewayURL(base_url)
     url.process, url.log_path = proc, log_file.name
