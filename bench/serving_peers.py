@@ -151,13 +151,17 @@ def expected_classes(model: Path, rows) -> list[int]:
 
 
 def measure(args, targets, procs) -> tuple[dict, list[float]]:
-    """Interleaved rounds: round -> connections -> every target; each cell warm-up + measured."""
+    """Interleaved rounds: round -> connections -> every target; each cell warm-up + measured.
+
+    Several targets share a server (slipway /v1 and OIP v2), so the CPU is read per server."""
     run = load.wrk_load if args.load == "wrk" else load.python_load
     cells: dict[tuple[str, int], list[dict]] = {}
     loads = [os.getloadavg()[0]]
     for r in range(args.rounds):
+        # each round starts one target further on, so no target always follows the same one
+        order = targets[r % len(targets) :] + targets[: r % len(targets)]
         for c in args.connections:
-            for t in targets:
+            for t in order:
                 if not t.runs_at(c):
                     continue
                 body = t.body([args.load_row])
@@ -175,11 +179,17 @@ def measure(args, targets, procs) -> tuple[dict, list[float]]:
     return cells, loads
 
 
-def idle_cpu(procs, seconds: float = 2.0) -> dict[str, float]:
-    """Each server's CPU share while nothing calls it (a busy-polling server taxes the others)."""
-    before = {name: p.cpu_seconds() for name, p in procs.items()}
-    time.sleep(seconds)
-    return {name: (p.cpu_seconds() - before[name]) / seconds for name, p in procs.items()}
+def settle(procs, max_s: float = 30.0, window_s: float = 1.0) -> dict[str, float]:
+    """Wait until no server uses more than 5% of a CPU while idle (the gateway imports whylogs
+    and folds its first profile after the check requests), at most `max_s`; return each
+    server's idle CPU share over the last window (a busy-polling server taxes the others)."""
+    deadline = time.monotonic() + max_s
+    while True:
+        before = {name: p.cpu_seconds() for name, p in procs.items()}
+        time.sleep(window_s)
+        idle = {name: (p.cpu_seconds() - before[name]) / window_s for name, p in procs.items()}
+        if max(idle.values(), default=0) <= 0.05 or time.monotonic() > deadline:
+            return idle
 
 
 def header(args, model: dict, loads: list[float], versions: dict, idle: dict) -> str:
@@ -231,7 +241,10 @@ FOOTER = (
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds the ExitStack below
+    # SIGTERM, and SIGINT even when started in the background (where it arrives ignored),
+    # unwind the ExitStack below: every server started so far is stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     work = Path(tempfile.mkdtemp(prefix="slipway-serving-peers-"))
     home = work / "home"
     try:
@@ -254,7 +267,12 @@ def main(argv=None) -> int:
             for t in targets:
                 load.check_classes(t, rows, expected)
             log(f"every server returned the same classes on {len(rows)} rows")
-            idle = idle_cpu(procs)
+            t0 = time.monotonic()
+            idle = settle(procs)
+            log(
+                f"servers idle after {time.monotonic() - t0:.0f} s: "
+                + ", ".join(f"{k} {v:.0%}" for k, v in idle.items())
+            )
             cells, loads = measure(args, targets, procs)
         rows_out = report.summarize(
             cells,
@@ -285,6 +303,9 @@ def main(argv=None) -> int:
     except (load.CheckFailed, RuntimeError) as exc:
         log(f"stopped: {exc}")
         return 1
+    except KeyboardInterrupt:
+        log("interrupted: every server started was stopped")
+        return 130
     finally:
         if args.keep_work:
             log(f"work folder kept: {work}")

@@ -14,11 +14,12 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.peers.procs import run_checked
 
 LUA = Path(__file__).resolve().parent / "post.lua"
 
@@ -65,17 +66,9 @@ def wrk_load(target, body: str, connections: int, seconds: float, warmup_s: floa
     url = f"http://127.0.0.1:{target.port}{target.path}"
 
     def run(duration: float) -> str:
-        cmd = [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{max(1, round(duration))}s",
-            "--latency",
-            "-s",
-            str(LUA),
-            url,
-        ]
-        return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+        seconds = f"-d{max(1, round(duration))}s"
+        cmd = ["wrk", "-t1", f"-c{connections}", seconds, "--latency", "-s", str(LUA), url]
+        return run_checked(cmd, f"wrk on {target.label}", env=env)
 
     if warmup_s > 0:
         run(warmup_s)

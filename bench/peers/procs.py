@@ -26,6 +26,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def run_checked(cmd: list[str], what: str, **kwargs) -> str:
+    """Run a setup step to completion; a failure raises with its last lines, naming the step."""
+    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+        raise RuntimeError(f"{what} failed (exit {done.returncode}): {tail}")
+    return done.stdout
+
+
 class ServerProcess:
     def __init__(self, name: str, cmd: list[str], *, env: dict, cwd: Path, log_dir: Path):
         self.name = name

@@ -16,19 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.peers import venvs
-from bench.peers.procs import ServerProcess, free_port
+from bench.peers.procs import ServerProcess, free_port, run_checked
 
 PEERS_DIR = Path(__file__).resolve().parent
 REPO = PEERS_DIR.parents[1]
 JSON = "application/json"
-# every server answers in the order of this list; `--only` takes these names
+# the table's server order; `--only` takes these names
 ORDER = ("bare", "slipway", "mlserver", "litserve", "bentoml", "mlflow")
-PEER_PACKAGES = {
-    "mlserver": "mlserver",
-    "litserve": "litserve",
-    "bentoml": "bentoml",
-    "mlflow": "mlflow",
-}
+# peer -> the package whose version the table names (each has bench/peers/requirements-<peer>.txt)
+PEER_PACKAGES = {peer: peer for peer in ("mlserver", "litserve", "bentoml", "mlflow")}
 
 
 @dataclass(frozen=True)
@@ -59,39 +55,51 @@ class Setup:
     def log(self, text: str) -> None:
         print(f"[serving-peers] {text}", file=sys.stderr, flush=True)
 
+    def launch(self, name: str, cmd: list, env: dict, port: int, ready: str, cwd=None):
+        proc = ServerProcess(
+            name, [str(c) for c in cmd], env=env, cwd=cwd or self.work, log_dir=self.work
+        )
+        try:
+            proc.wait_http(port, ready)
+        except BaseException:
+            proc.stop()
+            raise
+        return proc
 
-def instances(rows):
+    def peer(self, peer: str) -> tuple[Path, str]:
+        """The peer's venv python (created on first use) and its package version."""
+        python = venvs.ensure(peer, log=self.log)
+        version = venvs.installed_version(python, PEER_PACKAGES[peer])
+        self.versions[peer] = version
+        return python, version
+
+
+def instances(rows) -> str:
     return json.dumps({"instances": rows})
 
 
-def oip_request(rows):
+def oip_request(rows) -> str:
     flat = [v for row in rows for v in row]
-    return json.dumps(
-        {
-            "inputs": [
-                {
-                    "name": "input",
-                    "shape": [len(rows), len(rows[0])],
-                    "datatype": "FP32",
-                    "data": flat,
-                }
-            ]
-        }
-    )
+    tensor = {"name": "input", "shape": [len(rows), len(rows[0])], "datatype": "FP32"}
+    return json.dumps({"inputs": [{**tensor, "data": flat}]})
 
 
 def oip_label(answer: dict) -> list[int]:
     return next(o for o in answer["outputs"] if o["name"] == "label")["data"]
 
 
+def label(answer: dict) -> list[int]:
+    return answer["label"]
+
+
 def _peer_env(python: Path, **extra: str) -> dict:
     """A clean environment for a peer: its venv first on PATH, this folder importable."""
-    keep = {
-        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
-    }
+    drop = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    keep = {k: v for k, v in os.environ.items() if k not in drop}
+    path = f"{python.parent}{os.pathsep}{keep.get('PATH', '')}"
     return {
         **keep,
-        "PATH": f"{python.parent}{os.pathsep}{keep.get('PATH', '')}",
+        "PATH": path,
         "VIRTUAL_ENV": str(python.parents[1]),
         "PYTHONPATH": str(PEERS_DIR),
         "DO_NOT_TRACK": "1",
@@ -100,89 +108,48 @@ def _peer_env(python: Path, **extra: str) -> dict:
     }
 
 
+def _project_env(**extra: str) -> dict:
+    pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": pythonpath, **extra}
+
+
 def start_bare(s: Setup) -> tuple[ServerProcess, list[Target]]:
     port = free_port()
-    proc = ServerProcess(
-        "bare",
-        [sys.executable, str(PEERS_DIR / "bare.py"), "--model", str(s.model), "--port", str(port)],
-        env=dict(os.environ),
-        cwd=s.work,
-        log_dir=s.work,
-    )
-    proc.wait_http(port, "/health")
+    cmd = [sys.executable, PEERS_DIR / "bare.py", "--model", s.model, "--port", port]
+    proc = s.launch("bare", cmd, dict(os.environ), port, "/health")
     return proc, [
-        Target(
-            "bare Starlette + orjson + ORT",
-            "bare",
-            port,
-            "/predict",
-            instances,
-            lambda a: a["label"],
-        )
+        Target("bare Starlette + orjson + ORT", "bare", port, "/predict", instances, label)
     ]
 
 
 def start_slipway(s: Setup) -> tuple[ServerProcess, list[Target]]:
     """`slipway serve` with its defaults: auth (a Bearer key), validation, metrics, access
     log, profile sampling. Only the model, the port and the keys file are given."""
-    import subprocess
-
-    env = {
-        **os.environ,
-        "SLIPWAY_HOME": str(s.slipway_home),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
-    keys = s.work / "keys.json"
-    key = (
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "slipway",
-                "serve",
-                "--add-key",
-                "bench",
-                "--keys-file",
-                str(keys),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    env = _project_env(SLIPWAY_HOME=str(s.slipway_home))
+    keys, slipway = s.work / "keys.json", [sys.executable, "-m", "slipway", "serve"]
+    add_key = [*slipway, "--add-key", "bench", "--keys-file", str(keys)]
+    key = run_checked(add_key, "slipway serve --add-key", env=env).strip().splitlines()[-1]
     port = free_port()
-    proc = ServerProcess(
-        "slipway",
-        [
-            sys.executable,
-            "-m",
-            "slipway",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--models",
-            s.model_name,
-            "--keys-file",
-            str(keys),
-        ],
-        env=env,
-        cwd=s.work,
-        log_dir=s.work,
-    )
-    proc.wait_http(port, "/v2/health/ready")
+    cmd = [
+        *slipway,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--models",
+        s.model_name,
+        "--keys-file",
+        keys,
+    ]
+    proc = s.launch("slipway", cmd, env, port, "/v2/health/ready")
     headers = {"Content-Type": JSON, "Authorization": f"Bearer {key}"}
-    name = s.model_name
+    v1, v2 = f"/v1/models/{s.model_name}:predict", f"/v2/models/{s.model_name}/infer"
     return proc, [
         Target(
             "slipway gateway, defaults, /v1",
             "slipway",
             port,
-            f"/v1/models/{name}:predict",
+            v1,
             instances,
             lambda a: a["predictions"],
             headers,
@@ -191,7 +158,7 @@ def start_slipway(s: Setup) -> tuple[ServerProcess, list[Target]]:
             "slipway gateway, defaults, OIP v2",
             "slipway",
             port,
-            f"/v2/models/{name}/infer",
+            v2,
             oip_request,
             oip_label,
             headers,
@@ -203,7 +170,7 @@ def start_mlserver(s: Setup) -> tuple[ServerProcess, list[Target]]:
     """One MLServer (parallel_workers 0: inference on the server's own event loop, no worker
     process) with two model settings over the same file: plain, and adaptive batching of up
     to 8 requests or 2 ms (measured only with more than one connection)."""
-    python = venvs.ensure("mlserver", log=s.log)
+    python, version = s.peer("mlserver")
     repo = s.work / "mlserver"
     port, grpc_port, metrics_port = free_port(), free_port(), free_port()
     settings = {
@@ -216,33 +183,24 @@ def start_mlserver(s: Setup) -> tuple[ServerProcess, list[Target]]:
         "environments_dir": str(repo / ".envs"),
     }
     models = {"digits": {}, "digits-batched": {"max_batch_size": 8, "max_batch_time": 0.002}}
-    (repo).mkdir(parents=True, exist_ok=True)
+    repo.mkdir(parents=True, exist_ok=True)
     (repo / "settings.json").write_text(json.dumps(settings, indent=2))
     for name, extra in models.items():
         (repo / name).mkdir(exist_ok=True)
-        (repo / name / "model-settings.json").write_text(
-            json.dumps(
-                {
-                    "name": name,
-                    "implementation": "mlserver_onnx.OnnxModel",
-                    "parameters": {"uri": str(s.model)},
-                    **extra,
-                },
-                indent=2,
-            )
-        )
-    proc = ServerProcess(
-        "mlserver",
-        [str(python.parent / "mlserver"), "start", str(repo)],
-        env=_peer_env(python),
-        cwd=repo,
-        log_dir=s.work,
+        model_settings = {
+            "name": name,
+            "implementation": "mlserver_onnx.OnnxModel",
+            "parameters": {"uri": str(s.model)},
+            **extra,
+        }
+        (repo / name / "model-settings.json").write_text(json.dumps(model_settings, indent=2))
+    cmd = [python.parent / "mlserver", "start", repo]
+    proc = s.launch(
+        "mlserver", cmd, _peer_env(python), port, "/v2/models/digits-batched/ready", cwd=repo
     )
-    proc.wait_http(port, "/v2/models/digits-batched/ready")
-    v = s.versions.setdefault("mlserver", venvs.installed_version(python, "mlserver"))
     return proc, [
         Target(
-            f"MLServer {v}, ORT MLModel, parallel_workers 0",
+            f"MLServer {version}, ORT MLModel, parallel_workers 0",
             "mlserver",
             port,
             "/v2/models/digits/infer",
@@ -250,7 +208,7 @@ def start_mlserver(s: Setup) -> tuple[ServerProcess, list[Target]]:
             oip_label,
         ),
         Target(
-            f"MLServer {v}, same, adaptive batching (8, 2 ms)",
+            f"MLServer {version}, same, adaptive batching (8, 2 ms)",
             "mlserver",
             port,
             "/v2/models/digits-batched/infer",
@@ -262,100 +220,62 @@ def start_mlserver(s: Setup) -> tuple[ServerProcess, list[Target]]:
 
 
 def start_litserve(s: Setup) -> tuple[ServerProcess, list[Target]]:
-    python = venvs.ensure("litserve", log=s.log)
+    python, version = s.peer("litserve")
     port = free_port()
-    proc = ServerProcess(
-        "litserve",
-        [
-            str(python),
-            str(PEERS_DIR / "litserve_app.py"),
-            "--model",
-            str(s.model),
-            "--port",
-            str(port),
-        ],
-        env=_peer_env(python),
-        cwd=s.work,
-        log_dir=s.work,
-    )
-    proc.wait_http(port, "/health")
-    v = s.versions.setdefault("litserve", venvs.installed_version(python, "litserve"))
-    return proc, [
-        Target(f"LitServe {v}", "litserve", port, "/predict", instances, lambda a: a["label"])
-    ]
+    cmd = [python, PEERS_DIR / "litserve_app.py", "--model", s.model, "--port", port]
+    proc = s.launch("litserve", cmd, _peer_env(python), port, "/health")
+    return proc, [Target(f"LitServe {version}", "litserve", port, "/predict", instances, label)]
 
 
 def start_bentoml(s: Setup) -> tuple[ServerProcess, list[Target]]:
-    python = venvs.ensure("bentoml", log=s.log)
+    python, version = s.peer("bentoml")
     port = free_port()
     env = _peer_env(python, BENCH_PEERS_MODEL=str(s.model), BENTOML_HOME=str(s.work / "bentoml"))
-    proc = ServerProcess(
-        "bentoml",
-        [
-            str(python.parent / "bentoml"),
-            "serve",
-            "bentoml_service:Digits",
-            "--working-dir",
-            str(PEERS_DIR),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=s.work,
-        log_dir=s.work,
-    )
-    proc.wait_http(port, "/readyz")
-    v = s.versions.setdefault("bentoml", venvs.installed_version(python, "bentoml"))
-    return proc, [
-        Target(f"BentoML {v}", "bentoml", port, "/predict", instances, lambda a: a["label"])
+    cmd = [
+        python.parent / "bentoml",
+        "serve",
+        "bentoml_service:Digits",
+        "--working-dir",
+        PEERS_DIR,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        port,
     ]
+    proc = s.launch("bentoml", cmd, env, port, "/readyz")
+    return proc, [Target(f"BentoML {version}", "bentoml", port, "/predict", instances, label)]
 
 
 def start_mlflow(s: Setup) -> tuple[ServerProcess, list[Target]]:
     """`mlflow models serve` of the same ONNX file saved with MLflow's onnx flavor."""
-    import subprocess
-
-    python = venvs.ensure("mlflow", log=s.log)
+    python, version = s.peer("mlflow")
     model_dir = s.work / "mlflow-model"
     env = _peer_env(python, MLFLOW_TRACKING_URI=f"sqlite:///{s.work / 'mlflow-peer.db'}")
-    subprocess.run(
-        [str(python), str(PEERS_DIR / "mlflow_model.py"), str(s.model), str(model_dir)],
-        env=env,
-        cwd=s.work,
-        check=True,
-        capture_output=True,
-    )
+    save = [str(python), str(PEERS_DIR / "mlflow_model.py"), str(s.model), str(model_dir)]
+    run_checked(save, "saving the MLflow onnx-flavor model", env=env, cwd=s.work)
     port = free_port()
-    proc = ServerProcess(
-        "mlflow",
-        [
-            str(python.parent / "mlflow"),
-            "models",
-            "serve",
-            "-m",
-            str(model_dir),
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        env=env,
-        cwd=s.work,
-        log_dir=s.work,
-    )
-    proc.wait_http(port, "/ping")
-    v = s.versions.setdefault("mlflow", venvs.installed_version(python, "mlflow"))
+    cmd = [
+        python.parent / "mlflow",
+        "models",
+        "serve",
+        "-m",
+        model_dir,
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port,
+    ]
+    proc = s.launch("mlflow", cmd, env, port, "/ping")
+    body = lambda rows: json.dumps({"inputs": rows})  # noqa: E731
     return proc, [
         Target(
-            f"mlflow models serve {v} (onnx flavor)",
+            f"mlflow models serve {version} (onnx flavor)",
             "mlflow",
             port,
             "/invocations",
-            lambda rows: json.dumps({"inputs": rows}),
+            body,
             lambda a: a["predictions"]["label"],
         )
     ]
