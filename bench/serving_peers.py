@@ -232,10 +232,10 @@ def header(args, model: dict, loads: list[float], versions: dict, idle: dict) ->
 
 
 FOOTER = (
-    "`x bare` / `x slipway`: the median over rounds of the round's req/s ratio to the bare "
-    "server / to the gateway's /v1 route at the same connection count. `server CPU us/req`: "
-    "the server's process tree CPU time during the measured run over its requests. `failed`: "
-    "connection errors and answers with a status above 399.\n"
+    "`req/s range`: the lowest and highest round. `x bare` / `x slipway`: median req/s over "
+    "the bare server's / the gateway /v1 route's median req/s at the same connection count. "
+    "`server CPU us/req`: the server's process tree CPU time during the measured run over its "
+    "requests. `failed`: connection errors and answers with a status above 399.\n"
 )
 
 

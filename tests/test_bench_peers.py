@@ -36,12 +36,12 @@ def _run(r: int, rps: float, p50: float = 1.0, n: int = 100, cpu: float | None =
     }
 
 
-def test_ratios_are_medians_of_the_per_round_ratios_at_the_same_connections():
+def test_ratios_are_ratios_of_the_median_req_s_at_the_same_connections():
     # given three rounds where the whole host slowed down in round 1
     cells = {
-        (BARE, 8): [_run(0, 1000), _run(1, 500), _run(2, 1000)],
-        (SLIPWAY, 8): [_run(0, 600), _run(1, 300), _run(2, 500)],
-        ("peer", 8): [_run(0, 200), _run(1, 150), _run(2, 100)],
+        (BARE, 8): [_run(0, 1000), _run(1, 500), _run(2, 900)],
+        (SLIPWAY, 8): [_run(0, 600), _run(1, 300), _run(2, 450)],
+        ("peer", 8): [_run(0, 200), _run(1, 150, p50=9.0), _run(2, 100)],
         (BARE, 1): [_run(0, 400)],
     }
     # when
@@ -54,12 +54,15 @@ def test_ratios_are_medians_of_the_per_round_ratios_at_the_same_connections():
         ("peer", 8),
     ]
     slipway, peer = rows[2], rows[3]
-    assert slipway.rps == 500 and slipway.x_slipway == 1.0
-    assert slipway.x_bare == pytest.approx(0.6)  # rounds: 0.6, 0.6, 0.5
-    assert peer.x_bare == pytest.approx(0.2)  # rounds: 0.2, 0.3, 0.1
-    assert peer.x_slipway == pytest.approx(1 / 3)  # rounds: 1/3, 1/2, 1/5
+    assert (slipway.rps, slipway.rps_min, slipway.rps_max) == (450, 300, 600)
+    assert slipway.x_slipway == 1.0 and slipway.x_bare == pytest.approx(450 / 900)
+    assert peer.x_bare == pytest.approx(150 / 900) and peer.x_slipway == pytest.approx(150 / 450)
+    assert peer.p50_ms == 1.0  # the median round's p50, not the slow one's
     assert peer.cpu_us == pytest.approx(100.0)  # 0.01 s over 100 requests
     assert rows[0].x_slipway is None  # no slipway cell at 1 connection
+    assert "| peer | 8 | 150 | 100-200 | 1.000 | 3.000 | 0.17 | 0.33 | 100 | 300 | 0 |" in (
+        report.markdown(rows)
+    )
 
 
 def test_without_a_reference_server_the_ratio_columns_show_a_dash():
@@ -67,7 +70,7 @@ def test_without_a_reference_server_the_ratio_columns_show_a_dash():
     rows = report.summarize(cells, ["peer"], [1], None, None)
     text = report.markdown(rows)
     line = text.splitlines()[2]
-    assert line.split("|")[6:9] == [" - ", " - ", " - "]
+    assert line.split("|")[7:10] == [" - ", " - ", " - "]
     assert len(line.split("|")) == len(text.splitlines()[0].split("|"))
 
 
@@ -201,8 +204,8 @@ def test_the_command_runs_bare_and_slipway_without_creating_a_peer_venv(candidat
         if re.match(r"\| [^|]+ \| \d+ \|", line)
     }
     for conns in ("1", "2"):
-        assert rows[(BARE, conns)][6].strip() == "1.00"  # x bare of bare
-        assert rows[(SLIPWAY, conns)][7].strip() == "1.00"  # x slipway of slipway
+        assert rows[(BARE, conns)][7].strip() == "1.00"  # x bare of bare
+        assert rows[(SLIPWAY, conns)][8].strip() == "1.00"  # x slipway of slipway
         assert ("slipway gateway, defaults, OIP v2", conns) in rows
-        assert all(cells[10].strip() == "0" for cells in rows.values())  # failed requests
+        assert all(cells[11].strip() == "0" for cells in rows.values())  # failed requests
     assert "`onnx-fp32`" in table  # no selection in this manifest: the first accepted ORT one
