@@ -104,41 +104,26 @@ def log(text: str) -> None:
 
 def prepare_model(args, work: Path, home: Path) -> dict:
     """Build (release) or register (--candidate-dir) the model in a child process."""
-    how = (
-        ["register", "--candidate-dir", str(args.candidate_dir)]
-        if args.candidate_dir
-        else ["release"]
-    )
-    log(
-        "building the example through the release pipeline (about 1-2 min) ..."
-        if how == ["release"]
-        else f"registering {args.candidate_dir} ..."
-    )
+    if args.candidate_dir:
+        how = ["register", "--candidate-dir", str(args.candidate_dir)]
+        log(f"registering {args.candidate_dir} ...")
+    else:
+        how = ["release"]
+        log("building the example through the release pipeline (about 1-2 min) ...")
     env = {
         **os.environ,
         "SLIPWAY_HOME": str(home),
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "bench" / "peers" / "model.py"),
-            *how,
-            "--work",
-            str(work),
-            "--rows",
-            str(args.check_rows),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    script = REPO / "bench" / "peers" / "model.py"
+    cmd = [sys.executable, str(script), *how, "--work", str(work), "--rows", str(args.check_rows)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("MODEL ")), None)
     if done.returncode != 0 or line is None:
         (work / "model.log").write_text(done.stdout + done.stderr)
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise SystemExit("[serving-peers] preparing the model failed:\n" + "\n".join(tail))
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+        raise RuntimeError(f"preparing the model failed (log: {work / 'model.log'}):\n{tail}")
     return json.loads(line[len("MODEL ") :])
 
 
@@ -221,10 +206,10 @@ def header(args, model: dict, loads: list[float], versions: dict, idle: dict) ->
             + ", ".join(f"{k} {v}" for k, v in versions.items())
             + " (each in its own venv, bench/peers/requirements-<peer>.txt)."
         )
-    busy = {k: v for k, v in idle.items() if v > 0.02}
+    busy = {k: v for k, v in idle.items() if v > 0.05}
     if busy:
         lines.append(
-            "Idle CPU while others were measured: "
+            "Idle CPU (share of one core) after settling, taken from the others' runs: "
             + ", ".join(f"{k} {v:.0%}" for k, v in busy.items())
             + "."
         )
@@ -289,18 +274,14 @@ def main(argv=None) -> int:
             + FOOTER
         )
         print(text)
-        out = (
-            args.out
-            or REPO
-            / "bench"
-            / ".results"
-            / f"serving-peers-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.md"
-        )
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        out = args.out or REPO / "bench" / ".results" / f"serving-peers-{stamp}.md"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
         log(f"table written to {out}")
         return 0
     except (load.CheckFailed, RuntimeError) as exc:
+        args.keep_work = True  # its logs tell why
         log(f"stopped: {exc}")
         return 1
     except KeyboardInterrupt:
@@ -308,7 +289,7 @@ def main(argv=None) -> int:
         return 130
     finally:
         if args.keep_work:
-            log(f"work folder kept: {work}")
+            log(f"work folder (server logs, model) kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
 
