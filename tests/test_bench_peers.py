@@ -158,41 +158,34 @@ def test_the_class_check_names_the_server_and_row_that_disagree(candidate_dir, t
     assert proc.proc.poll() is not None
 
 
-def test_the_command_runs_bare_and_slipway_without_creating_a_peer_venv(candidate_dir, tmp_path):
-    venvs_dir, out = tmp_path / "venvs", tmp_path / "table.md"
+def _bench(*argv: str, venvs_dir: Path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "SLIPWAY_BENCH_VENVS": str(venvs_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "bench" / "serving_peers.py"),
-            "--only",
-            "slipway,bare",
-            "--candidate-dir",
-            str(candidate_dir),
-            "--duration",
-            "0.3",
-            "--warmup",
-            "0",
-            "--rounds",
-            "1",
-            "--connections",
-            "1,2",
-            "--load",
-            "python",
-            "--check-rows",
-            "4",
-            "--out",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    script = str(REPO / "bench" / "serving_peers.py")
+    return subprocess.run(
+        [sys.executable, script, *argv], env=env, capture_output=True, text=True, timeout=300
     )
+
+
+def test_a_directory_without_a_manifest_stops_the_bench_with_one_line(tmp_path):
+    (tmp_path / "not-candidates").mkdir()
+    argv = f"--candidate-dir {tmp_path / 'not-candidates'} --only bare --load python"
+    done = _bench(*argv.split(), venvs_dir=tmp_path / "venvs")
+    assert done.returncode == 1
+    assert "not-candidates: no manifest.json" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_command_runs_bare_and_slipway_without_creating_a_peer_venv(candidate_dir, tmp_path):
+    venvs_dir, out = tmp_path / "venvs", tmp_path / "table.md"
+    argv = (
+        f"--only slipway,bare --candidate-dir {candidate_dir} --duration 0.3 --warmup 0 "
+        f"--rounds 1 --connections 1,2 --load python --check-rows 4 --out {out}"
+    )
+    done = _bench(*argv.split(), venvs_dir=venvs_dir)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "every server returned the same classes on 4 rows" in done.stderr
     assert not venvs_dir.exists()

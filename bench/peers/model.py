@@ -98,6 +98,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=16, help="check rows to print with the model")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    if args.how == "register":
+        ort_candidate(args.candidate_dir.resolve())  # a wrong directory fails before MLflow loads
     from slipway.registry import client
 
     client()  # configures MLflow on this SLIPWAY_HOME
