@@ -161,6 +161,7 @@ def test_the_class_check_names_the_server_and_row_that_disagree(candidate_dir, t
 def _bench(*argv: str, venvs_dir: Path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
+        "TMPDIR": str(venvs_dir.parent),  # a failed run keeps its work folder: keep it in tmp_path
         "SLIPWAY_BENCH_VENVS": str(venvs_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
