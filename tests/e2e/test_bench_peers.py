@@ -21,7 +21,7 @@ from bench.peers import load, report, venvs
 from bench.peers.servers import ORDER, PEER_PACKAGES, Setup, start_bare
 from bench.serving_peers import BARE, SLIPWAY, parse_args
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(r: int, rps: float, p50: float = 1.0, n: int = 100, cpu: float | None = 0.01) -> dict:
