@@ -1,18 +1,26 @@
 """`canary-release`: pre-flight, then progressive traffic with analysis at every step, then
 promote through the guarded registry function or roll back. All progress lives in the
-registry, so a rerun after a crash resumes or finishes cleanly."""
+registry, so a rerun after a crash resumes or finishes cleanly.
+
+Two strategies, one flow (a strategy is only a plan of steps): `canary` moves traffic in
+increasing weights; `blue-green` loads the new version beside the champion at 0 % (warm), then
+switches all traffic at once for one bake window and switches back on failure. A rollback
+ends the flow run Failed (`CanaryRolledBack` carries the result); a metrics source that does
+not answer fails the run in pre-flight without touching the version or the routing.
+"""
 
 from __future__ import annotations
 
 from prefect import flow
 
-from slipway.canary.params import CanaryParams, CanaryResult
+from slipway.canary.params import CanaryParams, CanaryResult, CanaryRolledBack
 from tasks.canary_release import (
     abort_canary,
     begin_canary,
     check_evidence,
     infra_check,
     open_canary,
+    probe_metrics,
     promote_version,
     publish_report,
     roll_back,
@@ -27,11 +35,11 @@ def canary_release(params: CanaryParams) -> CanaryResult:
     progress, preflight = opening.progress, []
     if opening.action == "start":
         problems = check_evidence(params.name, progress.version)
+        preflight = [f"evidence: {'complete and passing' if not problems else '; '.join(problems)}"]
+        if not problems:  # a version that cannot ship is rejected whatever the gateway says
+            preflight.append(probe_metrics(params, progress.champion_version))
         infra = infra_check(params.name, progress.version, params.infra_check_timeout_s)
-        preflight = [
-            f"evidence: {'complete and passing' if not problems else '; '.join(problems)}",
-            f"infra check: {'ok' if infra.ok else 'FAILED'}: {infra.detail}",
-        ]
+        preflight.append(f"infra check: {'ok' if infra.ok else 'FAILED'}: {infra.detail}")
         print("\n".join(preflight))
         progress = begin_canary(params.name, progress)
         if problems or not infra.ok:
@@ -64,6 +72,19 @@ def canary_release(params: CanaryParams) -> CanaryResult:
             progress = promote_version(params.name, progress)
         else:
             progress = roll_back(params.name, progress)
-    result = publish_report(params.name, progress, preflight)
+    result = publish_report(
+        params.name, progress, preflight, nothing_to_do=opening.action == "already_promoted"
+    )
     print(result.summary)
+    if result.decision == "rollback":
+        raise CanaryRolledBack(result)  # the run ends Failed with the reason (red in the UI)
     return result
+
+
+def run_canary(params: CanaryParams) -> CanaryResult:
+    """Run the flow (or a subflow of the caller's) and return its result, promoted or rolled
+    back; other failures (bad input, a metrics source down in pre-flight) raise."""
+    try:
+        return canary_release(params)
+    except CanaryRolledBack as rolled_back:
+        return rolled_back.result

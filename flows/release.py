@@ -16,7 +16,7 @@ import json
 from prefect import flow
 
 from flows.benchmark_latency import benchmark_latency
-from flows.canary_release import canary_release
+from flows.canary_release import run_canary
 from flows.convert_and_quantize import convert_and_quantize
 from flows.register_version import register_version
 from flows.train import train
@@ -67,7 +67,7 @@ def release(params: ReleaseParams = ReleaseParams()) -> ReleaseResult:
             "champion (first release, guarded promote)"
         }
     elif step == "canary":
-        canary = canary_release(params.canary_params(version))
+        canary = run_canary(params.canary_params(version))
         canary_promoted = canary.decision == "promote"
         result.stages["canary-release"] = report.canary_summary(canary)
     elif step == "already-champion":

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     with it)."""
     webhook_max_age_s: int = 300
     """Webhook deliveries older (or further in the future) than this are refused as stale."""
+    gateway_url: str | None = None
+    """The gateway a canary reads `/metrics` from when none is given (the canary-release
+    deployment sets it as a job variable: the trigger's parameters cannot overwrite it)."""
+    prometheus_url: str | None = None
+    """A Prometheus server a canary reads instead of the gateway, when none is given."""
 
     @field_validator("artifact_root")
     @classmethod

@@ -17,13 +17,12 @@ from slipway.core.canary_state import (
     CanaryProgress,
     Resume,
     abort,
-    plan_steps,
     record_source_error,
     record_window,
     resume_action,
 )
 from slipway.core.routing import Routing
-from slipway.errors import BadInput
+from slipway.errors import BadInput, ConfigError
 from slipway.registry import CHAMPION, open_registry
 
 
@@ -38,7 +37,8 @@ def _fresh(params: CanaryParams, version: str, champion: str | None) -> CanaryPr
         version=version,
         champion_version=champion or "",
         policy=params.policy,
-        plan=plan_steps(params.steps, params.interval_s, params.shadow_s),
+        plan=params.plan(),
+        strategy=params.strategy,
     )
 
 
@@ -86,6 +86,24 @@ def check_evidence(name: str, version: str) -> list[str]:
     return evidence_problems(open_registry().read_evidence(name, version))
 
 
+@task(name="probe-metrics")
+def probe_metrics(params: CanaryParams, champion: str) -> str:
+    """Before any routing change: the metrics source answers and serves the model with this
+    champion. Otherwise the run fails here (ConfigError) and nothing is changed: empty windows
+    would reject a good version for want of a gateway."""
+    from slipway.canary.metrics import MetricsUnavailable, metrics_source
+    from slipway.canary.preflight import probe_source
+
+    source = metrics_source(params.gateway_url, params.prometheus_url, params.metrics_api_key)
+    try:
+        return probe_source(source, params.name, champion, wait_s=max(5.0, 2 * params.settle_s))
+    except MetricsUnavailable as exc:
+        raise ConfigError(
+            f"pre-flight of {params.name} version {params.version}: {exc}; nothing was changed "
+            "(routing and the version as they were): run it again once the metrics source answers"
+        ) from None
+
+
 @task(name="infra-check")
 def infra_check(name: str, version: str, timeout_s: float):
     """Load the serving artifact in a separate process and answer the input example."""
@@ -100,6 +118,7 @@ def begin_canary(name: str, progress: CanaryProgress) -> CanaryProgress:
 
 
 def _routing_for(progress: CanaryProgress) -> Routing:
+    """The step's routing; blue-green's warm step loads the version as the canary at 0 %."""
     step = progress.step
     if step.phase == "shadow":
         return Routing(mode="shadow", weight=0, canary_version=progress.version)
@@ -120,10 +139,21 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
         )
         return registry.save_canary_progress(params.name, moved)
     wanted = _routing_for(progress)
+    source = metrics_source(params.gateway_url, params.prometheus_url, params.metrics_api_key)
     if registry.routing(params.name) != wanted:
         registry.set_routing(params.name, wanted)
         time.sleep(params.settle_s)
-    source = metrics_source(params.gateway_url, params.prometheus_url, params.metrics_api_key)
+        if progress.strategy == "blue-green" and progress.step.weight == 0:
+            from slipway.canary.preflight import wait_loaded
+
+            failed = wait_loaded(source, params.name, progress.version, params.warm_timeout_s)
+            if failed is not None:
+                return registry.save_canary_progress(
+                    params.name, abort(progress, f"warm-up failed: {failed}", ["warm_up"])
+                )
+            print(f"version {progress.version} is loaded beside the champion: warm")
+        elif progress.strategy == "blue-green" and progress.step.weight == 100:
+            print(f"switched all traffic to version {progress.version}")
     step, started = progress.step, time.monotonic()
     try:
         mark = source.mark()
@@ -136,7 +166,7 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
         time.sleep(max(0.0, step.seconds - (time.monotonic() - started)))
         updated = record_source_error(progress, str(exc))
     else:
-        analysis = analyze_step(window, progress.policy, progress.baseline)
+        analysis = analyze_step(window, progress.policy, progress.baseline, step.phase)
         updated = record_window(progress, window, analysis)
     print(updated.history[-1].line(len(updated.plan)))
     return registry.save_canary_progress(params.name, updated)
@@ -182,7 +212,8 @@ def roll_back(name: str, progress: CanaryProgress) -> CanaryProgress:
             "champion": progress.champion_version,
         },
     )
-    print(f"rolled back {name} version {progress.version}: {progress.reason}")
+    back = " (traffic switched back to the champion)" if progress.strategy == "blue-green" else ""
+    print(f"rolled back {name} version {progress.version}{back}: {progress.reason}")
     return done
 
 
@@ -202,14 +233,18 @@ def promote_version(name: str, progress: CanaryProgress) -> CanaryProgress:
 
 
 @task(name="publish-report")
-def publish_report(name: str, progress: CanaryProgress, preflight: list[str]) -> CanaryResult:
+def publish_report(
+    name: str, progress: CanaryProgress, preflight: list[str], nothing_to_do: bool = False
+) -> CanaryResult:
     """The result, as a JSON file under the reports folder and a Prefect markdown artifact."""
     from prefect.artifacts import create_markdown_artifact
 
     from slipway.canary.report import artifact_key, markdown, write_report
 
     champion = open_registry().alias(name, CHAMPION)
-    result = write_report(CanaryResult.from_progress(name, progress, champion, preflight))
+    result = write_report(
+        CanaryResult.from_progress(name, progress, champion, preflight, nothing_to_do=nothing_to_do)
+    )
     create_markdown_artifact(
         markdown(result),
         key=artifact_key(result.name, result.version),

@@ -6,7 +6,9 @@
   `increase()` over the window, at the window's end.
 
 Both raise `MetricsUnavailable` (one line naming the source) when they cannot answer:
-the analysis counts it as a source error, never as data.
+the analysis counts it as a source error, never as data. Both also say which versions the
+gateways serve now (`state`): the pre-flight `probe` and blue-green's wait for the new version
+to load read it before any traffic moves.
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slipway.core.canary import StepWindow
-from slipway.core.promql import series_from_response, window_queries
-from slipway.core.promtext import Series, add, delta, parse_text, step_window
+from slipway.core.promql import series_from_response, state_queries, window_queries
+from slipway.core.promtext import (
+    GAUGES,
+    Series,
+    add,
+    delta,
+    failed_loads,
+    loaded_variants,
+    parse_text,
+    step_window,
+)
 from slipway.errors import Unavailable
 
 
@@ -34,8 +45,23 @@ class Mark:
     series: Series = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ServingState:
+    """What the gateways behind a source serve of one model now."""
+
+    loaded: dict[str, set[str]]
+    """Version -> variants (champion, canary, shadow) it serves as on every replica."""
+    failed: set[str]
+    """Versions a replica wants but fails to load."""
+
+    def champions(self) -> list[str]:
+        return sorted(v for v, variants in self.loaded.items() if "champion" in variants)
+
+
 class MetricsSource(Protocol):
     def describe(self) -> str: ...
+
+    def state(self, model: str) -> ServingState: ...
 
     def mark(self) -> Mark: ...
 
@@ -94,6 +120,25 @@ class GatewayMetrics:
     def mark(self) -> Mark:
         return Mark(started=time.monotonic(), wall=time.time(), series=self.scrape())
 
+    def state(self, model: str) -> ServingState:
+        """Every replica is scraped: a version counts as loaded only where all serve it."""
+        loaded: dict[str, set[str]] | None = None
+        failed: set[str] = set()
+        for url in self.urls:
+            text = _get(url, self.timeout_s, self.headers).text
+            try:
+                series = parse_text(text, GAUGES)
+            except ValueError as exc:
+                raise MetricsUnavailable(f"metrics source {url}: {exc}") from None
+            here = loaded_variants(series, model)
+            loaded = (
+                here
+                if loaded is None
+                else {v: loaded[v] & here[v] for v in loaded.keys() & here.keys()}
+            )
+            failed |= failed_loads(series, model)
+        return ServingState(loaded={v: s for v, s in (loaded or {}).items() if s}, failed=failed)
+
     def window(
         self, mark: Mark, model: str, champion_version: str, candidate_version: str, phase: str
     ) -> StepWindow:
@@ -131,6 +176,14 @@ class PrometheusMetrics:
 
     def mark(self) -> Mark:
         return Mark(started=time.monotonic(), wall=time.time())
+
+    def state(self, model: str) -> ServingState:
+        series: Series = {}
+        for name, promql in state_queries(model).items():
+            series = add(series, self.query(name, promql, time.time()))
+        return ServingState(
+            loaded=loaded_variants(series, model), failed=failed_loads(series, model)
+        )
 
     def window(
         self, mark: Mark, model: str, champion_version: str, candidate_version: str, phase: str

@@ -11,7 +11,10 @@ from slipway.canary.params import CanaryResult
 
 def markdown(result: CanaryResult) -> str:
     head = "promoted" if result.decision == "promote" else "rolled back"
-    lines = [f"# Canary of {result.name} version {result.version}: {head}", "", result.summary, ""]
+    if result.nothing_to_do:
+        head = "already the champion"
+    kind = "Blue-green release" if result.strategy == "blue-green" else "Canary"
+    lines = [f"# {kind} of {result.name} version {result.version}: {head}", "", result.summary, ""]
     if result.preflight:
         lines += ["## Pre-flight", "", *(f"- {p}" for p in result.preflight), ""]
     lines += ["## Windows", "", "| # | step | outcome | checks |", "|---|---|---|---|"]

@@ -1,4 +1,7 @@
-"""`slipway canary NAME VERSION`: run the `canary-release` flow."""
+"""`slipway canary NAME VERSION [--strategy blue-green]`: run the `canary-release` flow.
+
+Blue-green is a strategy of the same flow (same pre-flight, analysis, crash safety and report),
+so it is a flag here rather than its own subcommand."""
 
 from __future__ import annotations
 
@@ -14,10 +17,29 @@ def register(sub, common) -> None:
     p.add_argument("name", help="registered model name")
     p.add_argument("version", help="version number or alias (e.g. candidate)")
     p.add_argument(
+        "--strategy",
+        choices=("canary", "blue-green"),
+        default="canary",
+        help="canary: traffic in --steps; blue-green: warm the version at 0 %%, then switch all "
+        "traffic at once for one --bake-s window, switching back on failure (default canary)",
+    )
+    p.add_argument(
         "--steps", default="5,25,50,100", help="canary weights in percent (default 5,25,50,100)"
     )
     p.add_argument(
         "--interval-s", type=float, default=60.0, help="analysis window per step (default 60)"
+    )
+    p.add_argument(
+        "--bake-s",
+        type=float,
+        default=None,
+        help="blue-green: the bake window at 100 %% (default: --interval-s)",
+    )
+    p.add_argument(
+        "--warm-timeout-s",
+        type=float,
+        default=60.0,
+        help="blue-green: how long the gateways may take to load the version (default 60)",
     )
     p.add_argument(
         "--shadow-s", type=float, default=None, help="a shadow phase of this many seconds first"
@@ -26,10 +48,15 @@ def register(sub, common) -> None:
         "--settle-s", type=float, default=5.0, help="wait after each routing change (default 5)"
     )
     p.add_argument(
-        "--gateway", default=None, help="gateway base URL (its /metrics is the metrics source)"
+        "--gateway",
+        default=None,
+        help="gateway base URL, its /metrics is the metrics source (default: "
+        "SLIPWAY_GATEWAY_URL, else http://127.0.0.1:8080)",
     )
     p.add_argument(
-        "--prometheus", default=None, help="Prometheus server URL to read metrics from instead"
+        "--prometheus",
+        default=None,
+        help="Prometheus server URL to read metrics from instead (default: SLIPWAY_PROMETHEUS_URL)",
     )
     p.add_argument(
         "--min-requests", type=int, default=None, help="per variant per window (default 20)"
@@ -81,7 +108,7 @@ def parse_steps(text: str) -> list[int]:
 def build_params(args):
     from pydantic import ValidationError
 
-    from slipway.canary.params import DEFAULT_GATEWAY_URL, CanaryParams
+    from slipway.canary.params import CanaryParams
     from slipway.core.canary import CanaryPolicy
     from slipway.errors import BadInput
 
@@ -96,18 +123,25 @@ def build_params(args):
         }.items()
         if v is not None
     }
+    sources = {
+        k: v
+        for k, v in {"gateway_url": args.gateway, "prometheus_url": args.prometheus}.items()
+        if v
+    }  # not given: the settings' defaults (SLIPWAY_GATEWAY_URL, SLIPWAY_PROMETHEUS_URL)
     try:
         return CanaryParams(
             name=args.name,
             version=args.version,
+            strategy=args.strategy,
             steps=parse_steps(args.steps),
             interval_s=args.interval_s,
+            bake_s=args.bake_s,
+            warm_timeout_s=args.warm_timeout_s,
             shadow_s=args.shadow_s,
             settle_s=args.settle_s,
             policy=CanaryPolicy(**overrides),
-            gateway_url=args.gateway or DEFAULT_GATEWAY_URL,
-            prometheus_url=args.prometheus,
             approve_before_last=args.approve_before_last,
+            **sources,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -121,9 +155,9 @@ def build_params(args):
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     params = build_params(args)
-    from flows.canary_release import canary_release
+    from flows.canary_release import run_canary
 
-    result = canary_release(params)
+    result = run_canary(params)  # a rollback: the flow run is Failed, the analysis printed here
     if args.json:
         emit_json(result)
     else:

@@ -21,6 +21,9 @@ Metrics, candidate vs champion over the same window:
   champion predicted the same class, at least `min_shadow_agreement`. In the shadow phase
   only the shadow's answers are judged (agreement and divergence): it answers no client, so
   there is no status, latency or rejection of its own to compare.
+- `baseline` (blue-green's warm window only): the new version is loaded at 0 % and answers
+  nobody; the window passes when the champion answered enough requests to stand as the
+  baseline the bake window at 100 % is judged against.
 """
 
 from __future__ import annotations
@@ -257,10 +260,15 @@ def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:
 
 
 def analyze_step(
-    window: StepWindow, policy: CanaryPolicy, baseline: VariantWindow | None = None
+    window: StepWindow,
+    policy: CanaryPolicy,
+    baseline: VariantWindow | None = None,
+    phase: str = "canary",
 ) -> StepAnalysis:
     """Judge one window. With too few champion requests (e.g. at 100 %), `baseline` (the
     champion's earlier windows, accumulated) stands in for the champion."""
+    if phase == "warm":
+        return _analyze_warm(window, policy)
     if window.shadow is not None:
         return _analyze_shadow(window, policy)
     cand, champ = window.candidate, window.champion
@@ -318,6 +326,26 @@ def _analyze_shadow(window: StepWindow, policy: CanaryPolicy) -> StepAnalysis:
         checks=checks,
         candidate_requests=window.shadow.comparisons,
         champion_requests=window.champion.requests,
+    )
+
+
+def _analyze_warm(window: StepWindow, policy: CanaryPolicy) -> StepAnalysis:
+    """Blue-green's warm window: only the champion answered; it must have answered enough to be
+    the baseline (fewer is inconclusive: the bake could not be judged)."""
+    served = window.champion.requests
+    enough = served >= policy.min_requests
+    check = Check(
+        metric="baseline",
+        status="pass" if enough else "inconclusive",
+        value=served,
+        threshold=float(policy.min_requests),
+        detail=f"{served:g} champion requests for the baseline (need {policy.min_requests})",
+    )
+    return StepAnalysis(
+        status=check.status,
+        checks=[check],
+        candidate_requests=window.candidate.requests,
+        champion_requests=served,
     )
 
 

@@ -3,6 +3,12 @@
 Pure. The whole `CanaryProgress` is small JSON that lives in the registry (a tag on the
 model version), so a rerun after a crash resumes exactly where the last write left it.
 
+Two strategies share this machine (a strategy is only a plan):
+- canary: an optional shadow phase, then increasing weights (5, 25, 50, 100 %);
+- blue-green: the new version loaded beside the champion at 0 % (a `warm` window that also
+  measures the champion's baseline) or a shadow phase, then 100 % at once for one bake window,
+  judged against that baseline (at 100 % the champion answers nobody).
+
 Semantics (the README repeats them):
 - a step advances only on a passing window; the last passing step promotes;
 - every failed check counts against `failure_limit`, over the whole canary; above it: abort;
@@ -21,7 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from slipway.core.canary import CanaryPolicy, StepAnalysis, StepWindow, VariantWindow, describe
 from slipway.core.routing import Routing
 
-Phase = Literal["shadow", "canary"]
+Phase = Literal["warm", "shadow", "canary"]
+Strategy = Literal["canary", "blue-green"]
+STRATEGIES: tuple[str, ...] = ("canary", "blue-green")
 Status = Literal["running", "promoting", "promoted", "rolling_back", "rolled_back"]
 Outcome = Literal["pass", "fail", "inconclusive", "source_error"]
 Resume = Literal[
@@ -40,12 +48,12 @@ class Step(BaseModel):
 
     phase: Phase
     weight: int = Field(ge=0, le=100)
-    """Percent of live traffic on the canary (0 in the shadow phase: it only mirrors)."""
+    """Percent of live traffic on the canary (0 in the warm and shadow phases)."""
     seconds: float = Field(gt=0)
 
     @property
     def label(self) -> str:
-        return "shadow" if self.phase == "shadow" else f"{self.weight}%"
+        return self.phase if self.phase in ("warm", "shadow") else f"{self.weight}%"
 
 
 def plan_steps(steps: list[int], interval_s: float, shadow_s: float | None = None) -> list[Step]:
@@ -64,6 +72,41 @@ def plan_steps(steps: list[int], interval_s: float, shadow_s: float | None = Non
         )
     plan = [Step(phase="shadow", weight=0, seconds=shadow_s)] if shadow_s else []
     return plan + [Step(phase="canary", weight=w, seconds=interval_s) for w in steps]
+
+
+def plan_blue_green(bake_s: float, shadow_s: float | None = None) -> list[Step]:
+    """Blue-green: a first window at 0 % with the new version loaded beside the champion (a
+    shadow phase when `shadow_s` is given, else a `warm` window as long as the bake), then all
+    traffic at once for one bake window. The first window is also the champion's baseline,
+    which the bake is judged against."""
+    if bake_s <= 0:
+        raise ValueError(f"bake_s {bake_s}: must be positive seconds")
+    if shadow_s is not None and shadow_s <= 0:
+        raise ValueError(
+            f"shadow_s {shadow_s}: must be positive seconds (or omit it for no shadow phase)"
+        )
+    first = (
+        Step(phase="shadow", weight=0, seconds=shadow_s)
+        if shadow_s
+        else Step(phase="warm", weight=0, seconds=bake_s)
+    )
+    return [first, Step(phase="canary", weight=100, seconds=bake_s)]
+
+
+def plan_for(
+    strategy: Strategy,
+    steps: list[int],
+    interval_s: float,
+    shadow_s: float | None = None,
+    bake_s: float | None = None,
+) -> list[Step]:
+    """The plan of a strategy: canary weights, or blue-green's switch (bake: `bake_s`, else
+    `interval_s`)."""
+    if strategy == "blue-green":
+        return plan_blue_green(bake_s if bake_s is not None else interval_s, shadow_s)
+    if strategy != "canary":
+        raise ValueError(f"strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
+    return plan_steps(steps, interval_s, shadow_s)
 
 
 class WindowRecord(BaseModel):
@@ -89,6 +132,7 @@ class CanaryProgress(BaseModel):
     champion_version: str
     """The champion the canary is compared with; if it changes mid-way, the canary aborts."""
     plan: list[Step]
+    strategy: Strategy = "canary"
     policy: CanaryPolicy = CanaryPolicy()
     status: Status = "running"
     step_index: int = 0

@@ -13,6 +13,8 @@ from typing import Any
 
 from slipway.core.promtext import (
     LATENCY_BUCKET,
+    LOAD_FAILED,
+    LOADED,
     PREDICTIONS,
     REJECTIONS,
     REQUESTS,
@@ -48,6 +50,16 @@ def window_queries(model: str, seconds: float) -> dict[str, str]:
     return {
         name: f"sum by ({', '.join(labels)}) (increase({name}{{model={quote(model)}}}[{span}s]))"
         for name, labels in GROUPING.items()
+    }
+
+
+def state_queries(model: str) -> dict[str, str]:
+    """Gauge name -> the query for its value now: which versions of `model` the scraped gateways
+    serve (lowest value over the replicas: 1 only when every replica serves it) or fail to
+    load (highest)."""
+    return {
+        LOADED: f"min by (model, version, variant) ({LOADED}{{model={quote(model)}}})",
+        LOAD_FAILED: f"max by (model, version) ({LOAD_FAILED}{{model={quote(model)}}})",
     }
 
 

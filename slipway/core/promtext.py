@@ -21,6 +21,11 @@ REJECTIONS = "slipway_validation_rejections_total"
 SHADOW = "slipway_shadow_comparisons_total"
 LATENCY_BUCKET = f"{LATENCY}_bucket"
 COUNTERS = (REQUESTS, LATENCY_BUCKET, PREDICTIONS, REJECTIONS, SHADOW)
+LOADED = "slipway_model_loaded"
+"""Gauge: 1 while a version serves as a variant (champion, canary, shadow)."""
+LOAD_FAILED = "slipway_model_load_failed"
+"""Gauge: 1 while a wanted version fails to load (the gateway retries with backoff)."""
+GAUGES = (LOADED, LOAD_FAILED)
 
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
 Series = dict[SeriesKey, float]
@@ -141,3 +146,21 @@ def step_window(
         else None,
         seconds=seconds,
     )
+
+
+def loaded_variants(series: Series, model: str) -> dict[str, set[str]]:
+    """Version -> the variants it serves as now (`slipway_model_loaded` at 1), for one model."""
+    out: dict[str, set[str]] = {}
+    for labels, value in _matching(series, LOADED, model=model):
+        if value >= 1:
+            out.setdefault(labels.get("version", ""), set()).add(labels.get("variant", ""))
+    return out
+
+
+def failed_loads(series: Series, model: str) -> set[str]:
+    """Versions of `model` the gateway wants but fails to load."""
+    return {
+        labels.get("version", "")
+        for labels, value in _matching(series, LOAD_FAILED, model=model)
+        if value >= 1
+    }
