@@ -33,6 +33,27 @@ class CanaryHome:
         )
         return builders.register(dest, self.name, trained)
 
+    def register_unvalidated(self, candidate_dir: Path, trained) -> str:
+        """A version whose evidence lacks the data validation gate (pre-flight rejects it)."""
+        from slipway.data import read_table
+        from tasks.register_version import register_candidate
+        from tests.support.candidates import contract_for
+
+        tag = f"unvalidated-{next(_tags)}"
+        dest = builders.candidate_with(
+            candidate_dir,
+            self.work / tag,
+            builders.relabel(builders.served_model(candidate_dir), tag),
+        )
+        reference = read_table(trained.data_uris["reference"])
+        return register_candidate(
+            dest,
+            self.name,
+            contract=contract_for(reference, trained.target_column),
+            validation_report=None,
+            train_result=trained,
+        ).version
+
 
 @pytest.fixture(scope="module")
 def canary_home(tmp_path_factory, trained, candidate_dir) -> CanaryHome:

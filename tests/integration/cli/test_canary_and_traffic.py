@@ -33,6 +33,10 @@ canary_home, in_canary_home = fixtures.canary_home, fixtures.in_canary_home
             "error: --min-requests 0: Input should be greater",
         ),
         (
+            ["canary", "digits", "2", "--strategy", "blue-green", "--bake-s", "0"],
+            "error: --bake-s 0.0: Input should be greater than 0",
+        ),
+        (
             ["traffic", "digits", "--rate", "0", "--duration", "1"],
             "error: --rate 0.0: give requests per second",
         ),
@@ -49,30 +53,38 @@ def test_bad_flags_are_one_line_errors_with_exit_2(argv, message, capsys):
 
 
 @pytest.mark.slow
-def test_canary_json_rolls_back_with_exit_1_when_metrics_are_down(
+def test_canary_with_its_metrics_source_down_is_exit_2_and_changes_nothing(
     in_canary_home, candidate_dir, trained, capsys
 ):
+    from slipway import registry
+
     version = in_canary_home.register(candidate_dir, trained)
-    code = main(
-        [
-            "canary",
-            "digits",
-            version,
-            "--steps",
-            "100",
-            "--interval-s",
-            "0.2",
-            "--settle-s",
-            "0",
-            "--gateway",
-            f"http://127.0.0.1:{free_port()}",
-            "--json",
-        ]
+    url = f"http://127.0.0.1:{free_port()}"
+    code = main(["canary", "digits", version, "--interval-s", "0.2", "--gateway", url, "--json"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert (
+        captured.err.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"error: pre-flight of digits version {version}: metrics source {url}/metrics is "
+            "unreachable"
+        )
     )
+    assert registry.open_registry().canary_progress("digits", version) is None
+
+
+@pytest.mark.slow
+def test_a_rolled_back_canary_prints_its_analysis_and_exits_1(
+    in_canary_home, candidate_dir, trained, capsys
+):
+    version = in_canary_home.register_unvalidated(candidate_dir, trained)
+    code = main(["canary", "digits", version, "--strategy", "blue-green", "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 1
     assert result["decision"] == "rollback" and result["version"] == version
-    assert "metrics source failed 3 times in a row" in result["reason"]
+    assert result["strategy"] == "blue-green"
+    assert "pre-flight failed: data_validation: missing" in result["reason"]
 
 
 @pytest.mark.slow

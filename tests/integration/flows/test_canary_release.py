@@ -49,29 +49,6 @@ def params(home, version, **kw) -> CanaryParams:
     return CanaryParams(**{**base, **kw})
 
 
-def no_validation_version(home, candidate_dir, trained) -> str:
-    """A version whose evidence lacks the data validation gate (pre-flight rejects it)."""
-    from slipway.data import read_table
-    from tasks.register_version import register_candidate
-    from tests.support import canary_builders as builders
-    from tests.support.candidates import contract_for
-
-    tag = f"no-validation-{free_port()}"
-    dest = builders.candidate_with(
-        candidate_dir,
-        home.work / tag,
-        builders.relabel(builders.served_model(candidate_dir), tag),
-    )
-    reference = read_table(trained.data_uris["reference"])
-    return register_candidate(
-        dest,
-        home.name,
-        contract=contract_for(reference, "digit"),
-        validation_report=None,
-        train_result=trained,
-    ).version
-
-
 def flow_run_state(state):
     """The flow run's state as the Prefect API holds it (what the UI shows)."""
     from prefect import get_client
@@ -135,7 +112,7 @@ def test_incomplete_evidence_fails_preflight_before_any_routing(
     in_canary_home, candidate_dir, trained
 ):
     home = in_canary_home
-    version = no_validation_version(home, candidate_dir, trained)
+    version = home.register_unvalidated(candidate_dir, trained)
     result = run_canary(params(home, version))  # rejected whatever the metrics source says
     assert_clean_rollback(home, version, result, "pre-flight failed: data_validation: missing")
     assert result.steps == [] and result.failed_metrics == ["evidence"]
@@ -143,7 +120,7 @@ def test_incomplete_evidence_fails_preflight_before_any_routing(
 
 def test_a_rerun_of_a_finished_canary_changes_nothing(in_canary_home, candidate_dir, trained):
     home = in_canary_home
-    version = no_validation_version(home, candidate_dir, trained)
+    version = home.register_unvalidated(candidate_dir, trained)
     first = run_canary(params(home, version))
     again = run_canary(params(home, version))
     assert again.decision == "rollback" and "rejected before this run" not in again.reason
