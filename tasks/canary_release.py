@@ -117,6 +117,15 @@ def begin_canary(name: str, progress: CanaryProgress) -> CanaryProgress:
     return open_registry().save_canary_progress(name, progress)
 
 
+def _route_away(registry, name: str, version: str) -> None:
+    """All traffic back to the champion, at once (routing only: the champion never stopped
+    serving). Called right after an abort is saved, so a crash in between finishes the
+    rollback on the rerun instead of resuming the canary."""
+    routing = registry.routing(name)
+    if routing.canary_version == version and routing.mode != "off":
+        registry.set_routing(name, Routing())
+
+
 def _routing_for(progress: CanaryProgress) -> Routing:
     """The step's routing; blue-green's warm step loads the version as the canary at 0 %."""
     step = progress.step
@@ -148,9 +157,10 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
 
             failed = wait_loaded(source, params.name, progress.version, params.warm_timeout_s)
             if failed is not None:
-                return registry.save_canary_progress(
-                    params.name, abort(progress, f"warm-up failed: {failed}", ["warm_up"])
-                )
+                aborted = abort(progress, f"warm-up failed: {failed}", ["warm_up"])
+                registry.save_canary_progress(params.name, aborted)
+                _route_away(registry, params.name, progress.version)
+                return aborted
             print(f"version {progress.version} is loaded beside the champion: warm")
         elif progress.strategy == "blue-green" and progress.step.weight == 100:
             print(f"switched all traffic to version {progress.version}")
@@ -168,15 +178,21 @@ def run_step(params: CanaryParams, progress: CanaryProgress) -> CanaryProgress:
     else:
         analysis = analyze_step(window, progress.policy, progress.baseline, step.phase)
         updated = record_window(progress, window, analysis)
+    registry.save_canary_progress(params.name, updated)
+    if updated.status == "rolling_back":
+        _route_away(registry, params.name, updated.version)
     print(updated.history[-1].line(len(updated.plan)))
-    return registry.save_canary_progress(params.name, updated)
+    return updated
 
 
 @task(name="abort-canary")
 def abort_canary(
     name: str, progress: CanaryProgress, reason: str, failed: list[str] | None = None
 ) -> CanaryProgress:
-    return open_registry().save_canary_progress(name, abort(progress, reason, failed))
+    registry = open_registry()
+    aborted = registry.save_canary_progress(name, abort(progress, reason, failed))
+    _route_away(registry, name, progress.version)
+    return aborted
 
 
 @task(name="roll-back")
@@ -185,9 +201,7 @@ def roll_back(name: str, progress: CanaryProgress) -> CanaryProgress:
     from slipway import events
 
     registry = open_registry()
-    routing = registry.routing(name)
-    if routing.canary_version == progress.version and routing.mode != "off":
-        registry.set_routing(name, Routing())
+    _route_away(registry, name, progress.version)
     details = {
         "failed_metrics": progress.failed_metrics,
         "failures": progress.failures,

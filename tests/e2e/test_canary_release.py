@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from flows.canary_release import canary_release
+from flows.canary_release import run_canary
 from slipway import registry
 from slipway.canary.params import CanaryParams
 from slipway.canary.traffic import BackgroundTraffic
@@ -19,7 +19,6 @@ from slipway.canary.traffic_data import load_rows
 from slipway.core.canary import CanaryPolicy
 from slipway.core.routing import Routing
 from slipway.core.tags import STATUS
-from tests.conftest import free_port
 from tests.support import canary_builders as builders
 from tests.support import canary_fixtures as fixtures
 from tests.support.waiting import wait_until
@@ -88,7 +87,7 @@ def canary(home, gateway_url, version, **kw) -> CanaryParams:
 def release(params, gateway_url, rows, rate=RATE):
     champion = registry.open_registry().alias(params.name, registry.CHAMPION)
     with BackgroundTraffic(gateway_url, params.name, rows, rate=rate) as traffic:
-        result = canary_release(params)
+        result = run_canary(params)
     report = traffic.report
     print("\n".join(result.lines()), report.line(), sep="\n")
     assert report.failed_for("champion") == 0, report.errors
@@ -195,19 +194,42 @@ def test_candidate_trained_on_shuffled_labels_is_rolled_back_on_divergence(
     assert_rolled_back(home, version, champion, result, "prediction_divergence")
 
 
-def test_metrics_source_down_aborts_without_promotion(
+def test_a_metrics_source_lost_mid_canary_aborts_without_promotion(
     in_canary_home, gateway, eval_rows, candidate_dir, trained
 ):
+    """The pre-flight found the source (a second gateway replica, read as the metrics source);
+    it dies once the canary routes: source errors, then an abort, never a blind promotion."""
+    import threading
+
     home = in_canary_home
     version = home.register(candidate_dir, trained)
-    params = canary(
-        home, gateway, version, interval_s=1.0, prometheus_url=f"http://127.0.0.1:{free_port()}"
-    )  # nothing listens there
-    result, _, champion = release(params, gateway, eval_rows)
+    with testing.gateway_process(
+        [home.name],
+        env={"SLIPWAY_HOME": str(home.home)},
+        extra_args=("--no-auth",),
+        poll_interval_s=0.3,
+    ) as source:
+        policy = POLICY.model_copy(update={"source_error_limit": 2})
+        params = canary(home, gateway, version, interval_s=1.0, policy=policy)
+        params = params.model_copy(update={"gateway_url": source})
+
+        def kill_when_routed():
+            wait_until(
+                lambda: registry.open_registry().routing(home.name).canary_version == version,
+                90,
+                "the canary to route",
+                interval=0.05,
+            )
+            source.process.kill()
+
+        killer = threading.Thread(target=kill_when_routed)
+        killer.start()
+        result, _, champion = release(params, gateway, eval_rows)
+        killer.join(timeout=30)
     assert (
-        result.decision == "rollback" and "metrics source failed 3 times in a row" in result.reason
+        result.decision == "rollback" and "metrics source failed 2 times in a row" in result.reason
     )
-    assert [r.outcome for r in result.steps] == ["source_error"] * 3
+    assert [r.outcome for r in result.steps] == ["source_error"] * 2
     assert registry.open_registry().alias(home.name, registry.CHAMPION) == champion
     assert registry.open_registry().routing(home.name) == Routing()
 
@@ -225,7 +247,7 @@ def test_a_step_without_traffic_is_inconclusive_not_a_pass(
     # divergence over a few dozen requests) are off so that the first window's verdict is steady
     quiet = POLICY.model_copy(update={"disabled": ("latency_p99_ratio", "prediction_divergence")})
     flow = threading.Thread(
-        target=lambda: results.append(canary_release(canary(home, gateway, version, policy=quiet)))
+        target=lambda: results.append(run_canary(canary(home, gateway, version, policy=quiet)))
     )
     with BackgroundTraffic(gateway, home.name, eval_rows, rate=RATE) as traffic:
         flow.start()
@@ -322,7 +344,7 @@ def test_killing_the_flow_mid_canary_then_rerunning_leaves_a_consistent_registry
             registry.open_registry().client.get_model_version(home.name, version).tags[STATUS]
             != "rejected"
         )
-        result = canary_release(canary(home, gateway, version))  # the rerun resumes
+        result = run_canary(canary(home, gateway, version))  # the rerun resumes
     assert traffic.report.failed_for("champion") == 0 and traffic.report.failed_for("none") == 0
     assert result.decision == "promote", result.summary
     assert [r.step.label for r in result.steps if r.outcome == "pass"] == ["50%", "100%"]
