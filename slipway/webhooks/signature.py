@@ -66,21 +66,48 @@ def verify(
 
 
 class ReplayGuard:
-    """Delivery ids seen within the freshness window (older ones are refused as stale anyway)."""
+    """Delivery ids delivered within the freshness window (older ones are refused as stale
+    anyway), and the ones being delivered now.
+
+    An id counts as delivered only once its event was accepted (`delivered`): a delivery that
+    could not be sent is `released`, so MLflow's retry of it (same id) is accepted, not refused
+    as a replay. A second copy that arrives while the first is still being sent is told to come
+    back later (`in_flight`), never dropped.
+    """
 
     def __init__(self, max_age_s: int = 300) -> None:
         self.max_age_s = max_age_s
         self._seen: dict[str, float] = {}
+        self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
-    def first_time(self, delivery_id: str, now: float | None = None) -> bool:
-        """Record the id; False if it was already seen (a replay)."""
+    def claim(self, delivery_id: str, now: float | None = None) -> str:
+        """ "new" (the caller now sends it), "delivered" (a replay) or "in_flight"."""
         now = time.time() if now is None else now
         with self._lock:
             horizon = now - 2 * self.max_age_s
             for old in [k for k, t in self._seen.items() if t < horizon]:
                 del self._seen[old]
             if delivery_id in self._seen:
-                return False
-            self._seen[delivery_id] = now
-            return True
+                return "delivered"
+            if delivery_id in self._in_flight:
+                return "in_flight"
+            self._in_flight.add(delivery_id)
+            return "new"
+
+    def delivered(self, delivery_id: str, now: float | None = None) -> None:
+        with self._lock:
+            self._in_flight.discard(delivery_id)
+            self._seen[delivery_id] = time.time() if now is None else now
+
+    def release(self, delivery_id: str) -> None:
+        """The claimed delivery was not delivered: its retry must be accepted."""
+        with self._lock:
+            self._in_flight.discard(delivery_id)
+
+    def first_time(self, delivery_id: str, now: float | None = None) -> bool:
+        """Claim and mark delivered at once; False if it was already seen (a replay)."""
+        if self.claim(delivery_id, now) != "new":
+            return False
+        self.delivered(delivery_id, now)
+        return True

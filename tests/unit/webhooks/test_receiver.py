@@ -127,6 +127,81 @@ def test_a_payload_without_name_and_version_is_400(client, emitted, data):
     assert emitted == []
 
 
+def test_an_event_that_could_not_be_sent_is_503_and_its_retry_is_accepted(emitted):
+    """Issue 19 item 3: before, the id was recorded first: 200 for a lost event, then 409."""
+    from slipway.events import EventNotAccepted
+
+    down = [True]
+
+    def flaky(event, name, version, payload):
+        if down[0]:
+            raise EventNotAccepted("the Prefect API at http://127.0.0.1:9/api did not take it")
+        emitted.append((event, name, version, payload))
+        return "event-id"
+
+    body, headers = delivery({"name": "m", "version": "3"})
+    with (
+        serving(create_app(SECRET, emit=flaky)) as url,
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        first = http.post(PATH, content=body, headers=headers)
+        assert first.status_code == 503 and first.headers["Retry-After"] == "5"
+        assert "not delivered, retry later" in first.json()["error"] and emitted == []
+        down[0] = False
+        retry = http.post(PATH, content=body, headers=headers)  # MLflow's retry: same delivery
+        assert retry.status_code == 200 and retry.json()["emitted"] == events.REGISTERED
+        assert http.post(PATH, content=body, headers=headers).status_code == 409
+    assert len(emitted) == 1
+
+
+def test_a_copy_that_arrives_while_the_first_is_being_sent_is_told_to_retry(emitted):
+    import asyncio
+    import threading
+
+    sending, release = threading.Event(), threading.Event()
+
+    async def slow(event, name, version, payload):
+        sending.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        emitted.append(event)
+        return "event-id"
+
+    body, headers = delivery({"name": "m", "version": "3"})
+    with (
+        serving(create_app(SECRET, emit=slow)) as url,
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        answers = []
+        first = threading.Thread(
+            target=lambda: answers.append(http.post(PATH, content=body, headers=headers))
+        )
+        first.start()
+        assert sending.wait(10)
+        copy = http.post(PATH, content=body, headers=headers)
+        release.set()
+        first.join(10)
+    assert copy.status_code == 503 and "being delivered now" in copy.json()["error"]
+    assert answers[0].status_code == 200 and emitted == [events.REGISTERED]
+
+
+def test_without_prefect_api_url_the_receiver_refuses_to_start(monkeypatch, capsys):
+    """Issue 19 item 3: an ephemeral API would accept the events and lose them."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from slipway.cli import main
+    from slipway.errors import ConfigError
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("SLIPWAY_WEBHOOK_SECRET", SECRET)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with pytest.raises(ConfigError, match="PREFECT_API_URL is not set: the webhook receiver"):
+            create_app(SECRET)
+        assert main(["webhooks", "serve", "--port", "1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: PREFECT_API_URL is not set") and captured.out == ""
+
+
 def test_no_secret_is_a_config_error():
     from slipway.errors import ConfigError
 

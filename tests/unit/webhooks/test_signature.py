@@ -69,3 +69,13 @@ def test_replay_guard_refuses_a_second_delivery_and_forgets_old_ids():
     assert guard.first_time(
         "a", now=200
     )  # long past the freshness window: it would be stale anyway
+
+
+def test_replay_guard_counts_an_id_only_once_it_was_delivered():
+    guard = ReplayGuard(max_age_s=10)
+    assert guard.claim("a", now=100) == "new"
+    assert guard.claim("a", now=100) == "in_flight"  # a copy while the first is being sent
+    guard.release("a")  # not delivered: the retry is a new attempt, not a replay
+    assert guard.claim("a", now=101) == "new"
+    guard.delivered("a", now=101)
+    assert guard.claim("a", now=102) == "delivered"
