@@ -33,7 +33,8 @@ class CanaryParams(BaseModel):
     policy: CanaryPolicy = Field(default_factory=CanaryPolicy)
     gateway_url: str | None = Field(
         DEFAULT_GATEWAY_URL,
-        description="its /metrics is the metrics source unless prometheus_url is set",
+        description="its /metrics is the metrics source unless prometheus_url is set; several "
+        "replicas: their URLs separated by commas (counters summed)",
     )
     prometheus_url: str | None = Field(
         None, description="a Prometheus server that scrapes the gateways"

@@ -26,7 +26,10 @@ def register(sub, common) -> None:
         "--settle-s", type=float, default=5.0, help="wait after each routing change (default 5)"
     )
     p.add_argument(
-        "--gateway", default=None, help="gateway base URL (its /metrics is the metrics source)"
+        "--gateway",
+        default=None,
+        help="gateway base URL (its /metrics is the metrics source); several replicas: their "
+        "URLs separated by commas, their counters are summed",
     )
     p.add_argument(
         "--prometheus", default=None, help="Prometheus server URL to read metrics from instead"
