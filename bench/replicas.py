@@ -48,21 +48,33 @@ def register_model(work: Path) -> None:
     return x[0].tolist()
 
 
+def distinct_ports(n: int) -> list[int]:
+    """n free loopback ports, all different (each socket stays bound until all are chosen)."""
+    import contextlib
+    import socket
+
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
 def start_stack(home: Path, replicas: int, serve_args: tuple[str, ...] = ()):
-    from slipway.serving.testing import free_port
     from slipway.stack.cluster import ensure_api_key
     from slipway.stack.options import UpOptions
     from slipway.stack.services import build_specs
-    from slipway.stack.supervisor import ServiceGroup
+    from slipway.stack.supervisor import ServiceGroup, check_ports
 
+    mlflow_port, gateway_port, s3_port, *replica_ports = distinct_ports(3 + replicas)
     opts = UpOptions(
         home=home,
         prefect=False,
-        mlflow_port=free_port(),
+        mlflow_port=mlflow_port,
         replicas=replicas,
-        gateway_port=free_port(),
-        replica_ports=tuple(free_port() for _ in range(replicas)),
-        s3_port=free_port(),
+        gateway_port=gateway_port,
+        replica_ports=tuple(replica_ports),
+        s3_port=s3_port,
         bucket="bench",
         models=(MODEL,),
         gateway_args=serve_args,
@@ -70,7 +82,9 @@ def start_stack(home: Path, replicas: int, serve_args: tuple[str, ...] = ()):
     key = ensure_api_key(opts) or os.environ["BENCH_API_KEY"]
     os.environ["BENCH_API_KEY"] = key
     group = ServiceGroup(opts.log_dir, grace_s=20)
-    group.start(build_specs(opts), timeout_s=240)
+    specs = build_specs(opts)
+    check_ports(specs)
+    group.start(specs, timeout_s=240)
     return opts, group, key
 
 

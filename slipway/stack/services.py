@@ -1,11 +1,13 @@
-"""The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker.
+"""The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker;
+with `--replicas N` also S3, N gateway replicas, HAProxy and Prometheus
+(`slipway.stack.cluster`, `slipway.stack.front`).
 
-Each service is one builder `(UpOptions) -> ServiceSpec | None` in `SERVICE_BUILDERS`;
+Each service is one builder `(UpOptions) -> ServiceSpec | list | None` in `SERVICE_BUILDERS`;
 `slipway up` starts the list in order of need (see `slipway.stack.supervisor`). To add a
 service, write a builder and append it there. Everything binds to 127.0.0.1 and keeps
 its state under SLIPWAY_HOME: `prefect.db` (Prefect's SQLite), `mlflow.db` (the same
-tracking/registry database the embedded default uses), `mlruns/` (artifacts) and
-`logs/<service>.log`.
+tracking/registry database the embedded default uses), `mlruns/` (artifacts, or the S3
+bucket with replicas), `stack/` (generated configs) and `logs/<service>.log`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_ports
 from tests.support import canary_builders as builders
 from tests.support.tcp_relay import TcpRelay
 from tests.support.waiting import wait_until
@@ -98,15 +98,16 @@ def stack(tmp_path_factory, s3_server):
 
     home = tmp_path_factory.mktemp("stack-home")
     relay = TcpRelay(int(s3_server.rsplit(":", 1)[1])).start()
+    mlflow_port, gateway_port, prometheus_port, *replica_ports = free_ports(5)
     opts = UpOptions(
         home=home,
         prefect=False,
-        mlflow_port=free_port(),
+        mlflow_port=mlflow_port,
         replicas=2,
         prometheus=True,
-        gateway_port=free_port(),
-        replica_ports=(free_port(), free_port()),
-        prometheus_port=free_port(),
+        gateway_port=gateway_port,
+        replica_ports=tuple(replica_ports),
+        prometheus_port=prometheus_port,
         s3_endpoint=relay.url,
         bucket=f"stack-{os.getpid()}",
         models=(MODEL,),

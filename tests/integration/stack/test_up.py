@@ -18,7 +18,7 @@ import pytest
 
 from slipway.cli import main
 from slipway.stack.supervisor import port_in_use
-from tests.conftest import free_port
+from tests.conftest import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -167,10 +167,11 @@ def pid_listening_on(port: int) -> int:
 def test_up_with_replicas_prints_the_exports_serves_not_ready_and_restarts_a_dead_replica(
     slipway_home,
 ):
-    ports = {flag: free_port() for flag in ("--mlflow-port", "--s3-port", "--prometheus-port")}
-    gateway_port = free_port()
-    while port_in_use(gateway_port + 1):
+    flags = ("--mlflow-port", "--s3-port", "--prometheus-port")
+    *chosen, gateway_port = free_ports(4)
+    while port_in_use(gateway_port + 1) or gateway_port + 1 in chosen:
         gateway_port = free_port()
+    ports = dict(zip(flags, chosen, strict=True))
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(SLIPWAY_HOME=str(slipway_home), PYTHONPATH=str(ROOT))
     argv = ["up", "--replicas", "1", "--prometheus", "--no-prefect", "--models", "digits-up"]
