@@ -49,7 +49,7 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
             else None
         )
         scores = score_window(reference, window, policy, performance)
-    history = stage.history_of(state, now, *action_history(name))
+    history = stage.history_of(state, now, *action_history(name, policy.cooldown_delta))
     decision = decide_action(scores, policy, history, reason)
     result = MonitorResult(
         model_name=name,

@@ -29,7 +29,7 @@ from slipway.core.evidence import EvidenceBundle, evidence_problems, evidence_ta
 from slipway.core.layout import BUNDLE_ARTIFACT_PATH, EVIDENCE, MANIFEST
 from slipway.core.routing import Routing
 from slipway.core.tags import CANDIDATE, CHAMPION, PREVIOUS
-from slipway.errors import BadInput, ConfigError, GateFailed, SlipwayError
+from slipway.errors import BadInput, ConfigError, GateFailed, SlipwayError, Unavailable
 
 __all__ = ["CANDIDATE", "CHAMPION", "PREVIOUS", "PromoteResult", "Registry", "open_registry"]
 
@@ -109,13 +109,20 @@ class Registry:
         return str(self.resolve(name, ref).version)
 
     def alias(self, name: str, alias: str) -> str | None:
-        """The version number an alias points at, or None when the alias is not set."""
+        """The version number an alias points at, or None when the alias (or the model) is not
+        set. A registry that does not answer raises `Unavailable`: it is not "no champion"
+        (a gateway replica would drop its routing while the MLflow server restarts)."""
         from mlflow.exceptions import MlflowException
 
         try:
             return str(self.client.get_model_version_by_alias(name, alias).version)
-        except MlflowException:
-            return None
+        except MlflowException as exc:
+            if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                return None
+            first = str(exc).splitlines()[0][:200] if str(exc) else exc.error_code
+            raise Unavailable(
+                f"the MLflow registry did not answer reading alias {alias!r} of {name}: {first}"
+            ) from None
 
     def aliases_of(self, name: str, version: str) -> list[str]:
         model = self.client.get_registered_model(name)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import task
 
-from slipway.core.drift import Decision, DriftScores, History, Performance, decide
+from slipway.core.drift import Decision, DriftScores, History, Performance, decide, in_progress
 from slipway.core.drift_policy import DriftPolicy
 from slipway.core.tags import DRIFT_LAST_DECISION, drift_action_run_tag, model_run_tag
 from slipway.drift import history as drift_history
 from slipway.drift import profiles, scoring
 from slipway.drift import report as drift_report
 from slipway.drift.params import ActionRecord, MonitorResult
-
-IN_PROGRESS = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED")
 
 
 @task(name="load-policy")
@@ -78,10 +76,11 @@ def score_window(
 
 
 @task(name="action-history", retries=1, retry_delay_seconds=1)
-def action_history(name: str) -> tuple[frozenset[str], dict[str, datetime]]:
+def action_history(name: str, stale_after: timedelta) -> tuple[frozenset[str], dict[str, datetime]]:
     """(actions in progress, when each was last opened): the Prefect flow runs of `retrain` /
     `rollback` tagged `slipway.model:<name>`; scheduled, pending, running or paused ones count
-    as in progress."""
+    as in progress while updated within `stale_after` (the cooldown): an orphan left RUNNING
+    by a dead worker does not block a retrain for ever."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowRunFilter
 
@@ -94,12 +93,20 @@ def action_history(name: str) -> tuple[frozenset[str], dict[str, datetime]]:
                 flow_run_filter=FlowRunFilter(tags={"all_": [model_run_tag(name)]}),
                 limit=50,
             )
+            now = datetime.now(UTC)
             for run in runs:
-                if run.state_type is not None and run.state_type.name in IN_PROGRESS:
+                state = run.state_type.name if run.state_type is not None else None
+                if in_progress(state, last_update(run), now, stale_after):
                     running.add(action)
                 if run.created is not None and (action not in last or run.created > last[action]):
                     last[action] = run.created
     return frozenset(running), last
+
+
+def last_update(run) -> datetime | None:
+    """The latest sign of life of a flow run: its row's update or its state's timestamp."""
+    stamps = [t for t in (run.updated, run.state.timestamp if run.state else None) if t]
+    return max(stamps) if stamps else None
 
 
 @task(name="decide")

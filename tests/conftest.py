@@ -19,6 +19,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(n: int) -> list[int]:
+    """n free loopback ports, all different (each socket stays bound until all are chosen:
+    n calls of free_port() may return the same port twice)."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def prefect_api():
     """One Prefect API (temporary database) for the whole session."""

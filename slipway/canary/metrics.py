@@ -199,11 +199,13 @@ class PrometheusMetrics:
 def metrics_source(
     gateway_url: str | None, prometheus_url: str | None, api_key: str | None = None
 ) -> MetricsSource:
-    """The Prometheus server when one is given, else the gateway's `/metrics`."""
+    """The Prometheus server when one is given, else the gateway's `/metrics`: several
+    replicas' URLs separated by commas are scraped each and summed."""
     from slipway.errors import BadInput
 
     if prometheus_url:
         return PrometheusMetrics(prometheus_url)
-    if gateway_url:
-        return GatewayMetrics(gateway_url, api_key=api_key)
+    urls = [u.strip() for u in (gateway_url or "").split(",") if u.strip()]
+    if urls:
+        return GatewayMetrics(urls, api_key=api_key)
     raise BadInput("no metrics source: give --gateway URL (its /metrics) or --prometheus URL")

@@ -63,8 +63,9 @@ class CanaryParams(BaseModel):
     policy: CanaryPolicy = Field(default_factory=CanaryPolicy)
     gateway_url: str | None = Field(
         default_factory=default_gateway_url,
-        description="its /metrics is the metrics source unless prometheus_url is set "
-        "(default: SLIPWAY_GATEWAY_URL, else http://127.0.0.1:8080)",
+        description="its /metrics is the metrics source unless prometheus_url is set; several "
+        "replicas: their URLs separated by commas (counters summed) (default: "
+        "SLIPWAY_GATEWAY_URL, else http://127.0.0.1:8080)",
     )
     prometheus_url: str | None = Field(
         default_factory=default_prometheus_url,

@@ -50,8 +50,9 @@ def register(sub, common) -> None:
     p.add_argument(
         "--gateway",
         default=None,
-        help="gateway base URL, its /metrics is the metrics source (default: "
-        "SLIPWAY_GATEWAY_URL, else http://127.0.0.1:8080)",
+        help="gateway base URL (its /metrics is the metrics source); several replicas: their "
+        "URLs separated by commas, their counters are summed (default: SLIPWAY_GATEWAY_URL, else "
+        "http://127.0.0.1:8080)",
     )
     p.add_argument(
         "--prometheus",

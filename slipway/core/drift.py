@@ -10,7 +10,7 @@ within the cooldown, is not opened again (the result is `alert-only`, saying why
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,20 @@ __all__ = ["FeatureScore", "NullShift", "judge"]  # the column verdicts, re-expo
 
 Action = Literal["none", "retrain", "rollback", "alert-only", "no-data"]
 OPENED_ACTIONS = ("retrain", "rollback")
+IN_PROGRESS = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED")
+
+
+def in_progress(
+    state: str | None, last_update: datetime | None, now: datetime, stale_after: timedelta
+) -> bool:
+    """Does a retrain/rollback run in `state` still block opening another one?
+
+    Only a run in an unfinished state does, and only while it was updated (a state change, a
+    heartbeat) within `stale_after` (the policy's cooldown): a run left RUNNING by a worker
+    that died says nothing about work in progress, and must not block retrains forever."""
+    if state not in IN_PROGRESS:
+        return False
+    return last_update is None or now - last_update <= stale_after
 
 
 class Performance(BaseModel):

@@ -99,7 +99,11 @@ class Gateway:
                 self.access_log.flush()
             log.info(
                 "gateway stopped",
-                extra={"profiles_flushed": len(written), "profiles_dropped": self.profiler.dropped},
+                extra={
+                    "profiles_flushed": len(written),
+                    "profiles_dropped": self.profiler.dropped,
+                    "profiles_lost": self.profiler.lost,
+                },
             )
 
     async def _flush_access_log(self) -> None:

@@ -5,6 +5,11 @@ queue (dropped and counted when full). A background thread folds them into one w
 profile per (model, version, variant) and flushes every `window_s` and on shutdown to
 `profiles/<model>/<version>/<variant>/<window_start %Y%m%dT%H%M%SZ>-<replica_id>.bin`,
 the keys drift-monitor reads.
+
+A window whose write fails (the S3 endpoint down) is not lost: its serialized profile stays
+in memory and the background thread tries again, backing off from 1 s to `max_retry_s`;
+shutdown tries for up to `close_retry_s` more. Only past `max_unsent` waiting windows is the
+oldest dropped (counted in `lost`, logged).
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class ProfileCollector:
         max_queue: int = 10_000,
         fold_every_s: float = 30.0,
         fold_rows: int = 5_000,
+        max_retry_s: float = 30.0,
+        close_retry_s: float = 10.0,
+        max_unsent: int = 256,
     ) -> None:
         self.store = store
         self.replica_id = replica_id
@@ -49,6 +57,15 @@ class ProfileCollector:
         self.fold_rows = fold_rows
         self._last_fold = time.monotonic()
         self.flushed_keys: list[str] = []
+        self.unsent: dict[str, bytes] = {}
+        """Serialized windows whose write failed, by store key, oldest first: retried."""
+        self.lost = 0
+        self.write_failures = 0
+        self.max_retry_s = max_retry_s
+        self.close_retry_s = close_retry_s
+        self.max_unsent = max_unsent
+        self._retry_delay = 1.0
+        self._retry_at = 0.0
         self._views: dict[tuple[str, str, str], object] = {}
         self._pending: dict[tuple[str, str, str], list] = {}
         self._columns: dict[tuple[str, str, str], list[str]] = {}
@@ -94,17 +111,47 @@ class ProfileCollector:
             self._views[key] = view if key not in self._views else self._views[key].merge(view)
 
     def flush(self) -> list[str]:
-        """Fold what is pending and write the window's profiles; start a new window."""
+        """Fold what is pending and write the window's profiles (and any earlier window still
+        waiting); start a new window. Returns the keys written now."""
         from slipway.drift import profiles
 
         self._fold()
         views, self._views = self._views, {}
         start, self._window_start = self._window_start, time.time()
-        written = []
         for (model, version, variant), view in views.items():
             key = profile_key(model, version, variant, start, self.replica_id)
-            self.store.put_bytes(key, profiles.serialize(view))
+            self.unsent[key] = profiles.serialize(view)
+        while len(self.unsent) > self.max_unsent:
+            oldest = next(iter(self.unsent))
+            del self.unsent[oldest]
+            self.lost += 1
+            log.error("profile dropped: too many windows wait for the store", extra={"key": oldest})
+        return self._send()
+
+    def _send(self) -> list[str]:
+        """Write every waiting window; on the first failure stop and back off."""
+        written = []
+        for key in list(self.unsent):
+            try:
+                self.store.put_bytes(key, self.unsent[key])
+            except Exception as exc:  # the store is down: keep the window, try again later
+                self.write_failures += 1
+                self._retry_at = time.monotonic() + self._retry_delay
+                log.warning(
+                    "profile write failed: kept, will retry",
+                    extra={
+                        "key": key,
+                        "waiting": len(self.unsent),
+                        "retry_in_s": self._retry_delay,
+                        "error": f"{type(exc).__name__}: {exc}"[:300],
+                    },
+                )
+                self._retry_delay = min(self.max_retry_s, self._retry_delay * 2)
+                break
+            del self.unsent[key]
             written.append(key)
+        else:
+            self._retry_delay = 1.0
         if written:
             log.info("profiles flushed", extra={"keys": written})
         self.flushed_keys.extend(written)
@@ -129,6 +176,8 @@ class ProfileCollector:
                     self._last_fold = time.monotonic()
                 if time.time() - self._window_start >= self.window_s:
                     self.flush()
+                elif self.unsent and time.monotonic() >= self._retry_at:
+                    self._send()
             except Exception as exc:  # keep profiling alive; the error is logged with its cause
                 log.error(
                     "profile fold/flush failed",
@@ -136,8 +185,22 @@ class ProfileCollector:
                 )
 
     def close(self) -> list[str]:
-        """Stop the thread and flush the last window (on shutdown)."""
+        """Stop the thread and flush the last window (on shutdown), retrying a failing store
+        for up to `close_retry_s`."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
-        return self.flush()
+        written = self.flush()
+        deadline = time.monotonic() + self.close_retry_s
+        while self.unsent and time.monotonic() < deadline:
+            time.sleep(
+                max(0.0, min(self._retry_at - time.monotonic(), deadline - time.monotonic()))
+            )
+            written += self._send()
+        if self.unsent:
+            self.lost += len(self.unsent)
+            log.error(
+                "profiles lost at shutdown: the store did not answer",
+                extra={"keys": list(self.unsent)},
+            )
+        return written

@@ -1,11 +1,13 @@
-"""The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker.
+"""The local stack of `slipway up`: a Prefect server, an MLflow server and a Prefect worker;
+with `--replicas N` also S3, N gateway replicas, HAProxy and Prometheus
+(`slipway.stack.cluster`, `slipway.stack.front`).
 
-Each service is one builder `(UpOptions) -> ServiceSpec | None` in `SERVICE_BUILDERS`;
+Each service is one builder `(UpOptions) -> ServiceSpec | list | None` in `SERVICE_BUILDERS`;
 `slipway up` starts the list in order of need (see `slipway.stack.supervisor`). To add a
 service, write a builder and append it there. Everything binds to 127.0.0.1 and keeps
 its state under SLIPWAY_HOME: `prefect.db` (Prefect's SQLite), `mlflow.db` (the same
-tracking/registry database the embedded default uses), `mlruns/` (artifacts) and
-`logs/<service>.log`.
+tracking/registry database the embedded default uses), `mlruns/` (artifacts, or the S3
+bucket with replicas), `stack/` (generated configs) and `logs/<service>.log`.
 """
 
 from __future__ import annotations
@@ -14,44 +16,18 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
+from slipway.stack import cluster, front
+from slipway.stack.options import WORK_POOL, UpOptions, project_dir
+from slipway.stack.orphans import crash_orphaned_runs
 from slipway.stack.supervisor import LOOPBACK, ServiceFailed, ServiceSpec, http_ok
 
-WORK_POOL = "slipway-local"
+__all__ = ["WORK_POOL", "UpOptions", "build_specs", "project_dir"]
 
 
-@dataclass(frozen=True)
-class UpOptions:
-    home: Path
-    prefect_port: int = 4200
-    mlflow_port: int = 5000
-    worker: bool = True
-    work_pool: str = WORK_POOL
-
-    @property
-    def prefect_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.prefect_port}"
-
-    @property
-    def prefect_api_url(self) -> str:
-        return f"{self.prefect_url}/api"
-
-    @property
-    def mlflow_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.mlflow_port}"
-
-    @property
-    def worker_name(self) -> str:
-        return f"slipway-up-{os.getpid()}"
-
-    @property
-    def log_dir(self) -> Path:
-        return self.home / "logs"
-
-
-def prefect_server(opts: UpOptions) -> ServiceSpec:
+def prefect_server(opts: UpOptions) -> ServiceSpec | None:
+    if not opts.prefect:
+        return None
     return ServiceSpec(
         name="prefect",
         argv=[
@@ -76,13 +52,25 @@ def prefect_server(opts: UpOptions) -> ServiceSpec:
         url=opts.prefect_url,
         port=opts.prefect_port,
         port_flag="--prefect-port",
-        on_ready=lambda: ensure_work_pool(opts.prefect_api_url, opts.work_pool),
+        on_ready=lambda: prefect_ready(opts),
     )
 
 
+def prefect_ready(opts: UpOptions) -> None:
+    """The work pool exists, and runs a previous `slipway up` left RUNNING in it are Crashed."""
+    ensure_work_pool(opts.prefect_api_url, opts.work_pool)
+    crashed = crash_orphaned_runs(opts.prefect_api_url, opts.work_pool)
+    if crashed:
+        print(
+            f"  marked {len(crashed)} orphaned run(s) of pool {opts.work_pool!r} Crashed "
+            f"(left running when slipway up last stopped): {', '.join(crashed)}",
+            flush=True,
+        )
+
+
 def mlflow_server(opts: UpOptions) -> ServiceSpec:
-    # Artifacts go straight to <home>/mlruns (no proxying), the same place the embedded
-    # default uses, so runs logged with or without the server stay readable by both.
+    # Artifacts go straight to the artifact root (no proxying): <home>/mlruns, the same place the
+    # embedded default uses, or the stack's S3 bucket, where every replica reads bundles from.
     return ServiceSpec(
         name="mlflow",
         argv=[
@@ -97,21 +85,36 @@ def mlflow_server(opts: UpOptions) -> ServiceSpec:
             "--backend-store-uri",
             f"sqlite:///{opts.home / 'mlflow.db'}",
             "--default-artifact-root",
-            (opts.home / "mlruns").as_uri(),
+            opts.mlflow_artifact_root,
             "--no-serve-artifacts",
             "--workers",
             "1",
         ],
-        env={"MLFLOW_ENABLE_TELEMETRY": "false"},
+        env=mlflow_env(opts),
         ready=lambda: http_ok(f"{opts.mlflow_url}/health"),
         url=opts.mlflow_url,
         port=opts.mlflow_port,
         port_flag="--mlflow-port",
+        needs=("s3",) if opts.runs_moto else (),
     )
 
 
+def mlflow_env(opts: UpOptions) -> dict[str, str]:
+    """MLflow's server settings: no telemetry; its job runner off unless asked for (several
+    worker processes, ~1.4 GB); http webhooks to loopback only with --allow-http-webhooks."""
+    env = {
+        "MLFLOW_ENABLE_TELEMETRY": "false",
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "true" if opts.mlflow_jobs else "false",
+        **opts.s3_env(),
+    }
+    if opts.allow_http_webhooks:
+        env["MLFLOW_WEBHOOK_ALLOWED_SCHEMES"] = "http,https"
+        env["MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS"] = "true"
+    return env
+
+
 def prefect_worker(opts: UpOptions) -> ServiceSpec | None:
-    if not opts.worker:
+    if not (opts.worker and opts.prefect):
         return None
     return ServiceSpec(
         name="worker",
@@ -128,27 +131,36 @@ def prefect_worker(opts: UpOptions) -> ServiceSpec | None:
             "--name",
             opts.worker_name,
         ],
-        env={"PREFECT_API_URL": opts.prefect_api_url, "SLIPWAY_PROJECT_DIR": str(project_dir())},
+        # deployment runs use the MLflow server (one writer of mlflow.db), not the SQLite file
+        env={
+            "PREFECT_API_URL": opts.prefect_api_url,
+            "SLIPWAY_PROJECT_DIR": str(project_dir()),
+            **opts.client_env(),
+        },
         ready=lambda: worker_registered(opts.prefect_api_url, opts.work_pool, opts.worker_name),
         url=f"pool {opts.work_pool}",
-        needs=("prefect",),
+        needs=("prefect", "mlflow"),
     )
 
 
-SERVICE_BUILDERS: list[Callable[[UpOptions], ServiceSpec | None]] = [
+SERVICE_BUILDERS: list[Callable[[UpOptions], ServiceSpec | list[ServiceSpec] | None]] = [
+    cluster.s3_server,
     prefect_server,
     mlflow_server,
     prefect_worker,
+    cluster.gateway_replicas,
+    front.load_balancer,
+    front.prometheus_server,
 ]
 
 
 def build_specs(opts: UpOptions) -> list[ServiceSpec]:
-    return [spec for build in SERVICE_BUILDERS if (spec := build(opts)) is not None]
-
-
-def project_dir() -> Path:
-    """The checkout holding flows/ and prefect.yaml (deployments pull from it)."""
-    return Path(os.environ.get("SLIPWAY_PROJECT_DIR") or Path(__file__).resolve().parents[2])
+    specs: list[ServiceSpec] = []
+    for build in SERVICE_BUILDERS:
+        built = build(opts)
+        if built is not None:
+            specs.extend(built if isinstance(built, list) else [built])
+    return specs
 
 
 def ensure_work_pool(api_url: str, name: str) -> bool:

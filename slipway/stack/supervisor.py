@@ -20,6 +20,8 @@ from pathlib import Path
 from slipway.errors import BadInput, SlipwayError
 
 LOOPBACK = "127.0.0.1"
+RESTART_MIN_UPTIME_S = 10.0
+"""A service that dies sooner than this after its start is not restarted: it would again."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class ServiceSpec:
     """Services that must be ready before this one starts."""
     on_ready: Callable[[], None] | None = None
     """Runs once the service is ready (e.g. create the work pool), before dependants start."""
+    restart: bool = False
+    """Start it again when it exits (a gateway replica), instead of stopping the whole stack."""
 
 
 class ServiceFailed(SlipwayError):
@@ -104,6 +108,7 @@ class ServiceGroup:
         self.poll_s = poll_s
         self.running: dict[str, subprocess.Popen] = {}
         self.started: list[ServiceSpec] = []
+        self.started_at: dict[str, float] = {}
 
     def __enter__(self) -> ServiceGroup:
         return self
@@ -170,7 +175,9 @@ class ServiceGroup:
         finally:
             log.close()
         self.running[spec.name] = proc
-        self.started.append(spec)
+        self.started_at[spec.name] = time.monotonic()
+        if spec not in self.started:
+            self.started.append(spec)
 
     def _raise_if_exited(self, spec: ServiceSpec) -> None:
         code = self.running[spec.name].poll()
@@ -189,13 +196,64 @@ class ServiceGroup:
                 return name, code
         return None
 
-    def supervise(self) -> tuple[str, int]:
-        """Block until a service exits; return its name and exit code."""
+    def supervise(self, on_restart: Callable[[str, int], None] | None = None) -> tuple[str, int]:
+        """Block until a service exits; return its name and exit code.
+
+        A service whose spec says `restart` is started again instead (like a Kubernetes
+        Deployment's pod), unless it dies within `RESTART_MIN_UPTIME_S` of its start, which
+        no restart can fix."""
         while True:
             gone = self.exited()
             if gone:
-                return gone
+                name, code = gone
+                spec = self.spec(name)
+                uptime = time.monotonic() - self.started_at.get(name, 0.0)
+                if not spec.restart or uptime < RESTART_MIN_UPTIME_S:
+                    return gone
+                del self.running[name]
+                self._spawn(spec)
+                if on_restart is not None:
+                    on_restart(name, code)
             time.sleep(self.poll_s)
+
+    def spec(self, name: str) -> ServiceSpec:
+        for spec in self.started:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"no service {name!r} was started")
+
+    def pid(self, name: str) -> int:
+        return self.running[name].pid
+
+    def stop_one(self, name: str) -> int:
+        """Stop one service (SIGTERM, then SIGKILL after the grace period); return its exit code.
+        Its spec stays known, so `start_one(name)` brings it back."""
+        proc = self.running.pop(name)
+        return stop_process(proc, self.grace_s)
+
+    def start_one(self, name: str, timeout_s: float) -> None:
+        """Start a stopped service again and wait (bounded) until it answers its probe."""
+        spec = self.spec(name)
+        if name in self.running and self.running[name].poll() is None:
+            raise ServiceFailed(f"{name} is already running")
+        self.running.pop(name, None)
+        self._spawn(spec)
+        deadline = time.monotonic() + timeout_s
+        while not spec.ready():
+            self._raise_if_exited(spec)
+            if time.monotonic() > deadline:
+                raise ServiceFailed(
+                    f"{name} not ready {timeout_s:g} s after its restart: see {self.log_path(name)}"
+                )
+            time.sleep(self.poll_s)
+        if spec.on_ready:
+            spec.on_ready()
+
+    def restart(self, name: str, timeout_s: float) -> int:
+        """Stop one service cleanly, start it again, wait until ready; return its exit code."""
+        code = self.stop_one(name)
+        self.start_one(name, timeout_s)
+        return code
 
     def stop(self) -> dict[str, int]:
         """Stop every service, newest first; return their exit codes."""

@@ -196,3 +196,20 @@ def test_the_cli_path_reads_the_contract_beside_the_manifest_and_refuses_a_broke
     (directory / "serving_contract.json").write_text("{}")
     with pytest.raises(BadInput, match="serving_contract.json: not a valid serving contract"):
         load_inputs.fn(params)
+
+
+def test_an_unanswering_registry_is_unavailable_not_an_unset_alias(tmp_path, monkeypatch):
+    """A gateway replica reads `champion` every poll: while the MLflow server restarts, "no
+    answer" must not read as "no champion" (the replica would turn its canary routing off)."""
+    from mlflow import MlflowClient
+
+    from slipway.errors import Unavailable
+    from slipway.registry import Registry, open_registry
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    assert open_registry().alias("never-registered", "champion") is None  # a real "not set"
+    dead = f"http://127.0.0.1:{free_port()}"
+    registry = Registry(MlflowClient(tracking_uri=dead, registry_uri=dead), tmp_path)
+    with pytest.raises(Unavailable, match="the MLflow registry did not answer reading alias"):
+        registry.alias("digits", "champion")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from slipway.cli import main
 from slipway.stack.supervisor import port_in_use
-from tests.conftest import free_port
+from tests.conftest import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -134,5 +135,85 @@ def test_up_starts_prefect_mlflow_and_worker_then_stops_on_sigterm(slipway_home,
         assert proc.returncode == 0
         assert "stopped" in output.until("stopped", timeout_s=10)
         assert not port_in_use(prefect_port) and not port_in_use(mlflow_port)
+    finally:
+        stop(proc)
+
+
+def pid_listening_on(port: int) -> int:
+    """The pid of the process whose command line serves `--port port` (a replica)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            b"serve" in argv
+            and b"--port" in argv
+            and argv[argv.index(b"--port") + 1] == str(port).encode()
+        ):
+            return int(proc.name)
+    raise AssertionError(f"no slipway serve process on port {port}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+@pytest.mark.skipif(
+    not (shutil.which("haproxy") and shutil.which("prometheus")),
+    reason="needs haproxy and prometheus: apt-get install -y --no-install-recommends haproxy "
+    "prometheus (.ci/run does this as root)",
+)
+def test_up_with_replicas_prints_the_exports_serves_not_ready_and_restarts_a_dead_replica(
+    slipway_home,
+):
+    flags = ("--mlflow-port", "--s3-port", "--prometheus-port")
+    *chosen, gateway_port = free_ports(4)
+    while port_in_use(gateway_port + 1) or gateway_port + 1 in chosen:
+        gateway_port = free_port()
+    ports = dict(zip(flags, chosen, strict=True))
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(SLIPWAY_HOME=str(slipway_home), PYTHONPATH=str(ROOT))
+    argv = ["up", "--replicas", "1", "--prometheus", "--no-prefect", "--models", "digits-up"]
+    argv += ["--gateway-port", str(gateway_port), "--startup-timeout", "240"]
+    for flag, port in ports.items():
+        argv += [flag, str(port)]
+    code = "import sys; from slipway.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        output = Output(proc)
+        out = output.until("Ctrl-C stops everything", timeout_s=240)
+        balancer = f"http://127.0.0.1:{gateway_port}"
+        prometheus = f"http://127.0.0.1:{ports['--prometheus-port']}"
+        # then it prints what to export: the balancer, Prometheus, the registry, S3, the key
+        assert f"export SLIPWAY_GATEWAY_URL={balancer}" in out
+        assert f"export SLIPWAY_PROMETHEUS_URL={prometheus}" in out
+        assert f"export SLIPWAY_TRACKING_URI=http://127.0.0.1:{ports['--mlflow-port']}" in out
+        assert "export SLIPWAY_ARTIFACT_ROOT=s3://slipway/artifacts" in out
+        key = out.split("export SLIPWAY_API_KEY=", 1)[1].split()[0]
+        assert key not in (slipway_home / "keys.json").read_text()
+        # the replica has no champion: not ready, and the balancer answers 503
+        assert httpx.get(f"{balancer}/v2/health/ready", timeout=10).status_code == 503
+        # Prometheus scrapes the replica and HAProxy, with slipway's alerting rules loaded
+        targets = httpx.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]
+        jobs = {t["labels"]["job"] for t in targets["activeTargets"]}
+        assert jobs == {"slipway-gateway", "haproxy"}
+        groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
+        assert "slipway-gateway" in {g["name"] for g in groups}
+        # when the replica dies (after its first 10 s), `slipway up` starts it again
+        time.sleep(10)
+        os.kill(pid_listening_on(gateway_port + 1), signal.SIGKILL)
+        output.until("replica-1 exited (code -9): started it again", timeout_s=60)
+        # when SIGTERM arrives, every child stops
+        stop(proc)
+        assert proc.returncode == 0
+        assert not port_in_use(gateway_port) and not port_in_use(ports["--prometheus-port"])
     finally:
         stop(proc)

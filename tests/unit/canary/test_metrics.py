@@ -198,3 +198,12 @@ def test_source_choice():
     assert isinstance(metrics_source("http://g", None), GatewayMetrics)
     with pytest.raises(BadInput, match="--gateway URL"):
         metrics_source(None, None)
+
+
+def test_several_gateway_urls_separated_by_commas_are_each_scraped_and_summed(exporter):
+    url, requests, *_ = exporter
+    source = metrics_source(f"{url}, {url}/", None)  # `--gateway URL1,URL2` (the same one twice)
+    assert source.urls == [f"{url}/metrics", f"{url}/metrics"]
+    mark = source.mark()
+    requests.labels("m", "1", "champion", "200").inc(2)
+    assert source.window(mark, "m", "1", "2", "canary").champion.requests == 4

@@ -322,3 +322,28 @@ def test_cooldown_and_deduplication(given, hist, action, suppressed, reason_part
 def test_weighted_share():
     assert scores(drifted=["vip"]).weighted_share() == pytest.approx(3 / 13)
     assert DriftScores(rows=1).weighted_share() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("state", "age_h", "blocks"),
+    [
+        ("RUNNING", 1, True),  # alive within the cooldown
+        ("RUNNING", 30, False),  # left RUNNING by a dead worker: older than the cooldown
+        ("SCHEDULED", 2, True),
+        ("PAUSED", 25, False),
+        ("COMPLETED", 1, False),
+        ("CRASHED", 1, False),
+        (None, 1, False),
+    ],
+)
+def test_only_a_recently_updated_unfinished_run_blocks_another(state, age_h, blocks):
+    from slipway.core.drift import in_progress
+
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    assert in_progress(state, now - timedelta(hours=age_h), now, timedelta(hours=24)) is blocks
+
+
+def test_a_run_with_no_update_time_counts_as_in_progress():
+    from slipway.core.drift import in_progress
+
+    assert in_progress("RUNNING", None, datetime.now(UTC), timedelta(hours=1))

@@ -93,3 +93,40 @@ def test_profiles_fold_in_batches_and_flush_everything_at_close():
 
     assert len(keys) == 1 and keys[0].startswith("profiles/m/1/champion/")
     assert profiles.row_count(profiles.deserialize(store.written[keys[0]])) == 10
+
+
+def test_a_window_the_store_refuses_is_kept_and_written_once_the_store_is_back(tmp_path):
+    from slipway.drift import profiles
+    from slipway.store import LocalStore
+
+    # given a real local store whose root is, for now, a file: every write fails (OSError)
+    root = tmp_path / "store"
+    root.write_text("not a directory yet")
+    collector = ProfileCollector(LocalStore(root), "r1", window_s=3600, sample_rate=1.0)
+    x = np.ones((1, 2), dtype=np.float32)
+    for _ in range(7):
+        collector.offer("m", "1", "champion", ["a", "b"], x, np.array([1]))
+    # when the window is flushed while the store is down
+    assert collector.flush() == []
+    # then the window waits, nothing is lost, and a retry is scheduled
+    assert len(collector.unsent) == 1 and collector.write_failures == 1 and collector.lost == 0
+    # when the store is back, the retry writes the whole window
+    root.unlink()
+    root.mkdir()
+    written = collector._send()
+    assert len(written) == 1 and not collector.unsent
+    stored = profiles.deserialize(LocalStore(root).get_bytes(written[0]))
+    assert profiles.row_count(stored) == 7
+
+
+def test_windows_still_unwritten_at_shutdown_are_counted_lost(tmp_path):
+    from slipway.store import LocalStore
+
+    root = tmp_path / "store"
+    root.write_text("never a directory")
+    collector = ProfileCollector(
+        LocalStore(root), "r1", window_s=3600, sample_rate=1.0, close_retry_s=0.3
+    )
+    collector.offer("m", "1", "champion", ["a"], np.ones((1, 1), np.float32), np.array([0]))
+    assert collector.close() == []
+    assert collector.lost == 1 and collector.write_failures >= 1
