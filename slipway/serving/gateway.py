@@ -72,6 +72,11 @@ class Gateway:
                 "AUTHENTICATION IS DISABLED (--no-auth): anyone who reaches this port can predict; "
                 "use only for a local demo"
             )
+        if self.config.worker_index is not None:
+            # Workers share one listening socket and the kernel hands a connection to whichever
+            # accepts first: a worker opens its listener only after its first registry poll, so
+            # no request lands on a sibling that is still loading the champion.
+            await asyncio.to_thread(self.manager.refresh_all)
         self.manager.start()
         self.profiler.start()
         self._keys_task = asyncio.create_task(self._watch_keys())
