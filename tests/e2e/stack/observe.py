@@ -55,6 +55,7 @@ class Convergence:
         self.registry: list[tuple[float, tuple]] = []
         self.seen: dict[str, list[tuple[float, tuple]]] = {n: [] for n in stack.replicas}
         self.stop = threading.Event()
+        self.stopped_at = float("inf")
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> Convergence:
@@ -64,6 +65,23 @@ class Convergence:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join(timeout=30)
+        self.stopped_at = time.monotonic()
+
+    def caught_up(self) -> bool:
+        """Every replica has been seen serving the registry's latest state."""
+        if not self.registry:
+            return False
+        latest = self.registry[-1]
+        return all(
+            any(s == latest[1] and t >= latest[0] for t, s in seen) for seen in self.seen.values()
+        )
+
+    def settle(self, timeout_s: float) -> None:
+        """Keep watching after the last registry change until every replica serves it (or
+        `timeout_s` passed: `lags` then reports the replica that did not as inf)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not self.caught_up():
+            time.sleep(0.05)
 
     @staticmethod
     def _record(history: list, now: float, state: tuple) -> None:
@@ -84,7 +102,7 @@ class Convergence:
         """Per registry change whose state lasted longer than `settle_s`: how long each replica
         took to serve it (inf: never did). The first state is no change (replicas had it)."""
         lags = []
-        ends = [t for t, _ in self.registry[1:]] + [float("inf")]
+        ends = [t for t, _ in self.registry[1:]] + [self.stopped_at]
         for (start, state), end in list(zip(self.registry, ends, strict=True))[1:]:
             if end - start <= settle_s:
                 continue

@@ -95,12 +95,18 @@ def canary_params(stack: Stack, version: str, **kw):
 
 def run_canary(stack: Stack, params, rows):
     from flows.canary_release import canary_release
+    from slipway.canary.params import CanaryRolledBack
 
     with (
         Convergence(stack) as watch,
         BackgroundTraffic(stack.url, MODEL, rows, rate=RATE, api_key=stack.api_key) as traffic,
     ):
-        result = canary_release(params)
+        try:
+            result = canary_release(params)
+        except CanaryRolledBack as rolled_back:  # the flow run ends Failed on a rollback
+            result = rolled_back.result
+        # the last registry change (promotion or rollback) happened as the flow returned
+        watch.settle(POLL_S + CONVERGE_ALLOWANCE_S + 1.0)
     report = traffic.report
     lags = watch.lags(settle_s=POLL_S + CONVERGE_ALLOWANCE_S)
     print("\n".join(result.lines()), report.line(), sep="\n")
