@@ -95,6 +95,21 @@ def release(params, gateway_url, rows, rate=RATE):
     return result, report, champion
 
 
+def judged_steps(result) -> list[tuple[str, str]]:
+    """(label, outcome) per window, leaving out windows that failed on latency alone: on a
+    loaded 2-core host one window's p99 can jump (the policy tolerates one failed check, and
+    the tests never assert timings)."""
+    return [
+        (r.step.label, r.outcome)
+        for r in result.steps
+        if not (
+            r.outcome == "fail"
+            and r.analysis is not None
+            and {c.metric for c in r.analysis.failed()} == {"latency_p99_ratio"}
+        )
+    ]
+
+
 def assert_rolled_back(home, version, champion, result, metric):
     assert result.decision == "rollback", result.summary
     assert metric in result.failed_metrics, result.summary
