@@ -10,6 +10,13 @@ def register(sub, common) -> None:
         "train", parents=[common], help="train the example model (digits MLP) and log it"
     )
     p.add_argument(
+        "--arch",
+        choices=["mlp", "cnn"],
+        default="mlp",
+        help="mlp: scikit-learn MLP on 64 pixels; cnn: PyTorch CNN on [N,1,32,32] images (.pt2)",
+    )
+    p.add_argument("--epochs", type=int, default=8, help="cnn: training epochs")
+    p.add_argument(
         "--dataset", default="digits", help="'digits' or a CSV/Parquet file with a label column"
     )
     p.add_argument("--target-column", default="digit")
@@ -39,7 +46,18 @@ def handle(args) -> int:
     from flows.train import train
     from slipway.train.params import TrainParams
 
+    from slipway.errors import BadInput
+
+    if args.arch == "cnn" and args.dataset != "digits":
+        raise BadInput(
+            f"--arch cnn trains on the built-in digits images only, not {args.dataset!r}: "
+            "leave --dataset out"
+        )
+    if args.epochs < 1:
+        raise BadInput(f"--epochs {args.epochs}: give 1 or more")
     params = TrainParams(
+        arch=args.arch,
+        epochs=args.epochs,
         dataset=args.dataset,
         target_column=args.target_column,
         hidden_layers=parse_layers(args.hidden_layers),

@@ -185,7 +185,9 @@ class Gateway:
         if disagree:
             m.labels(name, state.champion.version, shadow.version, "false").inc(disagree)
         self.count_predictions(name, shadow.version, "shadow", labels)
-        self.profiler.offer(name, shadow.version, "shadow", shadow.columns, x, labels)
+        self.profiler.offer(
+            name, shadow.version, "shadow", shadow.columns, shadow.profile_rows(x), labels
+        )
 
     @staticmethod
     def parse_routing(payload) -> Routing:

@@ -20,6 +20,10 @@ class Splits:
 
 
 def load_dataset(params: TrainParams):
+    if params.arch == "cnn":
+        from slipway.train.cnn import digits_image_frame
+
+        return digits_image_frame()
     if params.dataset == DIGITS:
         frame = digits_frame()
     else:
@@ -59,7 +63,15 @@ def split(frame, params: TrainParams) -> Splits:
 
 
 def fit(train, params: TrainParams):
-    """StandardScaler + MLPClassifier pipeline fitted on the training split."""
+    """StandardScaler + MLPClassifier pipeline fitted on the training split (arch cnn: the
+    PyTorch CNN of slipway.train.cnn)."""
+    if params.arch == "cnn":
+        from slipway.convert.torch_onnx import require_torch
+        from slipway.train import cnn
+
+        require_torch()
+        x = cnn.to_images(train, params.target_column, params.input_shape)
+        return cnn.fit_cnn(x, train[params.target_column].to_numpy(), params.epochs, params.seed)
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -83,11 +95,18 @@ def fit(train, params: TrainParams):
     return model
 
 
-def evaluate(model, frame, target_column: str) -> dict[str, float]:
+def evaluate(
+    model, frame, target_column: str, input_shape: list[int] | None = None
+) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    features = frame.drop(columns=[target_column]).to_numpy(dtype="float32")
-    predicted = model.predict(features)
+    if input_shape is not None:
+        from slipway.train import cnn
+
+        predicted = cnn.predict_labels(model, cnn.to_images(frame, target_column, input_shape))
+    else:
+        features = frame.drop(columns=[target_column]).to_numpy(dtype="float32")
+        predicted = model.predict(features)
     truth = frame[target_column].to_numpy()
     return {
         "accuracy": float(accuracy_score(truth, predicted)),
@@ -96,5 +115,9 @@ def evaluate(model, frame, target_column: str) -> dict[str, float]:
 
 
 def parameter_count(model) -> int:
+    if not hasattr(model, "steps"):  # a torch module
+        from slipway.train.cnn import parameter_count as torch_count
+
+        return torch_count(model)
     mlp = model[-1]
     return int(sum(w.size for w in mlp.coefs_) + sum(b.size for b in mlp.intercepts_))
