@@ -44,9 +44,8 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     from flows.train import train
-    from slipway.train.params import TrainParams
-
     from slipway.errors import BadInput
+    from slipway.train.params import TrainParams
 
     if args.arch == "cnn" and args.dataset != "digits":
         raise BadInput(

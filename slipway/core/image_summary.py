@@ -15,9 +15,7 @@ DARK_THRESHOLD = 0.1
 """A pixel at or below this fraction of the contract's intensity range counts as dark."""
 
 
-def summarize(
-    x: np.ndarray, low: float | None = 0.0, high: float | None = 1.0
-) -> np.ndarray:
+def summarize(x: np.ndarray, low: float | None = 0.0, high: float | None = 1.0) -> np.ndarray:
     """Images `[N, ...]` -> float64 `[N, 3]`: mean, std and dark fraction per image.
 
     `low`/`high` is the intensity range (the contract tensor's range); a pixel is dark when

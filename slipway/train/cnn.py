@@ -102,7 +102,7 @@ def predict_labels(module, x: np.ndarray) -> np.ndarray:
     import torch
 
     with torch.no_grad():
-        return module(torch.from_numpy(x)).argmax(dim=1).numpy()
+        return module(torch.from_numpy(np.array(x, dtype=np.float32))).argmax(dim=1).numpy()
 
 
 def parameter_count(module) -> int:
