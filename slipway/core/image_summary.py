@@ -26,9 +26,3 @@ def summarize(x: np.ndarray, low: float | None = 0.0, high: float | None = 1.0) 
     high = (low + 1.0) if high is None or high <= low else float(high)
     dark = flat <= low + DARK_THRESHOLD * (high - low)
     return np.stack([flat.mean(axis=1), flat.std(axis=1), dark.mean(axis=1)], axis=1)
-
-
-def top1_confidence(probabilities: np.ndarray) -> np.ndarray:
-    """A classifier's probabilities `[N, C]` -> the top-1 probability per row `[N]`."""
-    p = np.asarray(probabilities)
-    return p.reshape(p.shape[0], -1).max(axis=1).astype(np.float64)

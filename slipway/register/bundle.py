@@ -80,7 +80,8 @@ def reference_with_predictions(
     features are the per-image summaries the gateway profiles (core.image_summary)."""
     import pandas as pd
 
-    from slipway.core.image_summary import SUMMARY_COLUMNS, summarize, top1_confidence
+    from slipway.core.confidence import top1_confidence
+    from slipway.core.image_summary import SUMMARY_COLUMNS, summarize
     from slipway.runtimes import load_candidate
 
     x = model_input(frame, manifest)

@@ -47,15 +47,26 @@ class Served:
     """The profiled columns, built once (the profiler takes them per request): the contract's
     feature names, or for a tensor contract the per-image summaries."""
 
-    def profile_rows(self, x: np.ndarray) -> np.ndarray:
+    def profile_rows(self, x: np.ndarray, outputs: dict | None = None) -> np.ndarray:
         """What the profiler folds for a request: the rows themselves (tabular), or per-image
-        summaries of a tensor input (see core.image_summary)."""
+        summaries of a tensor input (see core.image_summary) and, for a classifier, the top-1
+        probability as `confidence` (the drift monitor treats its drop as prediction drift)."""
         if self.contract.is_tabular:
             return x
+        from slipway.core.confidence import CONFIDENCE, top1_confidence
         from slipway.core.image_summary import summarize
 
         spec = self.contract.tensors[0]
-        return summarize(x, spec.min, spec.max)
+        rows = summarize(x, spec.min, spec.max)
+        if self.columns and self.columns[-1] == CONFIDENCE:
+            probabilities = (outputs or {}).get("probabilities")
+            top1 = (
+                top1_confidence(probabilities)
+                if probabilities is not None
+                else np.full(len(rows), np.nan)
+            )
+            rows = np.column_stack([rows, top1])
+        return rows
 
     @property
     def output_names(self) -> list[str]:
@@ -134,7 +145,7 @@ def load_bundle(
         candidate.runtime,
         batcher,
         outputs,
-        profile_columns(contract),
+        profile_columns(contract, classifier="probabilities" in seen),
     )
 
 
@@ -148,12 +159,13 @@ def warm_input(contract: ServingContract) -> np.ndarray:
     return np.full(spec.example_shape(1), _mid(spec), dtype=DTYPES[spec.datatype])
 
 
-def profile_columns(contract: ServingContract) -> list[str]:
+def profile_columns(contract: ServingContract, classifier: bool = False) -> list[str]:
     if contract.is_tabular:
         return contract.feature_names
+    from slipway.core.confidence import CONFIDENCE
     from slipway.core.image_summary import SUMMARY_COLUMNS
 
-    return list(SUMMARY_COLUMNS)
+    return [*SUMMARY_COLUMNS, *([CONFIDENCE] if classifier else [])]
 
 
 def _mid(feature) -> float:

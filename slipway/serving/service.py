@@ -136,8 +136,14 @@ class InferenceService:
         labels = outputs.get("label")
         if labels is not None:
             gw.count_predictions(name, served.version, variant, labels)
+            gw.observe_confidence(name, served.version, variant, outputs)
             gw.profiler.offer(
-                name, served.version, variant, served.columns, served.profile_rows(x), labels
+                name,
+                served.version,
+                variant,
+                served.columns,
+                served.profile_rows(x, outputs),
+                labels,
             )
             state = admitted.state
             if state.routing.mode == "shadow" and state.canary is not None:

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from slipway.core.confidence import top1_confidence
 from slipway.core.contract import (
     FeatureSpec,
     ServingContract,
     TensorSpec,
     image_contract,
 )
-from slipway.core.image_summary import SUMMARY_COLUMNS, summarize, top1_confidence
+from slipway.core.image_summary import SUMMARY_COLUMNS, summarize
 
 V1_DOC = {
     "schema_version": 1,
