@@ -193,3 +193,14 @@ def test_bad_tensor_requests_are_refused_naming_the_tensor(served, images, case)
     assert metric(served, "slipway_requests_total", model=MODEL, code=str(status)) == refused + 1
     # nothing reached the runtime
     assert metric(served, "slipway_batch_size_count", model=MODEL) == runtime_calls
+
+
+def test_the_confidence_histogram_counts_every_prediction(served, images):
+    x, _ = images
+    before = metric(served, "slipway_prediction_confidence_count", model=MODEL)
+    response = infer(served, tensor([3, 1, 32, 32], x[:3].ravel().tolist()))
+    assert response.status_code == 200, response.text
+    count = metric(served, "slipway_prediction_confidence_count", model=MODEL)
+    assert count == before + 3
+    mean = metric(served, "slipway_prediction_confidence_sum", model=MODEL) / count
+    assert 0.1 < mean <= 1.0
