@@ -47,11 +47,6 @@ def handle(args) -> int:
     from slipway.errors import BadInput
     from slipway.train.params import TrainParams
 
-    if args.arch == "cnn" and args.dataset != "digits":
-        raise BadInput(
-            f"--arch cnn trains on the built-in digits images only, not {args.dataset!r}: "
-            "leave --dataset out"
-        )
     if args.epochs < 1:
         raise BadInput(f"--epochs {args.epochs}: give 1 or more")
     params = TrainParams(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from slipway.core.train_result import TrainResult
 from slipway.train.digits import DIGITS, TARGET
@@ -32,15 +32,6 @@ class TrainParams(BaseModel):
     seed: int = 0
     eval_fraction: float = Field(0.2, gt=0, lt=0.5)
     reference_fraction: float = Field(0.2, gt=0, lt=0.5)
-
-    @model_validator(mode="after")
-    def _cnn_on_digits(self) -> TrainParams:
-        if self.arch == "cnn" and self.dataset != DIGITS:
-            raise ValueError(
-                f"arch cnn trains on the built-in digits images only, not {self.dataset!r}: "
-                "leave dataset out"
-            )
-        return self
 
     @property
     def input_shape(self) -> list[int] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slipway.errors import BadInput
+from slipway.train.cnn import digits_image_frame
 from slipway.train.digits import DIGITS, digits_frame
 from slipway.train.params import TrainParams
 
@@ -20,11 +21,9 @@ class Splits:
 
 
 def load_dataset(params: TrainParams):
-    if params.arch == "cnn":
-        from slipway.train.cnn import digits_image_frame
-
-        return digits_image_frame()
-    if params.dataset == DIGITS:
+    if params.arch == "cnn" and params.dataset == DIGITS:
+        frame = digits_image_frame()
+    elif params.dataset == DIGITS:
         frame = digits_frame()
     else:
         from slipway.data import read_table
@@ -35,11 +34,27 @@ def load_dataset(params: TrainParams):
             f"dataset {params.dataset}: target column {params.target_column!r} is missing "
             f"(columns: {', '.join(map(str, frame.columns[:10]))}...)"
         )
+    if params.arch == "cnn":
+        check_images(frame, params)
     if len(frame) < 20:
         raise BadInput(
             f"dataset {params.dataset}: {len(frame)} rows is too few to train on (need 20+)"
         )
     return frame
+
+
+def check_images(frame, params: TrainParams) -> None:
+    """A CNN's table holds one flattened image per row: exactly the pixel columns of its shape."""
+    import numpy as np
+
+    size = int(np.prod(params.input_shape))
+    width = len(frame.columns) - 1
+    if width != size:
+        raise BadInput(
+            f"dataset {params.dataset}: {width} feature columns, but arch cnn takes one flattened "
+            f"{'x'.join(map(str, params.input_shape))} image ({size} pixel columns) per row: "
+            "give 'digits' or a table of such images"
+        )
 
 
 def split(frame, params: TrainParams) -> Splits:
