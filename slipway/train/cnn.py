@@ -76,12 +76,19 @@ def build_net(channels: tuple[int, int] = (8, 16), classes: int = CLASSES):
     )
 
 
-def fit_cnn(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, batch_size: int = 64):
+def fit_cnn(
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    seed: int,
+    batch_size: int = 64,
+    channels: tuple[int, int] = (8, 16),
+):
     """Adam on cross-entropy; returns the module in eval mode."""
     import torch
 
     torch.manual_seed(seed)
-    net = build_net()
+    net = build_net(channels)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
     loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(np.array(x, dtype=np.float32)), torch.from_numpy(y.astype(np.int64))
