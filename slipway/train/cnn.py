@@ -19,6 +19,17 @@ IMAGE_SIZE = 32
 CLASSES = 10
 
 
+def require_torch():
+    """PyTorch, or Unavailable saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        from slipway.errors import Unavailable
+
+        raise Unavailable("arch cnn needs PyTorch: pip install -e '.[torch]'") from None
+    return torch
+
+
 def pixel_columns(size: int = IMAGE_SIZE) -> list[str]:
     return [f"px_{i:04d}" for i in range(size * size)]
 

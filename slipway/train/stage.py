@@ -81,10 +81,9 @@ def fit(train, params: TrainParams):
     """StandardScaler + MLPClassifier pipeline fitted on the training split (arch cnn: the
     PyTorch CNN of slipway.train.cnn)."""
     if params.arch == "cnn":
-        from slipway.convert.torch_onnx import require_torch
         from slipway.train import cnn
 
-        require_torch()
+        cnn.require_torch()
         x = cnn.to_images(train, params.target_column, params.input_shape)
         return cnn.fit_cnn(x, train[params.target_column].to_numpy(), params.epochs, params.seed)
     from sklearn.neural_network import MLPClassifier
