@@ -40,3 +40,18 @@ def test_a_cnn_dataset_that_is_not_images_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2 feature columns, but arch cnn takes one flattened 1x32x32 image" in err
     assert "Traceback" not in err
+
+
+def test_demo_example_cnn_releases_the_cnn():
+    from argparse import Namespace
+
+    from slipway.cli.demo import release_params
+    from slipway.release.params import ReleaseParams
+    from slipway.train.params import TrainParams
+
+    args = Namespace(example="cnn", model_name="digits-cnn")
+    params = release_params(args, ReleaseParams, TrainParams, seed=1)
+    assert (params.model_name, params.train.arch, params.train.seed) == ("digits-cnn", "cnn", 1)
+    assert "ort-int8-static" in params.targets and "openvino-int8" in params.targets
+    mlp = release_params(Namespace(example="mlp", model_name="m"), ReleaseParams, TrainParams, 0)
+    assert mlp.train.arch == "mlp"
