@@ -20,6 +20,8 @@ def retrain(params: RetrainParams = RetrainParams()) -> RetrainResult:
         f"{rows['labelled']} labelled window){': ' + params.reason if params.reason else ''}"
     )
     train = TrainParams(
+        arch=params.arch,
+        epochs=params.epochs,
         dataset=dataset,
         target_column=params.target_column,
         max_iter=params.max_iter,

@@ -20,9 +20,11 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
     with stage_run("train") as run:
         run.log_params(
             {
+                "arch": params.arch,
                 "dataset": params.dataset,
                 "hidden_layers": ",".join(map(str, params.hidden_layers)),
                 "max_iter": params.max_iter,
+                "epochs": params.epochs,
                 "seed": params.seed,
                 "rows_train": len(splits.train),
                 "rows_eval": len(splits.eval),
@@ -30,8 +32,9 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
             }
         )
         model = fit_model(splits.train, params)
-        metrics = evaluate_model(model, splits.eval, params.target_column)
-        model_uri, data_uris, fingerprints = publish(store, run.run_id, model, splits)
+        shape = params.input_shape
+        metrics = evaluate_model(model, splits.eval, params.target_column, shape)
+        model_uri, data_uris, fingerprints = publish(store, run.run_id, model, splits, shape)
         run.log_metrics({f"eval_{k}": v for k, v in metrics.items()})
         run.set_tags({f"slipway.data.{k}.sha256": v for k, v in fingerprints.items()})
         run.set_tags({"slipway.model_uri": model_uri})
@@ -44,6 +47,8 @@ def train(params: TrainParams = TrainParams()) -> TrainResult:
             feature_names=[c for c in splits.train.columns if c != params.target_column],
             target_column=params.target_column,
             parameter_count=parameter_count(model),
+            input_shape=shape,
+            classes=int(splits.train[params.target_column].nunique()) if shape else None,
         )
         run.log_dict(result.model_dump(), TRAIN_RESULT)
     print(f"trained {result.parameter_count} parameters, eval accuracy {metrics['accuracy']:.4f}")

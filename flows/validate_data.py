@@ -22,9 +22,9 @@ from tasks.validate_data import (
 def validate_data(params: ValidateParams) -> ValidationResult:
     if not params.reference and not params.suite:
         raise BadInput("validate-data needs a reference to derive the suite from, or a suite YAML")
-    reference = load_frame(params.reference, "reference") if params.reference else None
+    reference = load_frame(params.reference, "reference", params) if params.reference else None
     suite = resolve_suite(params, reference)
-    frame = load_frame(params.data, "data")
+    frame = load_frame(params.data, "data", params)
     report = run_expectations(frame, suite, params.data)
     contract = make_contract(reference, suite, params) if reference is not None else None
     uris = publish_validation(report, suite, contract)

@@ -16,7 +16,7 @@ def build_training_set(params: RetrainParams) -> tuple[str, dict[str, int]]:
     from slipway.drift.retraining import combine, load_reference
     from slipway.store import open_store
 
-    reference = load_reference(params.reference)
+    reference = load_reference(params.reference, params.arch)
     rows = {"reference": len(reference), "labelled": 0}
     frame = reference
     if params.labelled:

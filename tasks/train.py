@@ -25,19 +25,31 @@ def fit_model(train_frame, params: TrainParams):
 
 
 @task(name="evaluate-model")
-def evaluate_model(model, eval_frame, target_column: str) -> dict[str, float]:
-    return training.evaluate(model, eval_frame, target_column)
+def evaluate_model(
+    model, eval_frame, target_column: str, input_shape: list[int] | None = None
+) -> dict[str, float]:
+    return training.evaluate(model, eval_frame, target_column, input_shape)
 
 
 @task(name="publish-artifacts", retries=2, retry_delay_seconds=1)
 def publish(
-    store: ArtifactStore, run_id: str, model, splits: training.Splits
+    store: ArtifactStore,
+    run_id: str,
+    model,
+    splits: training.Splits,
+    input_shape: list[int] | None = None,
 ) -> tuple[str, dict, dict]:
-    """Write the model (skops) and the splits (Parquet) under `train/<run_id>/`."""
+    """Write the model (skops; an image model as a torch.export `.pt2`) and the splits
+    (Parquet) under `train/<run_id>/`."""
     prefix = f"train/{run_id}"
     with tempfile.TemporaryDirectory() as tmp:
-        model_path = save_sklearn(model, Path(tmp) / "model.skops")
-        model_uri = store.put_file(f"{prefix}/model.skops", model_path)
+        if input_shape is not None:
+            from slipway.train.cnn import export_pt2
+
+            model_path = export_pt2(model, Path(tmp) / "model.pt2", input_shape)
+        else:
+            model_path = save_sklearn(model, Path(tmp) / "model.skops")
+        model_uri = store.put_file(f"{prefix}/{model_path.name}", model_path)
     data_uris, fingerprints = {}, {}
     for name in ("train", "eval", "reference"):
         frame = getattr(splits, name)

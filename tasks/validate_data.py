@@ -15,10 +15,16 @@ from slipway.validation.params import ValidateParams
 
 
 @task(name="load-frame", cache_policy=NO_CACHE)
-def load_frame(ref: str, role: str):
+def load_frame(ref: str, role: str, params: ValidateParams | None = None):
+    """The table; for an image model (`params.input_shape`) its per-image summaries."""
     from slipway.validation.loading import load_frame as load
 
-    return load(ref, role)
+    frame = load(ref, role)
+    if params is not None and params.input_shape:
+        from slipway.validation.images import summary_frame
+
+        return summary_frame(frame, params.target_column, params.input_shape, f"{role} {ref}")
+    return frame
 
 
 @task(name="resolve-suite", cache_policy=NO_CACHE)
@@ -56,6 +62,12 @@ def make_contract(reference, suite: SuiteSpec, params: ValidateParams) -> Servin
         "reference_sha256": fingerprint(reference),
         "suite": suite.name,
     }
+    if params.input_shape:
+        from slipway.validation.images import tensor_contract
+
+        return tensor_contract(
+            reference, params.target_column, params.input_shape, params.input_name, source
+        )
     return build_contract(
         reference, suite, params.target_column, params.input_name, params.input_dtype, source
     )

@@ -71,7 +71,17 @@ def check_bundle(bundle_dir: Path) -> InfraCheck:
     contract = read_contract(bundle_dir)
     rows = example_rows(read_input_example(bundle_dir), contract.feature_names)
     x = np.asarray(rows, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != len(contract.features):
+    if not contract.is_tabular:  # a tensor model's example rows are flattened items
+        spec = contract.tensors[0]
+        if x.ndim != 2 or x.shape[1] != spec.item_size:
+            return InfraCheck(
+                ok=False,
+                detail=f"input example rows have shape {list(x.shape)}, one {spec.name} item "
+                f"of shape {spec.item_shape} needs {spec.item_size} values",
+                candidate=candidate.name,
+            )
+        x = x.reshape(len(x), *spec.example_shape(1)[1:])
+    elif x.ndim != 2 or x.shape[1] != len(contract.features):
         return InfraCheck(
             ok=False,
             detail=f"input example has shape {list(x.shape)}, the contract wants "

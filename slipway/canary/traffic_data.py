@@ -65,15 +65,34 @@ def eval_data_ref(name: str) -> str:
     return ref
 
 
-def traffic_rows(name: str, data: str | None = None) -> list[list[float]]:
-    """Model-input rows for `name`: from `data`, or from the champion's eval split."""
+def traffic_rows(name: str, data: str | None = None) -> list[list]:
+    """Model-input rows for `name`: from `data`, or from the champion's eval split. For a
+    tensor model (an image classifier) each row is one item as nested lists of its shape."""
     from slipway.layout import read_manifest
     from slipway.registry import CHAMPION, open_registry
 
-    features, target = None, None
+    features, target, shape = None, None, None
     registry = open_registry()
     champion = registry.alias(name, CHAMPION)
     if champion is not None:
         manifest = read_manifest(registry.download_bundle(name, champion))
         features, target = manifest.feature_names or None, manifest.target_column
-    return load_rows(data or eval_data_ref(name), features, target)
+        shape = manifest.input_shape
+    rows = load_rows(data or eval_data_ref(name), features, target)
+    return as_items(rows, shape)
+
+
+def as_items(rows: list[list[float]], shape: list[int] | None) -> list[list]:
+    """Flat rows -> nested lists of one item's `shape` (unchanged without a shape)."""
+    if shape is None:
+        return rows
+    import numpy as np
+
+    array = np.asarray(rows, dtype=np.float32)
+    size = int(np.prod(shape))
+    if array.ndim != 2 or array.shape[1] != size:
+        raise BadInput(
+            f"traffic data rows hold {array.shape[-1]} values, one item of shape {shape} needs "
+            f"{size}: give the model's eval data"
+        )
+    return array.reshape(len(array), *shape).tolist()

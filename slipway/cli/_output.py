@@ -28,3 +28,23 @@ def quiet_prefect_for_json(args) -> None:
 
 def add_json_flag(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
+
+
+INPUT_SHAPE_HELP = (
+    "image models: one item's shape such as 1,32,32 (each data row is one flattened item)"
+)
+
+
+def parse_shape(text: str | None, flag: str = "--input-shape") -> list[int] | None:
+    """`1,32,32` -> [1, 32, 32]; BadInput naming the flag for anything else."""
+    if text is None:
+        return None
+    from slipway.errors import BadInput
+
+    try:
+        shape = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        shape = []
+    if not shape or any(d <= 0 for d in shape):
+        raise BadInput(f"{flag} {text!r}: give positive integers separated by commas (1,32,32)")
+    return shape

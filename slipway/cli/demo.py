@@ -10,6 +10,9 @@
    are flushed and `drift-monitor` compares them with the champion's reference profile,
    decides and opens the retrain (or rollback) flow under the example policy.
 
+`--example cnn` runs the same loop on the image example: a PyTorch CNN (`train --arch cnn`)
+served as `[N, 1, 32, 32]` FP32 tensors, and inverted images as the production change.
+
 Everything runs for real; a rerun in the same SLIPWAY_HOME reuses what is already registered.
 """
 
@@ -32,7 +35,15 @@ def register(sub, common) -> None:
         "real "
         "gateway), then shift production traffic and let the drift monitor act.",
     )
-    p.add_argument("--model-name", default="digits-mlp", help="registered model name")
+    p.add_argument(
+        "--example",
+        choices=("mlp", "cnn"),
+        default="mlp",
+        help="mlp: the scikit-learn MLP on 64 pixels; cnn: the PyTorch CNN on 32x32 images",
+    )
+    p.add_argument(
+        "--model-name", default=None, help="registered model name (default: digits-<example>)"
+    )
     p.add_argument(
         "--release-only",
         action="store_true",
@@ -91,10 +102,11 @@ def handle(args) -> int:
     from slipway.train.params import TrainParams
 
     say = (lambda *a: None) if args.json else _say
-    out: dict = {"model_name": args.model_name}
+    args.model_name = args.model_name or f"digits-{args.example}"
+    out: dict = {"model_name": args.model_name, "example": args.example}
     started = time.monotonic()
     say(1, f"release of {args.model_name} (first version: every gate, then the guarded promote)")
-    first = release(ReleaseParams(model_name=args.model_name, train=TrainParams(seed=0)))
+    first = release(release_params(args, ReleaseParams, TrainParams, seed=0))
     out["release_1"] = first.model_dump(mode="json")
     if not args.json:
         print("\n".join(summarize(first)))
@@ -110,6 +122,21 @@ def handle(args) -> int:
             "`mlflow ui --backend-store-uri sqlite:///.slipway/mlflow.db`, `prefect server start`."
         )
     return 0
+
+
+CNN_RELEASE = {
+    "targets": ["onnx-fp32", "ort-int8-static", "openvino-fp32", "openvino-int8", "tensorrt-fp16"],
+    "max_accuracy_drop": 0.02,
+}
+
+
+def release_params(args, ReleaseParams, TrainParams, seed: int, **extra):
+    """The example's release: the MLP with the defaults, or the CNN (a few epochs, the
+    candidates that matter for a conv net)."""
+    if args.example == "cnn":
+        train = TrainParams(arch="cnn", epochs=6, seed=seed)
+        return ReleaseParams(model_name=args.model_name, train=train, **CNN_RELEASE, **extra)
+    return ReleaseParams(model_name=args.model_name, train=TrainParams(seed=seed), **extra)
 
 
 def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
@@ -154,7 +181,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
         )
         with BackgroundTraffic(url, name, rows, rate=30) as traffic:
             second = release(
-                ReleaseParams(model_name=name, train=TrainParams(seed=1), canary=options)
+                release_params(args, ReleaseParams, TrainParams, seed=1, canary=options)
             )
         out["release_2"] = second.model_dump(mode="json")
         out["traffic"] = traffic.report.model_dump(mode="json")
@@ -167,10 +194,13 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
             "production changes (inverted digits): profiles from the gateway, then the drift "
             "monitor",
         )
-        shifted = _send_shifted(url, name, quiet=args.json)
+        if args.example == "cnn":
+            shifted = _send_shifted_images(url, name, quiet=args.json)
+        else:
+            shifted = _send_shifted(url, name, quiet=args.json)
         out["shifted_rows"] = shifted
     # the gateway flushed its whylogs profiles to the artifact store on shutdown
-    out["drift"] = _monitor(name, args.act, quiet=args.json)
+    out["drift"] = _monitor(name, args.act, quiet=args.json, arch=args.example)
     return out
 
 
@@ -178,14 +208,18 @@ def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:
     """Three eval rows through `POST /v1/models/{name}:predict`, printed beside their labels."""
     import httpx
 
-    from slipway.canary.traffic_data import eval_data_ref
+    from slipway.canary.traffic_data import as_items, eval_data_ref
     from slipway.data import read_table
-    from slipway.registry import CHAMPION
+    from slipway.layout import read_manifest
+    from slipway.registry import CHAMPION, open_registry
 
+    registry = open_registry()
+    manifest = read_manifest(registry.download_bundle(name, registry.alias(name, CHAMPION)))
     frame = read_table(eval_data_ref(name))
     manifest_features = [c for c in frame.columns if c != "digit"]
     sample = frame.sample(3, random_state=7)
-    body = {"instances": sample[manifest_features].astype(float).values.tolist()}
+    rows = sample[manifest_features].astype(float).values.tolist()
+    body = {"instances": as_items(rows, manifest.input_shape)}
     response = httpx.post(f"{url}/v1/models/{name}:predict", json=body, timeout=30)
     response.raise_for_status()
     answer = response.json()
@@ -228,13 +262,68 @@ def _send_shifted(url: str, name: str, quiet: bool) -> dict:
     return {"sent": len(frame), "answered": ok, "champion": champion}
 
 
-def _monitor(name: str, act: str, quiet: bool) -> dict:
+def _send_shifted_images(url: str, name: str, quiet: bool) -> dict:
+    """400 inverted digit images [1, 32, 32] (inside the contract's range) as OIP v2 FP32
+    tensors with binary data, in batches of 50."""
+    import httpx
+    import orjson
+
+    from slipway.core.oip import encode_binary
+    from slipway.drift.shifted import shifted_images
+    from slipway.layout import read_contract
+    from slipway.registry import CHAMPION, open_registry
+
+    registry = open_registry()
+    champion = registry.alias(name, CHAMPION)
+    contract = read_contract(registry.download_bundle(name, champion))
+    x = shifted_images(400, kind="invert", contract=contract)
+    ok = 0
+    with httpx.Client(timeout=30) as client:
+        for start in range(0, len(x), 50):
+            batch = x[start : start + 50]
+            raw = encode_binary(batch)
+            header = orjson.dumps(
+                {
+                    "inputs": [
+                        {
+                            "name": contract.tensors[0].name,
+                            "shape": list(batch.shape),
+                            "datatype": "FP32",
+                            "parameters": {"binary_data_size": len(raw)},
+                        }
+                    ]
+                }
+            )
+            response = client.post(
+                f"{url}/v2/models/{name}/infer",
+                content=header + raw,
+                headers={
+                    "content-type": "application/octet-stream",
+                    "inference-header-content-length": str(len(header)),
+                },
+            )
+            ok += len(batch) if response.status_code == 200 else 0
+    if not quiet:
+        print(
+            f"sent {len(x)} inverted images [1, 32, 32] to version {champion} (OIP v2, binary "
+            f"FP32): {ok} answered"
+        )
+    return {"sent": len(x), "answered": ok, "champion": champion}
+
+
+def _monitor(name: str, act: str, quiet: bool, arch: str = "mlp") -> dict:
     from flows.drift_monitor import drift_monitor
     from slipway.drift.params import MonitorParams
     from slipway.drift.policy_file import EXAMPLE_POLICY
 
     result = drift_monitor(
-        MonitorParams(model_name=name, window="1h", policy=str(EXAMPLE_POLICY), act=act)
+        MonitorParams(
+            model_name=name,
+            window="1h",
+            policy=str(EXAMPLE_POLICY),
+            act=act,
+            retrain_arch=arch,
+        )
     )
     if not quiet:
         decision = result.decision

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+from slipway.cli._output import (
+    INPUT_SHAPE_HELP,
+    add_json_flag,
+    emit_json,
+    parse_shape,
+    quiet_prefect_for_json,
+)
 
 
 def register(sub, common) -> None:
@@ -38,6 +44,7 @@ def register(sub, common) -> None:
     p.add_argument(
         "--out", help="candidate directory (default <SLIPWAY_HOME>/candidates/<timestamp>)"
     )
+    p.add_argument("--input-shape", metavar="C,H,W", help=INPUT_SHAPE_HELP)
     p.add_argument(
         "--trust-pickle",
         action="store_true",
@@ -68,6 +75,7 @@ def build_params(args):
             max_accuracy_drop=args.max_accuracy_drop,
             out=args.out,
             trust_pickle=args.trust_pickle,
+            input_shape=parse_shape(args.input_shape),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -10,6 +10,13 @@ def register(sub, common) -> None:
         "train", parents=[common], help="train the example model (digits MLP) and log it"
     )
     p.add_argument(
+        "--arch",
+        choices=["mlp", "cnn"],
+        default="mlp",
+        help="mlp: scikit-learn MLP on 64 pixels; cnn: PyTorch CNN on [N,1,32,32] images (.pt2)",
+    )
+    p.add_argument("--epochs", type=int, default=8, help="cnn: training epochs")
+    p.add_argument(
         "--dataset", default="digits", help="'digits' or a CSV/Parquet file with a label column"
     )
     p.add_argument("--target-column", default="digit")
@@ -37,9 +44,14 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     from flows.train import train
+    from slipway.errors import BadInput
     from slipway.train.params import TrainParams
 
+    if args.epochs < 1:
+        raise BadInput(f"--epochs {args.epochs}: give 1 or more")
     params = TrainParams(
+        arch=args.arch,
+        epochs=args.epochs,
         dataset=args.dataset,
         target_column=args.target_column,
         hidden_layers=parse_layers(args.hidden_layers),

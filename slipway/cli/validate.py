@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+from slipway.cli._output import (
+    INPUT_SHAPE_HELP,
+    add_json_flag,
+    emit_json,
+    parse_shape,
+    quiet_prefect_for_json,
+)
 
 
 def register(sub, common) -> None:
@@ -30,6 +36,7 @@ def register(sub, common) -> None:
     p.add_argument(
         "--save-suite", metavar="OUT.yaml", help="write the suite used to this YAML file"
     )
+    p.add_argument("--input-shape", metavar="C,H,W", help=INPUT_SHAPE_HELP)
     p.add_argument(
         "--contract-out",
         metavar="PATH",
@@ -55,6 +62,7 @@ def _params(args):
         suite=args.suite,
         target_column=args.target_column,
         save_suite=args.save_suite,
+        input_shape=parse_shape(args.input_shape),
     )
 
 

@@ -159,3 +159,35 @@ def quantize_int8(
     dest_xml.parent.mkdir(parents=True, exist_ok=True)
     ov.save_model(quantized, str(dest_xml), compress_to_fp16=False)
     return dest_xml
+
+
+def resave_ir(src_xml: Path, dest_xml: Path, fp16: bool) -> Path:
+    """An IR written again (FP16 weights when asked) under `dest_xml`."""
+    import openvino as ov
+
+    dest_xml.parent.mkdir(parents=True, exist_ok=True)
+    ov.save_model(ov.Core().read_model(str(src_xml)), str(dest_xml), compress_to_fp16=fp16)
+    return dest_xml
+
+
+def convert_exported(program, output_names: list[str], dest_xml: Path) -> Path:
+    """OpenVINO IR from a `torch.export` ExportedProgram (the PyTorch frontend reads its FX
+    graph directly: no TorchScript tracing, which an exported module's graph refuses)."""
+    import openvino as ov
+
+    try:
+        model = ov.convert_model(program)
+    except Exception as exc:
+        raise BadInput(
+            f"OpenVINO cannot convert the exported PyTorch program "
+            f"({str(exc).splitlines()[0][:300]})"
+        ) from None
+    if len(model.outputs) != len(output_names):
+        raise BadInput(
+            f"the PyTorch program has {len(model.outputs)} outputs, expected {output_names}"
+        )
+    for output, name in zip(model.outputs, output_names, strict=True):
+        output.get_tensor().set_names({name})
+    dest_xml.parent.mkdir(parents=True, exist_ok=True)
+    ov.save_model(model, str(dest_xml), compress_to_fp16=False)
+    return dest_xml

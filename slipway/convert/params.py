@@ -43,6 +43,11 @@ class OptimizeParams(BaseModel):
     trust_pickle: bool = Field(
         False, description="allow pickle/joblib models (they run code when loaded)"
     )
+    input_shape: list[int] | None = Field(
+        None,
+        description="image/tensor models: one item's shape such as [1, 32, 32]; each data row "
+        "is one flattened item (its feature columns, row-major)",
+    )
     calibration_rows: int = Field(200, ge=1)
     nncf_subset_size: int = Field(300, ge=1)
     accuracy_control: bool = Field(

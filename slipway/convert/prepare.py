@@ -37,6 +37,8 @@ class Prepared:
     output_names: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     """ref and sha256 fingerprint of the eval (and calibration) data."""
+    input_shape: list[int] | None = None
+    """A tensor model's item shape: x_eval and x_cal are [N, *input_shape]."""
 
 
 def candidate_root(params: OptimizeParams) -> Path:
@@ -98,7 +100,20 @@ def check_columns(
     return features
 
 
-def to_reference_onnx(source: SourceModel, path: Path, width: int) -> Path:
+def as_items(x: np.ndarray, shape: list[int] | None, what: str) -> np.ndarray:
+    """Rows of flattened items -> [N, *shape] (unchanged without a shape)."""
+    if shape is None:
+        return x
+    size = int(np.prod(shape))
+    if x.shape[1] != size:
+        raise BadInput(
+            f"{what}: {x.shape[1]} feature columns cannot hold one item of shape {shape} "
+            f"({size} values): give the data the model was trained on"
+        )
+    return np.ascontiguousarray(x.reshape(len(x), *shape))
+
+
+def to_reference_onnx(source: SourceModel, path: Path, width: int | list[int]) -> Path:
     if source.framework == "sklearn":
         return sklearn_onnx.to_onnx(source.model, path)
     if source.framework == "torch":
@@ -146,8 +161,18 @@ def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, finge
         expected_width(source, onnx_model),
         f"eval data {params.eval_data}",
     )
-    x_eval = feature_matrix(eval_frame, features, f"eval data {params.eval_data}")
-    reference = to_reference_onnx(source, workdir / "reference.onnx", len(features))
+    shape = params.input_shape
+    if shape is not None and source.framework != "torch":
+        raise BadInput(
+            f"input_shape {shape} is for PyTorch image models; {params.model} is a "
+            f"{source.framework} model: leave input_shape out"
+        )
+    x_eval = as_items(
+        feature_matrix(eval_frame, features, f"eval data {params.eval_data}"),
+        shape,
+        f"eval data {params.eval_data}",
+    )
+    reference = to_reference_onnx(source, workdir / "reference.onnx", shape or len(features))
     checked = onnx_checks.load_checked(reference)
     task = (
         "regression"
@@ -175,7 +200,11 @@ def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, finge
                 f"calibration data {params.calibration_data}: missing feature column(s) "
                 f"{', '.join(absent[:5])}"
             )
-        x_cal = feature_matrix(cal_frame, features, f"calibration data {params.calibration_data}")
+        x_cal = as_items(
+            feature_matrix(cal_frame, features, f"calibration data {params.calibration_data}"),
+            shape,
+            f"calibration data {params.calibration_data}",
+        )
     else:
         x_cal = x_eval
     x_cal = x_cal[: params.calibration_rows]
@@ -193,4 +222,5 @@ def _prepare(params: OptimizeParams, out: Path, workdir: Path, read_table, finge
         source_outputs=source_predict(source, reference, x_eval),
         output_names=[o.name for o in checked.graph.output],
         data=data,
+        input_shape=shape,
     )

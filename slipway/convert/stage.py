@@ -50,14 +50,19 @@ def build_file(name: str, prep: Prepared, params: OptimizeParams) -> Path:
         )
     if name == "tensorrt-fp16":
         return tensorrt.build_fp16(src, dest / "model.onnx", prep.x_eval[:1])
-    ready = openvino_ir.openvino_ready(src, prep.workdir / "openvino-ready.onnx", classifier)
-    if name == "openvino-fp32":
-        return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=False)
-    if name == "openvino-fp16":
-        return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=True)
-    fp32_ir = openvino_ir.convert_ir(
-        ready, prep.workdir / "openvino-int8-src" / "model.xml", fp16=False
-    )
+    if torch_frontend(prep):
+        fp32_ir = torch_ir(prep)
+        if name in ("openvino-fp32", "openvino-fp16"):
+            return openvino_ir.resave_ir(fp32_ir, dest / "model.xml", fp16=name.endswith("16"))
+    else:
+        ready = openvino_ir.openvino_ready(src, prep.workdir / "openvino-ready.onnx", classifier)
+        if name == "openvino-fp32":
+            return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=False)
+        if name == "openvino-fp16":
+            return openvino_ir.convert_ir(ready, dest / "model.xml", fp16=True)
+        fp32_ir = openvino_ir.convert_ir(
+            ready, prep.workdir / "openvino-int8-src" / "model.xml", fp16=False
+        )
     validation = (prep.x_eval, prep.y_eval) if params.accuracy_control and classifier else None
     return openvino_ir.quantize_int8(
         fp32_ir,
@@ -67,6 +72,26 @@ def build_file(name: str, prep: Prepared, params: OptimizeParams) -> Path:
         validation,
         params.max_accuracy_drop,
     )
+
+
+def torch_frontend(prep: Prepared) -> bool:
+    """A PyTorch image classifier goes to OpenVINO through its PyTorch frontend."""
+    return (
+        prep.source.framework == "torch"
+        and prep.input_shape is not None
+        and prep.task == "classification"
+    )
+
+
+def torch_ir(prep: Prepared) -> Path:
+    """The FP32 IR of the PyTorch source (softmax appended), converted once per run."""
+    from slipway.convert.torch_onnx import export_probabilities
+
+    xml = prep.workdir / "openvino-torch" / "model.xml"
+    if not xml.is_file():
+        program = export_probabilities(prep.source.model, prep.x_eval[:2])
+        openvino_ir.convert_exported(program, ["probabilities"], xml)
+    return xml
 
 
 def describe_files(name: str, main: Path, out: Path) -> Candidate:
@@ -183,6 +208,7 @@ def assemble(prep: Prepared, params: OptimizeParams, candidates: list[Candidate]
         input_name="input",
         output_names=prep.output_names,
         feature_names=prep.feature_names,
+        input_shape=prep.input_shape,
         target_column=params.target_column,
         candidates=candidates,
         max_accuracy_drop=params.max_accuracy_drop,

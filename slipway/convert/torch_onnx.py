@@ -39,13 +39,15 @@ def load_torch(kind: str, path: Path):
     return module.eval()
 
 
-def export_classifier(module, path: Path, width: int) -> Path:
+def export_classifier(module, path: Path, width: int | list[int]) -> Path:
     """Export the logits, then append Softmax -> `probabilities` and ArgMax -> `label` in ONNX
-    (a wrapper module cannot be traced around a TorchScript module)."""
+    (a wrapper module cannot be traced around a TorchScript module). `width`: the feature
+    count of an [N, F] input, or one item's shape (an image's [1, 32, 32])."""
     import onnx
     from onnx import TensorProto, helper
 
-    sample = np.zeros((2, width), dtype=np.float32)
+    item = [width] if isinstance(width, int) else list(width)
+    sample = np.zeros((2, *item), dtype=np.float32)
     export_named(
         module,
         path,
@@ -116,3 +118,38 @@ def predict_classifier(module, x: np.ndarray) -> dict[str, np.ndarray]:
         "label": torch.argmax(probabilities, dim=1).numpy().astype(np.int64),
         "probabilities": probabilities.numpy().astype(np.float32),
     }
+
+
+def probabilities_module(module):
+    """`module` (logits) followed by a softmax: what the OpenVINO PyTorch frontend converts for
+    a classifier (the runtime takes the label as the argmax, as for the ONNX cut)."""
+    torch = require_torch()
+
+    class Probabilities(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return torch.softmax(self.inner(x), dim=1)
+
+    wrapper = Probabilities(module)
+    wrapper.training = False  # not .eval(): an ExportedProgram's module refuses train()
+    return wrapper
+
+
+def export_probabilities(module, sample: np.ndarray):
+    """`probabilities_module(module)` as a `torch.export` ExportedProgram, batch dynamic."""
+    torch = require_torch()
+    batch = torch.export.Dim("batch", min=1, max=65536)
+    try:
+        with torch.no_grad():
+            return torch.export.export(
+                probabilities_module(module),
+                (torch.from_numpy(np.ascontiguousarray(sample)),),
+                dynamic_shapes=({0: batch},),
+            )
+    except Exception as exc:
+        raise BadInput(
+            f"cannot export the PyTorch model with torch.export: {str(exc).splitlines()[0][:300]}"
+        ) from None

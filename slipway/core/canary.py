@@ -17,6 +17,10 @@ Metrics, candidate vs champion over the same window:
   class distributions; fails when it exceeds `max_prediction_divergence` AND a G-test of
   homogeneity says the difference is not sampling noise (p < `divergence_alpha`): with a few
   dozen requests over ten classes, identical models already show a JS of ~0.1 by chance;
+- `prediction_confidence`: mean top-1 probability of a classifier's answers (the
+  `slipway_prediction_confidence` histogram's sum / count); fails when the candidate's mean
+  is below the champion's by more than `max_confidence_drop`. A model without probabilities
+  (a regressor) passes it with nothing to compare; one side without them is inconclusive;
 - `shadow_agreement` (shadow phase only): share of mirrored requests on which shadow and
   champion predicted the same class, at least `min_shadow_agreement`. In the shadow phase
   only the shadow's answers are judged (agreement and divergence): it answers no client, so
@@ -41,6 +45,7 @@ METRICS = (
     "latency_p99_ratio",
     "validation_rejection_rate",
     "prediction_divergence",
+    "prediction_confidence",
     "shadow_agreement",
 )
 
@@ -58,6 +63,9 @@ class CanaryPolicy(BaseModel):
     max_prediction_divergence: float = Field(0.1, ge=0, le=1)
     divergence_alpha: float = Field(
         0.01, gt=0, le=1, description="significance the divergence must reach"
+    )
+    max_confidence_drop: float = Field(
+        0.1, ge=0, le=1, description="candidate mean top-1 probability below the champion's"
     )
     min_shadow_agreement: float = Field(0.95, ge=0, le=1)
     failure_limit: int = Field(
@@ -94,6 +102,9 @@ class VariantWindow(BaseModel):
     """Cumulative histogram bucket counts keyed by the `le` label ("0.005", ..., "+Inf")."""
     classes: dict[str, float] = Field(default_factory=dict)
     """Predicted class -> count."""
+    confidence_sum: float = 0.0
+    confidence_count: float = 0.0
+    """Sum and count of the top-1 probabilities of the variant's predictions."""
 
     def __add__(self, other: VariantWindow) -> VariantWindow:
         return VariantWindow(
@@ -102,7 +113,13 @@ class VariantWindow(BaseModel):
             rejections=self.rejections + other.rejections,
             latency_buckets=_add_maps(self.latency_buckets, other.latency_buckets),
             classes=_add_maps(self.classes, other.classes),
+            confidence_sum=self.confidence_sum + other.confidence_sum,
+            confidence_count=self.confidence_count + other.confidence_count,
         )
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return self.confidence_sum / self.confidence_count if self.confidence_count > 0 else None
 
     @property
     def predictions(self) -> float:
@@ -240,6 +257,37 @@ def _divergence_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryP
     )
 
 
+def _confidence_check(cand: VariantWindow, champ: VariantWindow, policy: CanaryPolicy) -> Check:
+    metric = "prediction_confidence"
+    if cand.confidence_count == 0 and champ.confidence_count == 0:
+        return Check(
+            metric=metric,
+            status="pass",
+            detail="no confidence observed on either side (the model gives no probabilities)",
+        )
+    need = policy.min_requests
+    if cand.confidence_count < need or champ.confidence_count < need:
+        return Check(
+            metric=metric,
+            status="inconclusive",
+            detail=f"too few confidence observations (candidate {cand.confidence_count:g}, "
+            f"champion {champ.confidence_count:g}, need {need} each)",
+        )
+    c, b = cand.mean_confidence, champ.mean_confidence
+    assert c is not None and b is not None
+    drop, limit = b - c, policy.max_confidence_drop
+    return Check(
+        metric=metric,
+        status="fail" if drop > limit else "pass",
+        candidate=c,
+        champion=b,
+        value=drop,
+        threshold=limit,
+        detail=f"mean top-1 probability {c:.3f} vs champion {b:.3f} (a drop of up to "
+        f"{limit:g} allowed)",
+    )
+
+
 def _shadow_check(shadow: ShadowWindow, policy: CanaryPolicy) -> Check:
     if shadow.comparisons < policy.min_requests:
         return Check(
@@ -301,6 +349,8 @@ def analyze_step(
             )
         elif metric == "latency_p99_ratio":
             checks.append(_latency_check(cand, champ, policy))
+        elif metric == "prediction_confidence":
+            checks.append(_confidence_check(cand, champ, policy))
         else:
             checks.append(_divergence_check(cand, champ, policy))
     return StepAnalysis(

@@ -89,6 +89,9 @@ class Manifest(BaseModel):
     output_names: list[str] = Field(default_factory=list)
     """For classifiers: ['label', 'probabilities']."""
     feature_names: list[str] = Field(default_factory=list)
+    input_shape: list[int] | None = None
+    """A tensor model's input item shape (e.g. [1, 32, 32]): a row of `feature_names` is one
+    flattened item, fed as [N, *input_shape]. None: the input is [N, F]."""
     target_column: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     benchmark: dict[str, Any] | None = None

@@ -12,6 +12,8 @@ import math
 from typing import Any
 
 from slipway.core.promtext import (
+    CONFIDENCE_COUNT,
+    CONFIDENCE_SUM,
     LATENCY_BUCKET,
     LOAD_FAILED,
     LOADED,
@@ -29,6 +31,8 @@ GROUPING = {
     PREDICTIONS: ("model", "version", "variant", "class"),
     REJECTIONS: ("model", "version", "variant"),
     SHADOW: ("model", "champion_version", "shadow_version", "agree"),
+    CONFIDENCE_SUM: ("model", "version", "variant"),
+    CONFIDENCE_COUNT: ("model", "version", "variant"),
 }
 
 

@@ -20,7 +20,18 @@ PREDICTIONS = "slipway_predictions_total"
 REJECTIONS = "slipway_validation_rejections_total"
 SHADOW = "slipway_shadow_comparisons_total"
 LATENCY_BUCKET = f"{LATENCY}_bucket"
-COUNTERS = (REQUESTS, LATENCY_BUCKET, PREDICTIONS, REJECTIONS, SHADOW)
+CONFIDENCE = "slipway_prediction_confidence"
+CONFIDENCE_SUM = f"{CONFIDENCE}_sum"
+CONFIDENCE_COUNT = f"{CONFIDENCE}_count"
+COUNTERS = (
+    REQUESTS,
+    LATENCY_BUCKET,
+    PREDICTIONS,
+    REJECTIONS,
+    SHADOW,
+    CONFIDENCE_SUM,
+    CONFIDENCE_COUNT,
+)
 LOADED = "slipway_model_loaded"
 """Gauge: 1 while a version serves as a variant (champion, canary, shadow)."""
 LOAD_FAILED = "slipway_model_load_failed"
@@ -102,12 +113,16 @@ def variant_window(series: Series, model: str, version: str, variant: str) -> Va
     for labels, value in _matching(series, PREDICTIONS, **sel):
         cls = labels.get("class", "")
         classes[cls] = classes.get(cls, 0.0) + value
+    confidence_sum = sum(v for _, v in _matching(series, CONFIDENCE_SUM, **sel))
+    confidence_count = sum(v for _, v in _matching(series, CONFIDENCE_COUNT, **sel))
     return VariantWindow(
         requests=requests,
         errors=errors,
         rejections=rejections,
         latency_buckets=buckets,
         classes={k: v for k, v in classes.items() if v > 0},
+        confidence_sum=confidence_sum,
+        confidence_count=confidence_count,
     )
 
 

@@ -1,6 +1,11 @@
 """Pre-inference validation of a request payload against the serving contract (pure).
 
-Accepted forms (both give a float array [N, F] in the contract's feature order):
+A tensor contract (schema 2 `inputs`, e.g. an image model's `[-1, 1, 32, 32]` FP32) takes
+one OIP input per contract tensor (`check_tensors`): its datatype must be the contract's,
+its shape must match (-1 = any size), the batch at most `max_batch_size`, floats finite and
+values within the tensor's range; the simple form `{"instances": [item, ...]}` holds nested
+lists of the item shape. A tabular contract takes these forms (both give a float array
+[N, F] in the contract's feature order):
 - simple: `{"instances": [[f0, f1, ...], ...]}` or `{"instances": [{"name": value, ...}, ...]}`;
 - Open Inference Protocol v2: `{"inputs": [{"name": <input_name>, "shape": [N, F],
   "datatype": "FP32", "data": [...]}]}` (data flat or nested), or one input per feature
@@ -15,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from slipway.core.contract import ServingContract
+from slipway.core.contract import ServingContract, TensorSpec
+from slipway.core.oip import FLOAT, TensorInvalid, _short, cast_numbers
 from slipway.core.oip import NUMERIC as NUMERIC_TYPES
-from slipway.core.oip import TensorInvalid, _short
 from slipway.core.oip_messages import InferInput, parse_request
 
 NUMERIC = (int, float)
@@ -94,6 +99,8 @@ def parse_instances(
     if not isinstance(rows, list) or not rows:
         raise RequestInvalid("instances", "expected a non-empty list of rows")
     _check_rows(len(rows), contract, "instances")
+    if not contract.is_tabular:
+        return tensor_instances(rows, contract)
     if not may_hold_bools and isinstance(rows[0], list):
         try:
             x = np.array(rows)
@@ -143,6 +150,8 @@ def contract_rows(inputs: list[InferInput], contract: ServingContract) -> np.nda
     """Decoded OIP inputs -> array [N, F]: one tensor named like the contract's input, shape
     [N, F], or one tensor per feature, shape [N] or [N, 1]. Datatypes were enforced by the
     codec (an INT8 tensor holds integers in range); here the contract's checks run."""
+    if not contract.is_tabular:
+        return check_tensors(inputs, contract)[contract.tensors[0].name]
     n_features = len(contract.features)
     if len(inputs) == 1 and inputs[0].name == contract.input_name:
         tensor, field = inputs[0], f"inputs.{contract.input_name}"
@@ -251,3 +260,93 @@ def check_values(x: np.ndarray, contract: ServingContract, field: str) -> np.nda
             "JSON numbers",
         )
     return np.ascontiguousarray(x, dtype=dtype)
+
+
+# -- tensor contracts (schema 2) ------------------------------------------------------------
+
+
+def check_tensors(inputs: list[InferInput], contract: ServingContract) -> dict[str, np.ndarray]:
+    """Decoded OIP inputs -> {tensor name: array}, each checked against its contract tensor
+    (name, datatype, shape, batch limit, NaN/inf, range); every refusal names the tensor."""
+    specs = {t.name: t for t in contract.tensors}
+    seen: dict[str, np.ndarray] = {}
+    for tensor in inputs:
+        field = f"inputs.{tensor.name}"
+        spec = specs.get(tensor.name)
+        if spec is None:
+            raise RequestInvalid(
+                field, f"unknown input: the contract's inputs are {', '.join(specs)}"
+            )
+        if tensor.name in seen:
+            raise RequestInvalid(field, "this input name appears twice")
+        if tensor.datatype != spec.datatype:
+            raise RequestInvalid(
+                f"{field}.datatype",
+                f"{tensor.datatype} refused: the contract says {spec.datatype}",
+            )
+        seen[tensor.name] = check_tensor(tensor.array, spec, contract, field)
+    missing = [n for n in specs if n not in seen]
+    if missing:
+        raise RequestInvalid(f"inputs.{missing[0]}", "missing input tensor")
+    batches = {a.shape[0] for a in seen.values()}
+    if len(batches) > 1:
+        raise RequestInvalid("inputs", f"inputs disagree on the batch size: {sorted(batches)}")
+    return seen
+
+
+def check_tensor(
+    array: np.ndarray, spec: TensorSpec, contract: ServingContract, field: str
+) -> np.ndarray:
+    """Shape, batch limit, NaN/inf and range of one decoded tensor (already of its dtype)."""
+    if not spec.matches(array.shape):
+        raise RequestInvalid(
+            f"{field}.shape",
+            f"{list(array.shape)} does not match the contract's {spec.shape} (-1: any size)",
+        )
+    if array.shape[0] == 0:
+        raise RequestInvalid(f"{field}.shape", "a batch of 0 items")
+    _check_rows(array.shape[0], contract, field)
+    if spec.datatype in FLOAT:
+        finite = np.isfinite(array)
+        if not finite.all():
+            at = tuple(int(i) for i in np.argwhere(~finite)[0])
+            raise RequestInvalid(
+                f"{field}{list(at)}", f"{array[at]} refused: NaN and infinity are not allowed"
+            )
+    if spec.datatype != "BYTES" and (spec.min is not None or spec.max is not None):
+        low = -np.inf if spec.min is None else spec.min
+        high = np.inf if spec.max is None else spec.max
+        outside = (array < low) | (array > high)
+        if outside.any():
+            at = tuple(int(i) for i in np.argwhere(outside)[0])
+            raise RequestInvalid(
+                f"{field}{list(at)}",
+                f"value {array[at]:g} is outside the contract range [{_g(spec.min)}, "
+                f"{_g(spec.max)}]",
+            )
+    return np.ascontiguousarray(array)
+
+
+def tensor_instances(rows: list, contract: ServingContract) -> np.ndarray:
+    """`{"instances": [item, ...]}` for a one-input tensor contract: nested lists of numbers
+    of the item shape -> the input array in the contract's datatype."""
+    spec = contract.tensors[0]
+    if len(contract.tensors) != 1 or spec.datatype not in NUMERIC_TYPES:
+        raise RequestInvalid(
+            "instances", 'this model takes named tensors: use the OIP v2 form {"inputs": [...]}'
+        )
+    try:
+        x = np.array(rows)
+    except (ValueError, OverflowError):
+        x = None
+    if x is None or x.dtype.kind not in "iuf":
+        raise RequestInvalid(
+            "instances", f"expected nested lists of numbers, each item of shape {spec.item_shape}"
+        )
+    field = f"instances.{spec.name}"
+    if not spec.matches(x.shape):
+        raise RequestInvalid(
+            f"{field}.shape",
+            f"{list(x.shape)} does not match the contract's {spec.shape} (-1: any size)",
+        )
+    return check_tensor(cast_numbers(x, spec.datatype, field), spec, contract, field)

@@ -20,3 +20,7 @@ class TrainResult(BaseModel):
     feature_names: list[str]
     target_column: str
     parameter_count: int
+    input_shape: list[int] | None = None
+    """An image model's input item shape (e.g. [1, 32, 32]); a row of `feature_names` is one
+    flattened item. None: a tabular model."""
+    classes: int | None = None

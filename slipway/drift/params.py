@@ -40,6 +40,9 @@ class MonitorParams(BaseModel):
         "deployment, inline, or off (decide only)",
     )
     retrain_reference: str = Field("digits", description="reference training data for a retrain")
+    retrain_arch: Literal["mlp", "cnn"] = Field(
+        "mlp", description="what a retrain trains: the MLP or the image CNN (see `train`)"
+    )
     now: datetime | None = Field(
         None, description="end of the window (default: now, UTC); for replays"
     )
@@ -87,6 +90,10 @@ class RetrainParams(BaseModel):
         None, description="the recent labelled window (CSV/Parquet, path or store:KEY)"
     )
     target_column: str = "digit"
+    arch: Literal["mlp", "cnn"] = Field(
+        "mlp", description="mlp, or cnn: the image CNN on 'digits' as 32x32 images"
+    )
+    epochs: int = Field(8, ge=1, description="cnn: training epochs")
     max_iter: int = Field(300, ge=1)
     hidden_layers: tuple[int, ...] = (256, 128)
     targets: list[str] | None = Field(

@@ -157,6 +157,15 @@ def chi_square(reference_column, current_column) -> tuple[float, float] | None:
     return drift_stats.chi_square(table)
 
 
+def column_mean(view, column: str) -> float | None:
+    """The mean of a numeric column's distribution sketch (None when empty or absent)."""
+    col = view.get_column(column)
+    metric = col.get_metric("distribution") if col is not None else None
+    if metric is None or metric.kll.value.is_empty():
+        return None
+    return float(metric.mean.value)
+
+
 def _numeric_range(view, column: str) -> tuple[float, float] | None:
     metric = view.get_column(column).get_metric("distribution")
     if metric is None or metric.kll.value.is_empty():

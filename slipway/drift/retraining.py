@@ -5,8 +5,13 @@ from __future__ import annotations
 from slipway.errors import BadInput
 
 
-def load_reference(ref: str):
-    """'digits' (the example data) or a CSV/Parquet dataset with the label column."""
+def load_reference(ref: str, arch: str = "mlp"):
+    """'digits' (the example data; for the CNN as flattened 32x32 images) or a CSV/Parquet
+    dataset with the label column."""
+    if ref == "digits" and arch == "cnn":
+        from slipway.train.cnn import digits_image_frame
+
+        return digits_image_frame()
     if ref == "digits":
         from slipway.train.digits import digits_frame
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slipway.core.confidence import CONFIDENCE, mean_drop, prediction_verdict
 from slipway.core.drift import DriftScores, Performance
 from slipway.core.drift_policy import PREDICTION, DriftPolicy
 from slipway.core.drift_verdicts import family_size, judge_columns
@@ -113,8 +114,14 @@ def score(
         rule = policy.rule(column, profiles.is_numeric(reference, column))
         measures.append(profiles.measure_column(reference, current, column, rule))
     verdicts = judge_columns(measures, policy)
-    features = [v for v in verdicts if v.name != PREDICTION]
+    features = [v for v in verdicts if v.name not in (PREDICTION, CONFIDENCE)]
     prediction = next((v for v in verdicts if v.name == PREDICTION), None)
+    confidence = next((v for v in verdicts if v.name == CONFIDENCE), None)
+    if confidence is not None:  # a drop in the top-1 probability counts as prediction drift
+        drop = mean_drop(
+            profiles.column_mean(reference, CONFIDENCE), profiles.column_mean(current, CONFIDENCE)
+        )
+        prediction = prediction_verdict(prediction, confidence, drop)
     return DriftScores(
         rows=profiles.row_count(current),
         features=features,

@@ -50,3 +50,35 @@ def shifted_digits(
                 x[:, i] = np.clip(x[:, i], low, high)
     sample[features] = x.astype(np.float32)
     return sample if with_labels else sample[features]
+
+
+def shifted_images(n: int = 400, kind: str = "invert", seed: int = 0, contract=None):
+    """`n` digit images as the CNN takes them, float32 [n, 1, 32, 32] in [0, 1], shifted by
+    `kind`: `invert` (1 - x), `noise` (Gaussian noise of std 0.3, clipped), or `none`; clipped
+    to the contract tensor's range when given (the gateway refuses values outside it)."""
+    import numpy as np
+
+    from slipway.errors import BadInput
+    from slipway.train.cnn import IMAGE_SIZE, digits_image_frame
+    from slipway.train.digits import TARGET
+
+    if kind not in KINDS:
+        raise BadInput(f"shift {kind!r}: use one of {', '.join(KINDS)}")
+    if n <= 0:
+        raise BadInput(f"n={n}: ask for at least one image")
+    rng = np.random.default_rng(seed)
+    frame = digits_image_frame()
+    rows = frame.drop(columns=[TARGET]).to_numpy(dtype=np.float32)
+    x = rows[rng.integers(0, len(rows), size=n)].reshape(n, 1, IMAGE_SIZE, IMAGE_SIZE)
+    if kind == "invert":
+        x = 1.0 - x
+    elif kind == "noise":
+        x = np.clip(x + rng.normal(0.0, 0.3, size=x.shape), 0.0, 1.0)
+    if contract is not None and not contract.is_tabular:
+        spec = contract.tensors[0]
+        x = np.clip(
+            x,
+            -np.inf if spec.min is None else spec.min,
+            np.inf if spec.max is None else spec.max,
+        )
+    return np.ascontiguousarray(x, dtype=np.float32)

@@ -56,6 +56,7 @@ def action_params(action: str, params: MonitorParams, why: str) -> RetrainParams
             model_name=params.model_name,
             reference=params.retrain_reference,
             labelled=params.labelled,
+            arch=params.retrain_arch,
             reason=why,
         )
     return RollbackParams(model_name=params.model_name, reason=f"drift-monitor: {why}")

@@ -290,7 +290,20 @@ def benchmark_inputs(target: Target, eval_data: str | None, seed: int = 0):
 
 
 def input_rows(manifest: Manifest, eval_data: str | None, seed: int = 0):
-    """float32 [N, F]: the eval data's feature columns, else random rows of the manifest's width."""
+    """float32 [N, F]: the eval data's feature columns, else random rows of the manifest's width;
+    a tensor model's rows are reshaped to its items, [N, *input_shape] (random ones uniform in
+    [0, 1), the range of an image's intensities)."""
+    import numpy as np
+
+    rows = _flat_rows(manifest, eval_data, seed)
+    if manifest.input_shape is None:
+        return rows
+    if eval_data is None:
+        rows = np.random.default_rng(seed).random(rows.shape, dtype=np.float32)
+    return np.ascontiguousarray(rows.reshape(len(rows), *manifest.input_shape))
+
+
+def _flat_rows(manifest: Manifest, eval_data: str | None, seed: int = 0):
     import numpy as np
 
     if eval_data:

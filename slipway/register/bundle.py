@@ -66,15 +66,35 @@ def feature_matrix(frame, feature_names: list[str]):
     return frame[feature_names].to_numpy(dtype=np.float32)
 
 
-def reference_with_predictions(bundle_dir: Path, manifest: Manifest, frame):
+def model_input(frame, manifest: Manifest):
+    """The model's input from reference rows: [N, F], or [N, *input_shape] for a tensor model."""
+    x = feature_matrix(frame, manifest.feature_names)
+    return x if manifest.input_shape is None else x.reshape(len(x), *manifest.input_shape)
+
+
+def reference_with_predictions(
+    bundle_dir: Path, manifest: Manifest, frame, contract: ServingContract | None = None
+):
     """Reference features plus the serving candidate's predicted class as int column
-    `prediction`."""
+    `prediction` (and its top-1 probability as `confidence`). For an image model the
+    features are the per-image summaries the gateway profiles (core.image_summary)."""
+    import pandas as pd
+
+    from slipway.core.confidence import top1_confidence
+    from slipway.core.image_summary import SUMMARY_COLUMNS, summarize
     from slipway.runtimes import load_candidate
 
-    x = feature_matrix(frame, manifest.feature_names)
+    x = model_input(frame, manifest)
     predicted = load_candidate(bundle_dir, manifest.selected()).predict(x)
-    out = frame[manifest.feature_names].reset_index(drop=True).copy()
+    if manifest.input_shape is None:
+        out = frame[manifest.feature_names].reset_index(drop=True).copy()
+    else:
+        spec = contract.tensors[0] if contract is not None else None
+        low, high = (spec.min, spec.max) if spec is not None else (0.0, 1.0)
+        out = pd.DataFrame(summarize(x, low, high), columns=SUMMARY_COLUMNS)
     out["prediction"] = predicted["label"].astype("int64")
+    if "probabilities" in predicted and manifest.input_shape is not None:
+        out["confidence"] = top1_confidence(predicted["probabilities"])
     return out, predicted
 
 
@@ -83,6 +103,8 @@ def write_signature(bundle_dir: Path, manifest: Manifest, frame, predicted: dict
     from slipway.tracking import save_signature
 
     example = frame[manifest.feature_names].head(EXAMPLE_ROWS).astype("float32")
+    if manifest.input_shape is not None:
+        example = model_input(example, manifest)
     outputs = {k: v[:EXAMPLE_ROWS] for k, v in predicted.items()}
     save_signature(
         bundle_dir / MLMODEL,
@@ -114,7 +136,7 @@ def assemble(
     )
     layout.write_manifest(dest, kept)
     layout.write_contract(dest, contract)
-    profiled, predicted = reference_with_predictions(dest, kept, reference)
+    profiled, predicted = reference_with_predictions(dest, kept, reference, contract)
     layout.reference_profile_path(dest).write_bytes(
         profiles.serialize(profiles.profile_frame(profiled))
     )

@@ -70,6 +70,7 @@ class ReleaseParams(BaseModel):
             data=trained.data_uris["eval"],
             reference=trained.data_uris["reference"],
             target_column=trained.target_column,
+            input_shape=trained.input_shape,
         )
 
     def optimize_params(self, trained: TrainResult) -> OptimizeParams:
@@ -79,6 +80,7 @@ class ReleaseParams(BaseModel):
             target_column=trained.target_column,
             targets=self.targets,
             max_accuracy_drop=self.max_accuracy_drop,
+            input_shape=trained.input_shape,
         )
 
     def bench_params(self, candidate_dir: str, trained: TrainResult) -> BenchParams:

@@ -155,6 +155,14 @@ class Gateway:
         for value, count in zip(values.tolist(), counts.tolist(), strict=True):
             self.metrics.predicted(name, version, variant, str(value), count)
 
+    def observe_confidence(self, name: str, version: str, variant: str, outputs: dict) -> None:
+        """A classifier's top-1 probabilities into `slipway_prediction_confidence`."""
+        probabilities = outputs.get("probabilities")
+        if probabilities is not None:
+            from slipway.core.confidence import top1_confidence
+
+            self.metrics.confident(name, version, variant, top1_confidence(probabilities))
+
     def mirror(self, state: ModelState, x: np.ndarray, champion_labels: np.ndarray) -> None:
         """Shadow mode: send the same rows to the shadow off the request path, count agreement."""
         if len(self._shadow_tasks) >= self.config.shadow_max_pending:
@@ -185,7 +193,10 @@ class Gateway:
         if disagree:
             m.labels(name, state.champion.version, shadow.version, "false").inc(disagree)
         self.count_predictions(name, shadow.version, "shadow", labels)
-        self.profiler.offer(name, shadow.version, "shadow", shadow.columns, x, labels)
+        self.observe_confidence(name, shadow.version, "shadow", outputs)
+        self.profiler.offer(
+            name, shadow.version, "shadow", shadow.columns, shadow.profile_rows(x, outputs), labels
+        )
 
     @staticmethod
     def parse_routing(payload) -> Routing:

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 MVV = ("model", "version", "variant")
 _MAX_CHILDREN = 10_000  # versions come and go: caches never grow without bound
 
@@ -39,6 +40,13 @@ class GatewayMetrics:
         )
         self.predictions = Counter(
             "slipway_predictions", "Predicted classes", (*MVV, "class"), registry=r
+        )
+        self.confidence = Histogram(
+            "slipway_prediction_confidence",
+            "Top-1 probability of each classifier prediction",
+            MVV,
+            buckets=CONFIDENCE_BUCKETS,
+            registry=r,
         )
         self.rejections = Counter(
             "slipway_validation_rejections",
@@ -93,6 +101,12 @@ class GatewayMetrics:
         children[0].inc()
         if children[1] is not None:
             children[1].observe(seconds)
+
+    def confident(self, model: str, version: str, variant: str, top1) -> None:
+        """Observe each row's top-1 probability (`top1`: a float array [N])."""
+        child = self.confidence.labels(model, version, variant)
+        for value in top1.tolist():
+            child.observe(value)
 
     def predicted(self, model: str, version: str, variant: str, label: str, count: int = 1) -> None:
         key = (model, version, variant, label)

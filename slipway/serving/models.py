@@ -44,7 +44,29 @@ class Served:
     outputs: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
     """(name, OIP datatype, shape with -1 for rows) of each model output, seen at warm-up."""
     columns: list[str] = field(default_factory=list, repr=False)
-    """The contract's feature names, built once (the profiler takes them per request)."""
+    """The profiled columns, built once (the profiler takes them per request): the contract's
+    feature names, or for a tensor contract the per-image summaries."""
+
+    def profile_rows(self, x: np.ndarray, outputs: dict | None = None) -> np.ndarray:
+        """What the profiler folds for a request: the rows themselves (tabular), or per-image
+        summaries of a tensor input (see core.image_summary) and, for a classifier, the top-1
+        probability as `confidence` (the drift monitor treats its drop as prediction drift)."""
+        if self.contract.is_tabular:
+            return x
+        from slipway.core.confidence import CONFIDENCE, top1_confidence
+        from slipway.core.image_summary import summarize
+
+        spec = self.contract.tensors[0]
+        rows = summarize(x, spec.min, spec.max)
+        if self.columns and self.columns[-1] == CONFIDENCE:
+            probabilities = (outputs or {}).get("probabilities")
+            top1 = (
+                top1_confidence(probabilities)
+                if probabilities is not None
+                else np.full(len(rows), np.nan)
+            )
+            rows = np.column_stack([rows, top1])
+        return rows
 
     @property
     def output_names(self) -> list[str]:
@@ -99,7 +121,7 @@ def load_bundle(
     predictor = load_candidate(
         bundle, candidate, threads, spin=False
     )  # the event loop needs the CPUs
-    warm = np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
+    warm = warm_input(contract)
     seen = predictor.predict(warm)  # warm-up: first-call allocations happen here, not on a request
     outputs = tuple(
         (k, datatype_of(np.asarray(v)), (-1, *np.asarray(v).shape[1:])) for k, v in seen.items()
@@ -123,8 +145,27 @@ def load_bundle(
         candidate.runtime,
         batcher,
         outputs,
-        contract.feature_names,
+        profile_columns(contract, classifier="probabilities" in seen),
     )
+
+
+def warm_input(contract: ServingContract) -> np.ndarray:
+    """One request's worth of input in the middle of the contract's ranges."""
+    if contract.is_tabular:
+        return np.array([[_mid(f) for f in contract.features]], dtype=np.float32)
+    from slipway.core.oip import DTYPES
+
+    spec = contract.tensors[0]
+    return np.full(spec.example_shape(1), _mid(spec), dtype=DTYPES[spec.datatype])
+
+
+def profile_columns(contract: ServingContract, classifier: bool = False) -> list[str]:
+    if contract.is_tabular:
+        return contract.feature_names
+    from slipway.core.confidence import CONFIDENCE
+    from slipway.core.image_summary import SUMMARY_COLUMNS
+
+    return [*SUMMARY_COLUMNS, *([CONFIDENCE] if classifier else [])]
 
 
 def _mid(feature) -> float:

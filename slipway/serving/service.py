@@ -136,7 +136,15 @@ class InferenceService:
         labels = outputs.get("label")
         if labels is not None:
             gw.count_predictions(name, served.version, variant, labels)
-            gw.profiler.offer(name, served.version, variant, served.columns, x, labels)
+            gw.observe_confidence(name, served.version, variant, outputs)
+            gw.profiler.offer(
+                name,
+                served.version,
+                variant,
+                served.columns,
+                served.profile_rows(x, outputs),
+                labels,
+            )
             state = admitted.state
             if state.routing.mode == "shadow" and state.canary is not None:
                 gw.mirror(state, x, labels)
@@ -213,7 +221,7 @@ def route(state: ModelState, route_key: str | None) -> tuple[Served | None, str]
 
 
 def contract_inputs(contract: ServingContract) -> list[dict]:
-    return [tensor_meta(contract.input_name, "FP32", contract.shape)]
+    return [tensor_meta(t.name, t.datatype, t.shape) for t in contract.tensors]
 
 
 def model_metadata(name: str, state: ModelState, served: Served, version: str | None) -> dict:
@@ -226,8 +234,14 @@ def model_metadata(name: str, state: ModelState, served: Served, version: str | 
         "version": served.version,
         "candidate": served.candidate,
         "runtime": served.runtime,
-        "features": served.columns,
-        "feature_inputs": "one FP32 [N] input per feature also works",
+        **(
+            {
+                "features": served.columns,
+                "feature_inputs": "one FP32 [N] input per feature also works",
+            }
+            if served.contract.is_tabular
+            else {"profiled": served.columns}
+        ),
         "champion": state.champion.version if state.champion else None,
         "routing": state.routing.model_dump(),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from slipway.core.train_result import TrainResult
@@ -15,6 +17,12 @@ class TrainParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    arch: Literal["mlp", "cnn"] = Field(
+        "mlp",
+        description="mlp: a scikit-learn MLP on the 64 pixels; cnn: a PyTorch CNN on the digits "
+        "as [N, 1, 32, 32] images (needs the torch extra)",
+    )
+    epochs: int = Field(8, ge=1, description="cnn: training epochs")
     dataset: str = Field(
         DIGITS, description="'digits' (scikit-learn's images) or a CSV/Parquet path or store:KEY"
     )
@@ -24,3 +32,12 @@ class TrainParams(BaseModel):
     seed: int = 0
     eval_fraction: float = Field(0.2, gt=0, lt=0.5)
     reference_fraction: float = Field(0.2, gt=0, lt=0.5)
+
+    @property
+    def input_shape(self) -> list[int] | None:
+        """One input item's shape for an image model (None: a table row)."""
+        if self.arch == "cnn":
+            from slipway.train.cnn import IMAGE_SIZE
+
+            return [1, IMAGE_SIZE, IMAGE_SIZE]
+        return None

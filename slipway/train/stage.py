@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slipway.errors import BadInput
+from slipway.train.cnn import digits_image_frame
 from slipway.train.digits import DIGITS, digits_frame
 from slipway.train.params import TrainParams
 
@@ -20,7 +21,9 @@ class Splits:
 
 
 def load_dataset(params: TrainParams):
-    if params.dataset == DIGITS:
+    if params.arch == "cnn" and params.dataset == DIGITS:
+        frame = digits_image_frame()
+    elif params.dataset == DIGITS:
         frame = digits_frame()
     else:
         from slipway.data import read_table
@@ -31,11 +34,27 @@ def load_dataset(params: TrainParams):
             f"dataset {params.dataset}: target column {params.target_column!r} is missing "
             f"(columns: {', '.join(map(str, frame.columns[:10]))}...)"
         )
+    if params.arch == "cnn":
+        check_images(frame, params)
     if len(frame) < 20:
         raise BadInput(
             f"dataset {params.dataset}: {len(frame)} rows is too few to train on (need 20+)"
         )
     return frame
+
+
+def check_images(frame, params: TrainParams) -> None:
+    """A CNN's table holds one flattened image per row: exactly the pixel columns of its shape."""
+    import numpy as np
+
+    size = int(np.prod(params.input_shape))
+    width = len(frame.columns) - 1
+    if width != size:
+        raise BadInput(
+            f"dataset {params.dataset}: {width} feature columns, but arch cnn takes one flattened "
+            f"{'x'.join(map(str, params.input_shape))} image ({size} pixel columns) per row: "
+            "give 'digits' or a table of such images"
+        )
 
 
 def split(frame, params: TrainParams) -> Splits:
@@ -59,7 +78,14 @@ def split(frame, params: TrainParams) -> Splits:
 
 
 def fit(train, params: TrainParams):
-    """StandardScaler + MLPClassifier pipeline fitted on the training split."""
+    """StandardScaler + MLPClassifier pipeline fitted on the training split (arch cnn: the
+    PyTorch CNN of slipway.train.cnn)."""
+    if params.arch == "cnn":
+        from slipway.train import cnn
+
+        cnn.require_torch()
+        x = cnn.to_images(train, params.target_column, params.input_shape)
+        return cnn.fit_cnn(x, train[params.target_column].to_numpy(), params.epochs, params.seed)
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -83,11 +109,18 @@ def fit(train, params: TrainParams):
     return model
 
 
-def evaluate(model, frame, target_column: str) -> dict[str, float]:
+def evaluate(
+    model, frame, target_column: str, input_shape: list[int] | None = None
+) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    features = frame.drop(columns=[target_column]).to_numpy(dtype="float32")
-    predicted = model.predict(features)
+    if input_shape is not None:
+        from slipway.train import cnn
+
+        predicted = cnn.predict_labels(model, cnn.to_images(frame, target_column, input_shape))
+    else:
+        features = frame.drop(columns=[target_column]).to_numpy(dtype="float32")
+        predicted = model.predict(features)
     truth = frame[target_column].to_numpy()
     return {
         "accuracy": float(accuracy_score(truth, predicted)),
@@ -96,5 +129,9 @@ def evaluate(model, frame, target_column: str) -> dict[str, float]:
 
 
 def parameter_count(model) -> int:
+    if not hasattr(model, "steps"):  # a torch module
+        from slipway.train.cnn import parameter_count as torch_count
+
+        return torch_count(model)
     mlp = model[-1]
     return int(sum(w.size for w in mlp.coefs_) + sum(b.size for b in mlp.intercepts_))

@@ -29,6 +29,11 @@ class ValidateParams(BaseModel):
     )
     input_name: str = "input"
     input_dtype: Dtype = "float32"
+    input_shape: list[int] | None = Field(
+        None,
+        description="image models: one image's shape such as [1, 32, 32]; rows are flattened "
+        "images, validated as per-image summaries, and the contract is the image tensor",
+    )
 
 
 class ValidationResult(BaseModel):

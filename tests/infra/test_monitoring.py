@@ -24,8 +24,13 @@ METRICS: dict[str, set[str]] = {
     "slipway_model_loaded": {"model", "version", "variant"},
     "slipway_model_load_failures_total": {"model"},
     "slipway_model_swaps_total": {"model"},
+    "slipway_prediction_confidence": {"model", "version", "variant"},
 }
-HISTOGRAMS = {"slipway_request_latency_seconds", "slipway_batch_size"}
+HISTOGRAMS = {
+    "slipway_request_latency_seconds",
+    "slipway_batch_size",
+    "slipway_prediction_confidence",
+}
 VARIANTS = {"champion", "canary", "shadow"}
 
 
@@ -114,6 +119,7 @@ def test_the_required_alerts_exist_with_summaries():
     assert by_metric["slipway_validation_rejections_total"]
     assert by_metric["slipway_model_load_failures_total"]
     assert any("== 0" in r["expr"] for r in by_metric["slipway_requests_total"])  # no traffic
+    assert by_metric["slipway_prediction_confidence"]  # a confidence drop
 
 
 def test_dashboard_panels_have_unique_ids_and_the_provisioned_datasource():

@@ -162,7 +162,7 @@ def test_prometheus_source_queries_increase_over_the_window(http_server):
     assert window.champion.requests == 120 and window.candidate.requests == 40
     assert (window.shadow.comparisons, window.shadow.agreements) == (40, 36)
     queries = [p["query"][0] for p in server.seen]
-    assert len(queries) == 5 and all("increase(" in q and '{model="m"}[1s]' in q for q in queries)
+    assert len(queries) == 7 and all("increase(" in q and '{model="m"}[1s]' in q for q in queries)
     assert all("time" in p for p in server.seen)
 
 

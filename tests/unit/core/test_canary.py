@@ -334,3 +334,32 @@ def test_shadow_phase_judges_only_the_shadows_answers():
 def test_shadow_phase_without_comparisons_is_inconclusive():
     window = StepWindow(champion=variant(), candidate=VariantWindow(), shadow=ShadowWindow())
     assert analyze_step(window, CanaryPolicy()).status == "inconclusive"
+
+
+# -- prediction confidence -----------------------------------------------------------------
+def _confident(requests: float, mean: float, count: float | None = None):
+    from slipway.core.canary import VariantWindow
+
+    n = requests if count is None else count
+    return VariantWindow(
+        requests=requests, classes={"1": requests}, confidence_sum=mean * n, confidence_count=n
+    )
+
+
+@pytest.mark.parametrize(
+    "cand, champ, status",
+    [
+        ((100, 0.95), (100, 0.96), "pass"),
+        ((100, 0.70), (100, 0.96), "fail"),
+        ((100, 0.99), (100, 0.80), "pass"),
+        ((100, 0.70, 5), (100, 0.96), "inconclusive"),
+        ((100, 0.0, 0), (100, 0.0, 0), "pass"),
+    ],
+)
+def test_confidence_check(cand, champ, status):
+    from slipway.core.canary import CanaryPolicy, StepWindow, analyze_step
+
+    window = StepWindow(candidate=_confident(*cand), champion=_confident(*champ))
+    analysis = analyze_step(window, CanaryPolicy(max_confidence_drop=0.1))
+    (check,) = [c for c in analysis.checks if c.metric == "prediction_confidence"]
+    assert check.status == status, check.detail

@@ -33,6 +33,10 @@ slipway_predictions_total{model="m",version="2",variant="shadow",class="9"} 40
 slipway_shadow_comparisons_total{model="m",champion_version="1",shadow_version="2",agree="true"} 30
 slipway_shadow_comparisons_total{model="m",champion_version="1",shadow_version="2",agree="false"} 10
 slipway_shadow_comparisons_total{model="m",champion_version="1",shadow_version="3",agree="false"} 99
+# TYPE slipway_prediction_confidence histogram
+slipway_prediction_confidence_bucket{model="m",version="2",variant="canary",le="+Inf"} 8
+slipway_prediction_confidence_count{model="m",version="2",variant="canary"} 8
+slipway_prediction_confidence_sum{model="m",version="2",variant="canary"} 6.0
 """
 
 
@@ -111,3 +115,11 @@ def test_shadow_window_reads_the_shadow_variant_and_agreement():
 def test_other_models_and_versions_are_ignored():
     window = step_window(parse_text(TEXT), "m", "1", "7", "canary")
     assert window.candidate.requests == 0 and window.candidate.classes == {}
+
+
+def test_the_confidence_histogram_gives_the_variants_mean_confidence():
+    from slipway.core.promtext import variant_window
+
+    window = variant_window(parse_text(TEXT), "m", "2", "canary")
+    assert (window.confidence_count, window.mean_confidence) == (8, 0.75)
+    assert variant_window(parse_text(TEXT), "m", "1", "champion").mean_confidence is None

@@ -155,3 +155,44 @@ def write(path, data: bytes):
 def test_bad_inputs_are_clear(tmp_path, setup, message):
     with pytest.raises(BadInput, match=message):
         scoring.load_profile_or_table(setup(tmp_path))
+
+
+def test_shifted_images_stay_in_the_contract_range():
+    from slipway.core.contract import image_contract
+    from slipway.drift.shifted import shifted_images
+
+    contract = image_contract([1, 32, 32], low=0.0, high=1.0)
+    for kind in ("invert", "noise", "none"):
+        x = shifted_images(20, kind=kind, contract=contract)
+        assert x.shape == (20, 1, 32, 32) and x.min() >= 0 and x.max() <= 1
+    plain, inverted = shifted_images(5, "none"), shifted_images(5, "invert")
+    assert np.allclose(plain + inverted, 1.0)
+
+
+def _image_window(confidence_mean: float, seed: int, rows: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "mean_intensity": rng.normal(0.2, 0.02, rows),
+            "prediction": rng.integers(0, 10, rows),
+            "confidence": np.clip(rng.normal(confidence_mean, 0.03, rows), 0, 1),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "current_mean, prediction_drift", [(0.6, True), (0.95, False), (0.99, False)]
+)
+def test_a_confidence_drop_is_prediction_drift(current_mean, prediction_drift):
+    reference = profiles.profile_frame(_image_window(0.95, seed=1))
+    current = profiles.profile_frame(_image_window(current_mean, seed=2))
+    scores = scoring.score(reference, current, DriftPolicy())
+    assert [f.name for f in scores.features] == ["mean_intensity"]  # confidence is no feature
+    drifted = scores.prediction is not None and scores.prediction.drifted
+    assert drifted is prediction_drift
+    if prediction_drift:
+        assert scores.prediction.name == "confidence"
+        now = datetime(2026, 1, 2, tzinfo=UTC)
+        decision = decide(scores, DriftPolicy(), History(now=now))
+        assert decision.action == "retrain"
+        assert any("prediction drift: confidence" in r for r in decision.reasons)
