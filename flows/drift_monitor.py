@@ -44,7 +44,7 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
         window = collect_window(name, version, start, now, params.variants)
         reason = stage.no_data(params, version, start, now, window)
         performance = (
-            measure_performance(bundle, params.labelled, policy.performance_metric)
+            measure_performance(bundle, params.labelled, policy, name, state.previous)
             if params.labelled
             else None
         )
