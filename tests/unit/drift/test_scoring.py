@@ -155,3 +155,27 @@ def write(path, data: bytes):
 def test_bad_inputs_are_clear(tmp_path, setup, message):
     with pytest.raises(BadInput, match=message):
         scoring.load_profile_or_table(setup(tmp_path))
+
+
+def test_labelled_at_reads_the_time_column_else_the_file_time(tmp_path):
+    import os
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from slipway.drift.scoring import labelled_at
+    from slipway.errors import BadInput
+
+    frame = pd.DataFrame({"timestamp": ["2026-12-01T10:00:00Z", "2026-12-03T08:30:00Z"]})
+    assert labelled_at("store:x.parquet", frame, "timestamp") == datetime(
+        2026, 12, 3, 8, 30, tzinfo=UTC
+    )
+    path = tmp_path / "w.csv"
+    path.write_text("a\n1\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert labelled_at(str(path), pd.DataFrame({"a": [1]}), "timestamp") == datetime.fromtimestamp(
+        1_700_000_000, tz=UTC
+    )
+    assert labelled_at("store:w.parquet", pd.DataFrame({"a": [1]}), "timestamp") is None
+    with pytest.raises(BadInput, match="column 'timestamp' is not a date/time"):
+        labelled_at("w.csv", pd.DataFrame({"timestamp": ["soon"]}), "timestamp")
