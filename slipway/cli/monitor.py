@@ -63,12 +63,21 @@ def handle(args) -> int:
         )
         for reason in d.reasons:
             print(f"  - {reason}")
+        perf = result.scores.performance if result.scores else None
+        if perf is not None:
+            print(
+                f"{perf.metric} on {perf.rows} labelled rows: {perf.current:.4f} "
+                f"(at release {perf.baseline:.4f})"
+                + (f"; {perf.previous.describe()}" if perf.previous else "")
+            )
         if result.action:
             print(
                 f"opened {result.action.action} via {result.action.via}: flow run "
                 f"{result.action.flow_run_id} "
                 f"({result.action.state})"
             )
+            if result.action.detail.get("summary"):
+                print(f"  {result.action.detail['summary']}")
         if "json" in result.report:
             print(f"report: {result.report['json']}")
     return 0 if result.decision.action == "none" else 1
