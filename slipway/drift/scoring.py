@@ -185,6 +185,12 @@ def metric_value(metric: str, truth, predicted) -> float:
     return float(f1_score(truth, predicted, average="macro"))
 
 
+def metric_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -> float:
+    """A version's metric on labelled rows (e.g. fresh shifted data, before and after a repair)."""
+    _, truth, predicted = predictions_on(bundle_dir, labelled)
+    return metric_value(metric, truth, predicted)
+
+
 def performance_on(
     bundle_dir: str | Path,
     labelled,
