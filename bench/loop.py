@@ -56,9 +56,7 @@ def release_base(name: str) -> dict[str, str]:
     }
     versions = {}
     for label, train in trains.items():
-        result = release(
-            ReleaseParams(model_name=name, train=train, promote_first=False, **fast)
-        )
+        result = release(ReleaseParams(model_name=name, train=train, promote_first=False, **fast))
         versions[label] = result.version
     return versions
 
