@@ -75,6 +75,19 @@ def test_regression_that_previous_shares_is_retrained_not_rolled_back():
     assert any(r.startswith("important features drifted: vip") for r in decision.reasons)
 
 
+def test_a_previous_that_is_only_less_wrong_does_not_roll_back():
+    """Seen in the demo: on inverted digits `previous` got 0.116 against the champion's 0.080,
+    significantly better (p = 0.04) and still useless: retrain instead."""
+    cf = counterfactual(0.116, 0.080, True, rows=500, p=0.0427)
+    given = scores(drifted=("vip",), performance=labelled(0.08, baseline=0.98, previous=cf))
+    decision = decide(given, POLICY, history(promoted_hours_ago=2))
+    assert decision.action == "retrain"
+    assert (
+        "better beyond the noise but itself 0.8640 below the release level 0.9800 (limit 0.05), "
+        "so a rollback would not repair it" in decision.reasons[0]
+    )
+
+
 def test_regression_is_retrained_even_without_drift_when_previous_is_no_better():
     cf = counterfactual(0.70, 0.71, False, p=1.0)
     decision = decide(

@@ -64,7 +64,10 @@ def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_d
     parts = [frame(700, 10 + i, shift=0.6) for i in range(4)]
     for i, part in enumerate(parts):
         put(store, part, T0 + timedelta(hours=i // 2), replica=f"r{i % 2}")
-    policy = DriftPolicy(features={"a": FeatureRule(weight=3)}, retrain={"important_weight": 3})
+    policy = DriftPolicy(
+        features={"a": FeatureRule(weight=3)},
+        retrain={"important_weight": 3, "require_labels": False},  # the drift rules alone
+    )
     history = History(now=T0 + timedelta(hours=3))
     # when the window is merged from the store, and separately one profile of all the data is made
     window = scoring.load_window(
