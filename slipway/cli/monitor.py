@@ -18,7 +18,9 @@ def register(sub, common) -> None:
     p.add_argument("--window", default="24h", help="how far back, e.g. 24h, 7d (default 24h)")
     p.add_argument("--policy", help="drift policy YAML (default: built-in defaults)")
     p.add_argument(
-        "--labelled", help="labelled recent production data (CSV/Parquet) to measure performance"
+        "--labelled",
+        help="labelled recent production data (CSV/Parquet with the label column): the "
+        "champion and `previous` are evaluated on it, and a retrain learns from it",
     )
     p.add_argument(
         "--act",
