@@ -46,7 +46,7 @@ def shifted_digits(
         images = halves[0] if pool == "window" else halves[1]
     sample = frame.iloc[images[rng.integers(0, len(images), size=n)]].reset_index(drop=True)
     features = [c for c in sample.columns if c != TARGET]
-    x = sample[features].to_numpy(dtype=np.float32)
+    x = sample[features].to_numpy(dtype=np.float32, copy=True)
     if kind == "invert":
         x = 16.0 - x
     elif kind == "noise":
