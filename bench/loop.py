@@ -156,9 +156,15 @@ def run_scenario(key: str, base: str, versions: dict, rows: int, workdir: Path) 
         serving = action.detail.get("champion", champion)
     elif action is not None and action.action == "retrain":
         retrained = action.detail.get("version")
+        held = action.detail.get("holdout") or {}
         if action.detail.get("accepted"):
             serving = retrained  # what serves once its canary passes
-            note = "retrained version accepted on the held-out rows (candidate for its canary)"
+            note = (
+                f"retrained v{retrained} accepted on {held.get('rows')} held-out labelled rows: "
+                f"accuracy {held.get('candidate', 0):.4f} vs the champion's "
+                f"{held.get('champion', 0):.4f} (p={held.get('p_value', 1):.3g}); it waits "
+                "for its canary"
+            )
         else:
             note = f"retrained version {retrained} not accepted: {action.detail.get('summary')}"
     after = accuracy(name, serving, fresh)
