@@ -162,7 +162,8 @@ def run_scenario(key: str, base: str, versions: dict, rows: int, workdir: Path) 
             note = (
                 f"retrained v{retrained} accepted on {held.get('rows')} held-out labelled rows: "
                 f"accuracy {held.get('candidate', 0):.4f} vs the champion's "
-                f"{held.get('champion', 0):.4f} (p={held.get('p_value', 1):.3g}); it waits "
+                f"{held.get('champion', 0):.4f} (p={held.get('p_better', 1):.3g} that it is "
+                "better); it waits "
                 "for its canary"
             )
         else:

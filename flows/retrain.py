@@ -64,7 +64,8 @@ def retrain(params: RetrainParams = RetrainParams()) -> RetrainResult:
         result.summary = (
             f"version {released.version} vs champion v{champion} on {record['rows']} held-out "
             f"labelled rows: accuracy {record['candidate']:.4f} vs {record['champion']:.4f} "
-            f"({record['test']}, p={record['p_value']:.3g}): "
+            f"({record['test']}: p={record['p_value']:.3g} that it is worse, "
+            f"p={record['p_better']:.3g} that it is better): "
             + ("accepted, waits as `candidate` for its canary" if result.accepted else "rejected")
         )
     print(result.summary)

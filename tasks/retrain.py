@@ -55,14 +55,19 @@ def compare_on_held_out(
     from slipway.registry import open_registry
 
     registry = open_registry()
-    comparison = holdout_comparison(
+    comparison, p_better = holdout_comparison(
         registry.download_bundle(name, version),
         registry.download_bundle(name, champion),
         read_table(held_out),
         max_regression,
         alpha,
     )
-    record = {**comparison.as_dict(), "champion_version": champion, "held_out": held_out}
+    record = {
+        **comparison.as_dict(),
+        "p_better": p_better,
+        "champion_version": champion,
+        "held_out": held_out,
+    }
     registry.set_version_tags(name, version, {HOLDOUT_COMPARISON: json.dumps(record)})
     if not comparison.passed:
         registry.reject(

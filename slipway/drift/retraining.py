@@ -101,10 +101,14 @@ def holdout_comparison(
     candidate_bundle, champion_bundle, held_out, max_regression: float, alpha: float
 ):
     """The retrained version (candidate) against the champion on the held-out labelled rows:
-    the paired test of `slipway.core.comparison` (exact McNemar); both accuracies reported."""
+    the paired test of `slipway.core.comparison` (exact McNemar), both accuracies reported.
+    (the gate: not worse beyond `max_regression` and the noise; the one-sided p-value that it
+    is better, for the report)."""
     from slipway.core.comparison import compare_classifiers
     from slipway.drift.scoring import predictions_on
 
     _, truth, new = predictions_on(candidate_bundle, held_out, what="the retrained version")
     _, _, old = predictions_on(champion_bundle, held_out, what="the champion")
-    return compare_classifiers(truth, new, old, max_regression=max_regression, alpha=alpha)
+    gate = compare_classifiers(truth, new, old, max_regression=max_regression, alpha=alpha)
+    better = compare_classifiers(truth, new, old, require_improvement=True, alpha=alpha)
+    return gate, better.p_value

@@ -472,6 +472,7 @@ def test_retrain_learns_the_shift_and_is_compared_on_held_out_labelled_rows(bund
     assert held["rows"] == 90 and held["test"] == "mcnemar-exact"
     # the champion never saw inverted digits; the retrained version learnt them
     assert held["champion"] < 0.5 < held["candidate"], held
+    assert held["p_better"] < 0.05 and held["passed"] is True
     assert result.accepted is True
     assert "accepted, waits as `candidate`" in result.summary
     registry = open_registry()
