@@ -44,7 +44,7 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
         window = collect_window(name, version, start, now, params.variants)
         reason = stage.no_data(params, version, start, now, window)
         performance = (
-            measure_performance(bundle, params.labelled, policy.performance_metric)
+            measure_performance(bundle, params.labelled, policy, name, state.previous)
             if params.labelled
             else None
         )
@@ -63,15 +63,15 @@ def drift_monitor(params: MonitorParams = MonitorParams()) -> MonitorResult:
     )
     print(f"{name} v{version}: {decision.action}: " + " | ".join(decision.reasons))
     if decision.action in ("retrain", "rollback") and params.act != "off":
-        result.action = open_action(decision.action, params, "; ".join(decision.reasons))
+        result.action = open_action(decision.action, params, "; ".join(decision.reasons), policy)
     result.event_id = emit_drift_event(result)
     result.report = publish_report(result, now)
     return result
 
 
-def open_action(action: str, params: MonitorParams, why: str) -> ActionRecord:
+def open_action(action: str, params: MonitorParams, why: str, policy=None) -> ActionRecord:
     """The deployment when there is one (unless `inline`), else the flow inline as a subflow."""
-    child = stage.action_params(action, params, why)
+    child = stage.action_params(action, params, why, policy)
     if params.act in ("auto", "deployment"):
         record = open_deployment(
             action, params.model_name, {"params": child.model_dump(mode="json")}

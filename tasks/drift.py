@@ -60,10 +60,34 @@ def collect_window(
 
 
 @task(name="measure-performance")
-def measure_performance(bundle_dir: Path, labelled: str, metric: str) -> Performance:
+def measure_performance(
+    bundle_dir: Path, labelled: str, policy: DriftPolicy, name: str, previous: str | None
+) -> Performance:
+    """The champion on the labelled window and, when there is a `previous` version, that one
+    on the same rows (the counterfactual of a rollback; its failure is recorded, not raised)."""
     from slipway.data import read_table
+    from slipway.errors import BadInput
 
-    return scoring.performance_on(bundle_dir, read_table(labelled), metric)
+    frame = read_table(labelled)
+    collected = scoring.labelled_at(labelled, frame, policy.labels.time_column)
+    previous_bundle = None
+    if previous is not None:
+        from slipway.registry import open_registry
+
+        try:
+            previous_bundle = (previous, open_registry().download_bundle(name, previous))
+        except (BadInput, OSError) as exc:
+            return scoring.performance_on(
+                bundle_dir, frame, policy.performance_metric, collected_at=collected
+            ).model_copy(update={"previous_error": f"its bundle could not be read: {exc}"})
+    return scoring.performance_on(
+        bundle_dir,
+        frame,
+        policy.performance_metric,
+        previous=previous_bundle,
+        alpha=policy.rollback.alpha,
+        collected_at=collected,
+    )
 
 
 @task(name="score-window")

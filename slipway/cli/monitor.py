@@ -18,7 +18,9 @@ def register(sub, common) -> None:
     p.add_argument("--window", default="24h", help="how far back, e.g. 24h, 7d (default 24h)")
     p.add_argument("--policy", help="drift policy YAML (default: built-in defaults)")
     p.add_argument(
-        "--labelled", help="labelled recent production data (CSV/Parquet) to measure performance"
+        "--labelled",
+        help="labelled recent production data (CSV/Parquet with the label column): the "
+        "champion and `previous` are evaluated on it, and a retrain learns from it",
     )
     p.add_argument(
         "--act",
@@ -63,12 +65,21 @@ def handle(args) -> int:
         )
         for reason in d.reasons:
             print(f"  - {reason}")
+        perf = result.scores.performance if result.scores else None
+        if perf is not None:
+            print(
+                f"{perf.metric} on {perf.rows} labelled rows: {perf.current:.4f} "
+                f"(at release {perf.baseline:.4f})"
+                + (f"; {perf.previous.describe()}" if perf.previous else "")
+            )
         if result.action:
             print(
                 f"opened {result.action.action} via {result.action.via}: flow run "
                 f"{result.action.flow_run_id} "
                 f"({result.action.state})"
             )
+            if result.action.detail.get("summary"):
+                print(f"  {result.action.detail['summary']}")
         if "json" in result.report:
             print(f"report: {result.report['json']}")
     return 0 if result.decision.action == "none" else 1

@@ -6,6 +6,16 @@ The column verdicts (`FeatureScore`, `judge`, `judge_columns`) live in
 into one of `none`, `retrain`, `rollback`, `alert-only` or `no-data`, with the reasons and the
 drifted features named. Cooldown and de-duplication: an action already running, or one opened
 within the cooldown, is not opened again (the result is `alert-only`, saying why).
+
+The action that repairs (issue 22):
+- a labelled window carries a decision only with at least `labels.min_rows` rows collected
+  within `labels.max_age`; otherwise the decision is at most `alert-only`, naming the count;
+- counterfactual rollback: with labels, `previous` was evaluated on the same rows
+  (`Performance.previous`, the paired test of `slipway.core.comparison`); a rollback happens
+  only when it is better beyond the noise, otherwise the regression is retrained, saying why;
+  without labels the drift-after-promotion rule still rolls back, saying it could not compare;
+- drift asks for a retrain only with a usable labelled window (`retrain.require_labels`):
+  a retrain on the reference data alone would reproduce the same model.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slipway.core.comparison import Comparison
 from slipway.core.drift_policy import PREDICTION, DriftPolicy
 from slipway.core.drift_verdicts import FeatureScore, NullShift, judge
 
@@ -38,6 +49,43 @@ def in_progress(
     return last_update is None or now - last_update <= stale_after
 
 
+class Counterfactual(BaseModel):
+    """`previous` and the champion on the same labelled rows: would a rollback repair?"""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    metric: str
+    previous: float
+    champion: float
+    rows: int
+    test: str
+    p_value: float
+    better: bool
+    """`previous` is better than the champion beyond the noise (one-sided p < alpha)."""
+
+    @classmethod
+    def of(cls, version: str, comparison: Comparison) -> Counterfactual:
+        """From `compare_*(y, pred_previous, pred_champion, require_improvement=True)`."""
+        return cls(
+            version=str(version),
+            metric=comparison.metric,
+            previous=comparison.candidate,
+            champion=comparison.champion,
+            rows=comparison.rows,
+            test=comparison.test,
+            p_value=comparison.p_value,
+            better=comparison.passed,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"`previous` v{self.version} {self.metric} {self.previous:.4f} vs the champion's "
+            f"{self.champion:.4f} on the same {self.rows} labelled rows ({self.test}, "
+            f"p={self.p_value:.3g})"
+        )
+
+
 class Performance(BaseModel):
     """The champion's metric on labelled window data against its value at release."""
 
@@ -47,6 +95,12 @@ class Performance(BaseModel):
     baseline: float
     current: float
     rows: int
+    previous: Counterfactual | None = None
+    """`previous` on the same rows (None: no `previous`, or it could not be evaluated)."""
+    previous_error: str | None = None
+    """Why `previous` could not be evaluated (when there is one)."""
+    collected_at: datetime | None = None
+    """When the labelled window was collected (None: unknown, taken as fresh)."""
 
     @property
     def drop(self) -> float:
@@ -100,6 +154,30 @@ class History(BaseModel):
     last_opened: dict[str, datetime] = Field(default_factory=dict)
 
 
+def labels_problem(perf: Performance | None, policy: DriftPolicy, now: datetime) -> str | None:
+    """Why a labelled window cannot carry a decision (too few rows, too old); None if it can."""
+    if perf is None:
+        return None
+    rule = policy.labels
+    if perf.rows < rule.min_rows:
+        return (
+            f"only {perf.rows} labelled rows (policy labels.min_rows {rule.min_rows}): too few "
+            "to decide on"
+        )
+    if perf.collected_at is not None and now - perf.collected_at > rule.max_age_delta:
+        age = now - perf.collected_at
+        return (
+            f"the labelled window was collected {_age(age)} ago (policy labels.max_age "
+            f"{rule.max_age}): too old to decide on"
+        )
+    return None
+
+
+def _age(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
+
+
 class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -133,41 +211,80 @@ def decide(
     prediction_drift = scores.prediction is not None and scores.prediction.drifted
     if prediction_drift:
         names.append(PREDICTION)
-    perf = scores.performance
+    unusable = labels_problem(scores.performance, policy, history.now)
+    perf = None if unusable else scores.performance
     perf_drop = perf is not None and perf.drop > policy.rollback.max_performance_drop
     any_drift = bool(drifted) or prediction_drift
-    action, reasons = _propose(
-        scores, policy, history, drifted, prediction_drift, perf_drop, any_drift
+    action, reasons, held = _propose(
+        scores, perf, policy, history, drifted, prediction_drift, perf_drop, any_drift
     )
+    if unusable:
+        raw = scores.performance
+        if raw.drop > policy.rollback.max_performance_drop:
+            reasons = [*reasons, f"{_perf_text(raw, policy)}, but {unusable}"]
+            held = held or "retrain"
+        else:
+            reasons = [*reasons, f"labelled window not used: {unusable}"]
+        if action in OPENED_ACTIONS or held:
+            return Decision(
+                action="alert-only",
+                reasons=reasons,
+                drifted=names,
+                suppressed=action if action in OPENED_ACTIONS else held,
+            )
     if action in OPENED_ACTIONS:
         stop = _stopped(action, policy, history)
         if stop:
             return Decision(
                 action="alert-only", reasons=[*reasons, stop], drifted=names, suppressed=action
             )
-    return Decision(action=action, reasons=reasons, drifted=names)
+    return Decision(action=action, reasons=reasons, drifted=names, suppressed=held)
 
 
-def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_drift):
-    perf = scores.performance
-    perf_text = (
+def _perf_text(perf: Performance, policy: DriftPolicy) -> str:
+    return (
         f"{perf.metric} fell from {perf.baseline:.4f} to {perf.current:.4f} "
         f"(drop {perf.drop:.4f} > limit {policy.rollback.max_performance_drop:g}, "
         f"{perf.rows} labelled rows)"
-        if perf_drop
-        else ""
     )
+
+
+NO_LABELS = "no labelled window: could not compare `previous` with the champion"
+
+
+def _propose(scores, perf, policy, history, drifted, prediction_drift, perf_drop, any_drift):
+    """(action, reasons, the action held back for want of labels or None)."""
+    perf_text = _perf_text(perf, policy) if perf_drop else ""
     recent = history.promoted_at is not None and (
         history.now - history.promoted_at <= policy.rollback.window_delta
     )
+    reasons: list[str] = []
     if recent and history.has_previous:
         since = f"since the promotion at {history.promoted_at.isoformat()}"
+        cf = perf.previous if perf is not None else None
+        cannot = (
+            NO_LABELS
+            if perf is None
+            else "could not evaluate `previous` on the labelled rows"
+            + (f" ({perf.previous_error})" if perf.previous_error else "")
+        )
+        verdict = _repairs(cf, perf, policy) if cf is not None else None
+        if verdict is None and cf is not None:
+            what = f"regression {since}: {perf_text}" if perf_drop else f"worse {since}"
+            return "rollback", [what, f"{cf.describe()}: better beyond the noise"], None
+        if perf_drop and cf is None:
+            return "rollback", [f"regression {since}: {perf_text}", cannot], None
         if perf_drop:
-            return "rollback", [f"regression {since}: {perf_text}"]
-        if any_drift and history.previous_fine:
+            reasons.append(
+                f"regression {since}: {perf_text}; not rolled back: {cf.describe()}: {verdict}, "
+                "so a rollback would not repair it"
+            )
+        elif any_drift and history.previous_fine:
             what = ", ".join(_drift_names(drifted, prediction_drift))
-            return "rollback", [f"drift appeared only {since} while `previous` was fine: {what}"]
-    reasons = []
+            text = f"drift appeared only {since} while `previous` was fine: {what}"
+            if cf is None:
+                return "rollback", [text, cannot], None
+            reasons.append(f"{text}; not rolled back: {cf.describe()}: {verdict}")
     important = [f for f in drifted if f.weight >= policy.retrain.important_weight]
     if important:
         reasons.append("important features drifted: " + "; ".join(f.describe() for f in important))
@@ -179,11 +296,22 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
         )
     if prediction_drift and policy.retrain.on_prediction_drift:
         reasons.append("prediction drift: " + scores.prediction.describe())
-    if perf_drop:
+    if perf_drop and not (recent and history.has_previous):
         why = "no `previous` version to roll back to" if recent else "not right after a promotion"
         reasons.append(f"{perf_text}; {why}")
+    if reasons and perf is None and policy.retrain.require_labels:
+        return (
+            "alert-only",
+            [
+                *reasons,
+                f"not retrained: a retrain needs a labelled window of at least "
+                f"{policy.labels.min_rows} rows (`--labelled`), or it reproduces the same model "
+                "(policy retrain.require_labels)",
+            ],
+            "retrain",
+        )
     if reasons:
-        return "retrain", reasons
+        return "retrain", reasons, None
     unscored = scores.unscorable
     if any_drift or scores.missing or unscored:
         alerts = []
@@ -204,8 +332,24 @@ def _propose(scores, policy, history, drifted, prediction_drift, perf_drop, any_
                     f"{f.name} ({f.unscorable or 'the test could not run'})" for f in unscored
                 )
             )
-        return "alert-only", alerts
-    return "none", [f"no drift in {len(scores.features)} features over {scores.rows} rows"]
+        return "alert-only", alerts, None
+    return "none", [f"no drift in {len(scores.features)} features over {scores.rows} rows"], None
+
+
+def _repairs(cf: Counterfactual, perf: Performance, policy: DriftPolicy) -> str | None:
+    """None when rolling back to `previous` repairs: it is better than the champion beyond the
+    noise AND within `max_performance_drop` of the level the champion was released at (a
+    `previous` that is merely less wrong, 0.12 against 0.08 on inverted digits, repairs
+    nothing); otherwise why not."""
+    if not cf.better:
+        return "no better beyond the noise"
+    limit = policy.rollback.max_performance_drop
+    if perf.baseline - cf.previous > limit:
+        return (
+            f"better beyond the noise but itself {perf.baseline - cf.previous:.4f} below the "
+            f"release level {perf.baseline:.4f} (limit {limit:g})"
+        )
+    return None
 
 
 def _drift_names(drifted, prediction_drift) -> list[str]:
@@ -238,7 +382,14 @@ def dataset_verdict(
     drift"); `no-data` under `min_rows`; otherwise `no drift`, even when a single column drifted
     below those rules (it is named in the decision's reasons).
     """
-    decision = decide(scores, policy, History(now=now), no_data_reason="CURRENT has no rows")
+    # no labels and nothing to retrain here: the verdict is what the retrain rules say
+    retrain = policy.retrain.model_copy(update={"require_labels": False})
+    decision = decide(
+        scores,
+        policy.model_copy(update={"retrain": retrain}),
+        History(now=now),
+        no_data_reason="CURRENT has no rows",
+    )
     if decision.action == "no-data":
         return "no-data", decision
     if decision.action in OPENED_ACTIONS:

@@ -74,6 +74,41 @@ class RetrainRule(BaseModel):
     drift_share: float = Field(0.3, gt=0, le=1)
     """...and so does this weighted share of drifted features."""
     on_prediction_drift: bool = True
+    labelled_share: float = Field(0.5, gt=0, lt=1)
+    """Share of the retraining set made of labelled window rows (resampled with replacement to
+    reach it): the weight of recent production against the reference data."""
+    holdout: float = Field(0.3, gt=0, lt=1)
+    """Share of the labelled window kept out of training: the retrained version and the
+    champion are compared on it (paired test), and both metrics are reported."""
+    max_regression: float = Field(0.0, ge=0, le=1)
+    """On that held-out part, the retrained version may be worse by at most this much (metric
+    units), unless the paired test says the difference is noise."""
+    require_labels: bool = True
+    """Drift asks for a retrain only with a usable labelled window (`labels`): retraining on
+    the reference data alone reproduces the same model. Without one: `alert-only`."""
+
+
+class LabelRule(BaseModel):
+    """What a labelled window must be to carry a decision (rollback, retrain, their choice)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_rows: int = Field(200, ge=1)
+    """Fewer labelled rows: `alert-only` with the count (never a retrain on 12 rows)."""
+    max_age: str = "7d"
+    """Labels collected longer ago than this (newest `time_column` value, else the file's
+    modification time) describe another production: `alert-only`."""
+    time_column: str = "timestamp"
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def max_age_delta(self) -> timedelta:
+        return parse_duration(self.max_age)
 
 
 class RollbackRule(BaseModel):
@@ -82,6 +117,9 @@ class RollbackRule(BaseModel):
     window: str = "72h"
     """A regression within this long after a promotion rolls back (when `previous` exists)."""
     max_performance_drop: float = Field(0.05, ge=0, le=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    """Counterfactual: `previous` must beat the champion on the labelled rows with p < alpha
+    (exact McNemar test) for a rollback; otherwise the regression is retrained."""
 
     @field_validator("window")
     @classmethod
@@ -115,6 +153,7 @@ class DriftPolicy(BaseModel):
     prediction: FeatureRule = FeatureRule(test="chi-square")
     retrain: RetrainRule = RetrainRule()
     rollback: RollbackRule = RollbackRule()
+    labels: LabelRule = LabelRule()
     cooldown: str = "24h"
     """At most one retrain (and one rollback) opened per cooldown."""
     performance_metric: str = "accuracy"

@@ -32,6 +32,8 @@ CANARY_PROGRESS = "slipway.canary.progress"
 """JSON of slipway.core.canary_state.CanaryProgress."""
 DRIFT_LAST_DECISION = "slipway.drift.last_decision"
 DRIFT_LAST_CHECKED = "slipway.drift.last_checked"
+HOLDOUT_COMPARISON = "slipway.retrain.holdout_comparison"
+"""A retrained version against the champion on the held-out labelled rows (JSON)."""
 
 # registered-model tag
 ROUTING = "slipway.routing"

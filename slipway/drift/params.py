@@ -43,6 +43,9 @@ class MonitorParams(BaseModel):
     retrain_arch: Literal["mlp", "cnn"] = Field(
         "mlp", description="what a retrain trains: the MLP or the image CNN (see `train`)"
     )
+    retrain_targets: tuple[str, ...] = Field(
+        (), description="convert-and-quantize targets of a retrain (default: all)"
+    )
     now: datetime | None = Field(
         None, description="end of the window (default: now, UTC); for replays"
     )
@@ -94,6 +97,17 @@ class RetrainParams(BaseModel):
         "mlp", description="mlp, or cnn: the image CNN on 'digits' as 32x32 images"
     )
     epochs: int = Field(8, ge=1, description="cnn: training epochs")
+    labelled_share: float = Field(
+        0.5, gt=0, lt=1, description="share of the training set made of labelled window rows"
+    )
+    holdout: float = Field(
+        0.3, gt=0, lt=1, description="share of the labelled window held out for the comparison"
+    )
+    max_regression: float = Field(
+        0.0, ge=0, le=1, description="held-out comparison: how much worse the new version may be"
+    )
+    alpha: float = Field(0.05, gt=0, lt=1, description="held-out comparison: the test's level")
+    seed: int = Field(0, description="split, resampling and training seed")
     max_iter: int = Field(300, ge=1)
     hidden_layers: tuple[int, ...] = (256, 128)
     targets: list[str] | None = Field(
@@ -119,6 +133,14 @@ class RetrainResult(BaseModel):
     dataset: str
     rows: dict[str, int]
     release: dict[str, Any]
+    version: str | None = None
+    champion: str | None = None
+    """The champion the retrained version was compared with (None: there was none)."""
+    holdout: dict[str, Any] | None = None
+    """`Comparison.as_dict()` on the held-out labelled rows (candidate = the retrained one)."""
+    accepted: bool | None = None
+    """The held-out comparison passed (None: not compared); a failed one rejects the version."""
+    summary: str = ""
 
 
 class RollbackParams(BaseModel):

@@ -53,6 +53,13 @@ def markdown(result: MonitorResult, chart_uri: str | None = None) -> str:
                 f"Performance: {perf.metric} {perf.current:.4f} on {perf.rows} labelled rows "
                 f"(at release {perf.baseline:.4f}, drop {perf.drop:.4f})",
             ]
+            if perf.previous is not None:
+                verdict = "better beyond the noise" if perf.previous.better else "no better"
+                lines.append(f"Counterfactual: {perf.previous.describe()}: {verdict}.")
+            elif perf.previous_error:
+                lines.append(f"Counterfactual: `previous` not evaluated: {perf.previous_error}.")
+        elif result.decision.action not in ("no-data", "none"):
+            lines += ["", "No labelled window: `previous` could not be compared with the champion."]
         ordered = sorted(
             scores.features, key=lambda f: (not f.drifted, -(f.statistic or 0), f.name)
         )

@@ -156,10 +156,9 @@ def load_profile_or_table(ref: str | Path):
     return frame_profile(frame)
 
 
-def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -> Performance:
-    """The version's selected candidate on labelled window data vs its accuracy at release."""
+def predictions_on(bundle_dir: str | Path, labelled, what: str = "bundle"):
+    """(manifest, truth, predicted labels) of a bundle's selected candidate on labelled rows."""
     import numpy as np
-    from sklearn.metrics import accuracy_score, f1_score
 
     from slipway.layout import read_manifest
     from slipway.runtimes import load_candidate
@@ -167,15 +166,8 @@ def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -
     bundle_dir = Path(bundle_dir)
     manifest = read_manifest(bundle_dir)
     candidate = manifest.selected()
-    if candidate is None or candidate.accuracy is None:
-        raise BadInput(
-            f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with"
-        )
-    if candidate.accuracy.metric != metric:
-        raise BadInput(
-            f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
-            f"the policy asks for {metric!r}: set performance_metric in the policy"
-        )
+    if candidate is None:
+        raise BadInput(f"{what} {bundle_dir}: no selected candidate to evaluate")
     target = manifest.target_column
     needed = [*manifest.feature_names, target]
     absent = [c for c in needed if c not in labelled.columns]
@@ -189,15 +181,91 @@ def performance_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -
     predicted = load_candidate(bundle_dir, candidate).predict(
         labelled[manifest.feature_names].to_numpy(dtype=np.float32)
     )["label"]
-    truth = labelled[target].to_numpy()
-    value = (
-        accuracy_score(truth, predicted)
-        if metric == "accuracy"
-        else f1_score(truth, predicted, average="macro")
-    )
+    return manifest, labelled[target].to_numpy(), np.asarray(predicted)
+
+
+def metric_value(metric: str, truth, predicted) -> float:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    if metric == "accuracy":
+        return float(accuracy_score(truth, predicted))
+    return float(f1_score(truth, predicted, average="macro"))
+
+
+def metric_on(bundle_dir: str | Path, labelled, metric: str = "accuracy") -> float:
+    """A version's metric on labelled rows (e.g. fresh shifted data, before and after a repair)."""
+    _, truth, predicted = predictions_on(bundle_dir, labelled)
+    return metric_value(metric, truth, predicted)
+
+
+def performance_on(
+    bundle_dir: str | Path,
+    labelled,
+    metric: str = "accuracy",
+    previous: tuple[str, str | Path] | None = None,
+    alpha: float = 0.05,
+    collected_at: datetime | None = None,
+) -> Performance:
+    """The version's selected candidate on labelled window data vs its accuracy at release.
+
+    `previous` (version, bundle dir): that version is evaluated on the same rows and compared
+    with the champion by the paired test (exact McNemar): the counterfactual of a rollback.
+    """
+    from slipway.core.comparison import compare_classifiers
+    from slipway.core.drift import Counterfactual
+
+    bundle_dir = Path(bundle_dir)
+    manifest, truth, predicted = predictions_on(bundle_dir, labelled)
+    candidate = manifest.selected()
+    if candidate.accuracy is None:
+        raise BadInput(
+            f"bundle {bundle_dir}: no selected candidate with an accuracy record to compare with"
+        )
+    if candidate.accuracy.metric != metric:
+        raise BadInput(
+            f"bundle {bundle_dir}: its release metric is {candidate.accuracy.metric!r}, "
+            f"the policy asks for {metric!r}: set performance_metric in the policy"
+        )
+    counterfactual = error = None
+    if previous is not None:
+        version, previous_dir = previous
+        try:
+            _, _, before = predictions_on(previous_dir, labelled, what=f"`previous` v{version}")
+            counterfactual = Counterfactual.of(
+                version,
+                compare_classifiers(
+                    truth, before, predicted, require_improvement=True, alpha=alpha
+                ),
+            )
+        except (BadInput, ValueError) as exc:
+            error = str(exc)
     return Performance(
         metric=metric,
         baseline=float(candidate.accuracy.value),
-        current=float(value),
+        current=metric_value(metric, truth, predicted),
         rows=len(labelled),
+        previous=counterfactual,
+        previous_error=error,
+        collected_at=collected_at,
     )
+
+
+def labelled_at(ref: str, labelled, time_column: str) -> datetime | None:
+    """When a labelled window was collected: its newest `time_column` value, else the local
+    file's modification time, else None (unknown: taken as fresh)."""
+    import pandas as pd
+
+    if time_column in labelled.columns and len(labelled):
+        try:
+            newest = pd.to_datetime(labelled[time_column], utc=True).max()
+        except (ValueError, TypeError):
+            raise BadInput(
+                f"labelled window column {time_column!r} is not a date/time: give ISO 8601 "
+                "times or rename the column (policy labels.time_column)"
+            ) from None
+        if not pd.isna(newest):
+            return newest.to_pydatetime()
+    path = Path(ref)
+    if "://" not in ref and not ref.startswith("store:") and path.is_file():
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return None

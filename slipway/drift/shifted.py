@@ -10,6 +10,10 @@ or profiled.
 from __future__ import annotations
 
 KINDS = ("invert", "noise", "none")
+POOLS = ("all", "window", "fresh")
+"""Which digit images to draw from: all, or one of two fixed disjoint halves, so that a
+labelled window (`window`) and the fresh data a repair is measured on (`fresh`) never share
+an image."""
 
 
 def shifted_digits(
@@ -19,6 +23,7 @@ def shifted_digits(
     noise_scale: float = 4.0,
     with_labels: bool = False,
     contract=None,
+    pool: str = "all",
 ):
     """A DataFrame of `n` digit images (sampled with replacement), shifted by `kind`, clipped to
     `contract` (a slipway.core.contract.ServingContract) when given."""
@@ -31,11 +36,17 @@ def shifted_digits(
         raise BadInput(f"shift {kind!r}: use one of {', '.join(KINDS)}")
     if n <= 0:
         raise BadInput(f"n={n}: ask for at least one row")
+    if pool not in POOLS:
+        raise BadInput(f"pool {pool!r}: use one of {', '.join(POOLS)}")
     rng = np.random.default_rng(seed)
     frame = digits_frame()
-    sample = frame.iloc[rng.integers(0, len(frame), size=n)].reset_index(drop=True)
+    images = np.arange(len(frame))
+    if pool != "all":
+        halves = np.array_split(np.random.default_rng(20261208).permutation(len(frame)), 2)
+        images = halves[0] if pool == "window" else halves[1]
+    sample = frame.iloc[images[rng.integers(0, len(images), size=n)]].reset_index(drop=True)
     features = [c for c in sample.columns if c != TARGET]
-    x = sample[features].to_numpy(dtype=np.float32)
+    x = sample[features].to_numpy(dtype=np.float32, copy=True)
     if kind == "invert":
         x = 16.0 - x
     elif kind == "noise":

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slipway.core.drift import History
-from slipway.core.drift_policy import parse_duration
+from slipway.core.drift_policy import DriftPolicy, parse_duration
 from slipway.drift.history import ReleaseState
 from slipway.drift.params import MonitorParams, RetrainParams, RollbackParams
 from slipway.drift.scoring import WindowProfile
@@ -49,14 +49,23 @@ def history_of(
     )
 
 
-def action_params(action: str, params: MonitorParams, why: str) -> RetrainParams | RollbackParams:
-    """The parameters of the retrain or rollback flow the monitor opens."""
+def action_params(
+    action: str, params: MonitorParams, why: str, policy: DriftPolicy | None = None
+) -> RetrainParams | RollbackParams:
+    """The parameters of the retrain or rollback flow the monitor opens (the retrain's mix and
+    held-out comparison from the policy's `retrain` rule)."""
     if action == "retrain":
+        rule = (policy or DriftPolicy()).retrain
         return RetrainParams(
             model_name=params.model_name,
             reference=params.retrain_reference,
             labelled=params.labelled,
             arch=params.retrain_arch,
+            labelled_share=rule.labelled_share,
+            holdout=rule.holdout,
+            max_regression=rule.max_regression,
+            alpha=(policy or DriftPolicy()).rollback.alpha,
+            targets=list(params.retrain_targets) if params.retrain_targets else None,
             reason=why,
         )
     return RollbackParams(model_name=params.model_name, reason=f"drift-monitor: {why}")

@@ -55,8 +55,24 @@ def with_predictions(bundle: Path, features):
     return out
 
 
-def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
-    """`count` versions of the bundle (through a real MLflow run each)."""
+def bad_model(reference, target_column: str = "digit"):
+    """A real sklearn pipeline trained on the reference with every label shifted by one: it
+    serves like any model and is wrong on almost every row (a bad promotion)."""
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = reference[FEATURES].to_numpy(dtype="float32")
+    y = (reference[target_column].to_numpy() + 1) % 10
+    model = make_pipeline(StandardScaler(), MLPClassifier((32,), max_iter=200, random_state=0))
+    return model.fit(x, y)
+
+
+def register_versions(
+    name: str, bundle: Path, count: int = 2, bundles: list[Path] | None = None
+) -> list[str]:
+    """`count` versions of the bundle, or one version per bundle in `bundles` (through a real
+    MLflow run each)."""
     import mlflow
 
     from slipway.core.layout import BUNDLE_ARTIFACT_PATH
@@ -67,9 +83,9 @@ def register_versions(name: str, bundle: Path, count: int = 2) -> list[str]:
     c = open_registry().client
     c.create_registered_model(name)
     versions = []
-    for _ in range(count):
+    for each in bundles or [bundle] * count:
         with mlflow.start_run(run_name="test-bundle", experiment_id=experiment_id) as run:
-            mlflow.log_artifacts(str(bundle), BUNDLE_ARTIFACT_PATH)
+            mlflow.log_artifacts(str(each), BUNDLE_ARTIFACT_PATH)
             source = f"{run.info.artifact_uri}/{BUNDLE_ARTIFACT_PATH}"
         versions.append(str(c.create_model_version(name, source, run_id=run.info.run_id).version))
     return versions

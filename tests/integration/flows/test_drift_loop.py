@@ -13,6 +13,7 @@ from slipway.drift.params import MonitorParams
 from slipway.drift.policy_file import EXAMPLE_POLICY
 from tests.support.drift import (
     FEATURES,
+    bad_model,
     make_bundle,
     register_versions,
     with_predictions,
@@ -52,6 +53,30 @@ def production(trained):
     from slipway.data import read_table
 
     return read_table(trained.data_uris["eval"])
+
+
+@pytest.fixture(scope="module")
+def bad_bundle(trained, tmp_path_factory):
+    """A bundle whose model is wrong on almost every row (labels shifted by one in training)."""
+    from slipway.data import read_table
+    from tests.support.candidates import build_candidate_dir
+
+    reference = read_table(trained.data_uris["reference"])
+    candidates = build_candidate_dir(
+        bad_model(reference), reference, "digit", tmp_path_factory.mktemp("bad-candidates")
+    )
+    return make_bundle(candidates, reference, tmp_path_factory.mktemp("bad") / "bundle")
+
+
+@pytest.fixture
+def bad_promotion(bundle, bad_bundle):
+    """v1 (good) then v2 (bad) promoted just now: v2 is champion, v1 previous."""
+    from tasks.promote import guarded_promote as promote
+
+    v1, v2 = register_versions(NAME, bundle, bundles=[bundle, bad_bundle])
+    promote(NAME, v1, reason="first release")
+    promote(NAME, v2, reason="canary passed")
+    return v1, v2
 
 
 @pytest.fixture
@@ -127,7 +152,7 @@ def test_no_champion_gives_no_data(bundle):
 
 
 def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(
-    registered, bundle, production
+    registered, bundle, production, tmp_path
 ):
     from prefect.client.orchestration import get_client
 
@@ -137,9 +162,11 @@ def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(
     shifted = production.copy()
     shifted["pixel_21"] = np.clip(shifted["pixel_21"] + 6, 0, 16)
     write_window(bundle, v2, shifted)
+    production.to_parquet(tmp_path / "labelled.parquet", index=False)
+    labelled = str(tmp_path / "labelled.parquet")
     retrain.to_deployment(name="retrain").apply()
-    # when the monitor runs on a window with one important feature shifted
-    first = drift_monitor(params())
+    # when the monitor runs on a window with one important feature shifted, with labels
+    first = drift_monitor(params(labelled=labelled))
     # then it asks for a retrain naming that feature and runs the retrain deployment, linked
     assert first.decision.action == "retrain"
     assert first.decision.drifted[0] == "pixel_21"
@@ -151,11 +178,43 @@ def test_important_shift_opens_retrain_once_then_the_cooldown_stops_a_repeat(
     assert run.parent_task_run_id is not None
     assert f"slipway.model:{NAME}" in run.tags
     assert run.parameters["params"]["model_name"] == NAME
+    assert run.parameters["params"]["labelled"] == labelled
+    assert run.parameters["params"]["labelled_share"] == 0.5
     # and a second run while that retrain is pending opens nothing
-    second = drift_monitor(params())
+    second = drift_monitor(params(labelled=labelled))
     assert second.decision.action == "alert-only"
     assert second.decision.suppressed == "retrain"
     assert second.action is None
+
+
+def test_drift_after_a_promotion_without_labels_rolls_back_saying_it_could_not_compare(
+    registered, bundle, production
+):
+    from slipway.registry import open_registry
+
+    v1, v2 = registered
+    shifted = production.copy()
+    shifted["pixel_21"] = np.clip(shifted["pixel_21"] + 6, 0, 16)
+    write_window(bundle, v2, shifted)
+    open_registry().record_drift_verdict(NAME, v1, "none", NOW)  # `previous` was fine
+    result = drift_monitor(params(act="off"))
+    # drift right after the promotion, no labels: the rule rolls back, saying it could not compare
+    assert result.decision.action == "rollback"
+    assert "no labelled window: could not compare `previous`" in result.decision.reasons[1]
+
+
+def test_drift_without_labels_and_without_a_recent_promotion_only_alerts(bundle, production):
+    from tasks.promote import guarded_promote as promote
+
+    (v1,) = register_versions(NAME, bundle, count=1)
+    promote(NAME, v1, reason="first release")
+    shifted = production.copy()
+    shifted["pixel_21"] = np.clip(shifted["pixel_21"] + 6, 0, 16)
+    write_window(bundle, v1, shifted)
+    result = drift_monitor(params(act="inline"))
+    assert (result.decision.action, result.decision.suppressed) == ("alert-only", "retrain")
+    assert "not retrained: a retrain needs a labelled window" in result.decision.reasons[-1]
+    assert result.action is None
 
 
 def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tmp_path):
@@ -176,8 +235,16 @@ def test_retrain_trains_on_reference_plus_labelled_window_through_the_release(tm
             reason="test",
         )
     )
-    assert result.rows == {"reference": 1797, "labelled": 120, "total": 1917}
-    assert len(read_table(result.dataset)) == 1917
+    # 84 labelled rows mixed in at half the training set (resampled), 36 held out
+    assert result.rows == {
+        "reference": 1797,
+        "labelled": 120,
+        "labelled_train": 84,
+        "held_out": 36,
+        "total": 3594,
+    }
+    assert len(read_table(result.dataset)) == 3594
+    assert result.champion is None and result.holdout is None  # first release: nothing to compare
     trained = result.release["stages"]["train"]
     assert trained["metrics"]["accuracy"] > 0
     import mlflow
@@ -196,21 +263,21 @@ def test_retrain_refuses_a_window_without_labels(tmp_path):
         retrain(RetrainParams(model_name=NAME, labelled=str(tmp_path / "w.parquet"), max_iter=5))
 
 
-def test_regression_right_after_promotion_rolls_back_to_previous(
-    registered, bundle, production, tmp_path
+def test_regression_after_a_bad_promotion_rolls_back_because_previous_is_better(
+    bad_promotion, bundle, bad_bundle, production, tmp_path
 ):
     from slipway.registry import open_registry
 
-    v1, v2 = registered  # v2 was promoted just now (slipway.promoted_at)
-    write_window(bundle, v2, production)
-    # labels that disagree with the model on most rows: the accuracy collapses
-    labelled = production.copy()
-    labelled["digit"] = (labelled["digit"] + 1) % 10
-    labelled.to_parquet(tmp_path / "labelled.parquet", index=False)
+    v1, v2 = bad_promotion  # v2 (bad) was promoted just now (slipway.promoted_at)
+    write_window(bad_bundle, v2, production)
+    production.to_parquet(tmp_path / "labelled.parquet", index=False)
     result = drift_monitor(params(labelled=str(tmp_path / "labelled.parquet"), act="inline"))
-    assert result.decision.action == "rollback"
-    assert "regression since the promotion" in result.decision.reasons[0]
-    assert result.scores.performance.current < 0.2
+    # the counterfactual: v1 on the same labelled rows is better beyond the noise
+    assert result.decision.action == "rollback", result.decision.reasons
+    perf = result.scores.performance
+    assert perf.current < 0.2 and perf.previous.version == v1 and perf.previous.better
+    assert perf.previous.previous > 0.8 and perf.previous.rows == len(production)
+    assert f"`previous` v{v1} accuracy" in result.decision.reasons[1]
     assert result.action.via == "inline" and result.action.state == "COMPLETED"
     # the previous version serves again
     assert open_registry().alias(NAME, "champion") == v1
@@ -221,6 +288,37 @@ def test_regression_right_after_promotion_rolls_back_to_previous(
         .tags["slipway.rolled_back_reason"]
         .startswith("drift-monitor: ")
     )
+
+
+def test_regression_that_previous_shares_is_retrained_not_rolled_back(
+    registered, bundle, production, tmp_path
+):
+    """Issue 22: `previous` was trained on the same data and is just as wrong on the window."""
+    from slipway.registry import open_registry
+
+    v1, v2 = registered
+    write_window(bundle, v2, production)
+    labelled = production.copy()
+    labelled["digit"] = (labelled["digit"] + 1) % 10  # labels the model now gets wrong
+    labelled.to_parquet(tmp_path / "labelled.parquet", index=False)
+    result = drift_monitor(params(labelled=str(tmp_path / "labelled.parquet"), act="off"))
+    assert result.decision.action == "retrain", result.decision.reasons
+    assert "regression since the promotion" in result.decision.reasons[0]
+    assert "so a rollback would not repair it" in result.decision.reasons[0]
+    assert result.scores.performance.previous.better is False
+    assert open_registry().alias(NAME, "champion") == v2
+
+
+def test_too_few_labelled_rows_only_alert(registered, bundle, production, tmp_path):
+    _, v2 = registered
+    write_window(bundle, v2, production)
+    labelled = production.head(12).copy()
+    labelled["digit"] = (labelled["digit"] + 1) % 10
+    labelled.to_parquet(tmp_path / "labelled.parquet", index=False)
+    result = drift_monitor(params(labelled=str(tmp_path / "labelled.parquet"), act="inline"))
+    assert result.decision.action == "alert-only"
+    assert "only 12 labelled rows (policy labels.min_rows 200)" in result.decision.reasons[-1]
+    assert result.action is None
 
 
 def test_rollback_without_previous_is_refused(bundle):
@@ -268,10 +366,10 @@ def test_rollback_cli(registered, capsys):
 
 
 def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version_serves(
-    registered, bundle, tmp_path
+    bad_promotion, bad_bundle, tmp_path
 ):
-    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback -> v1
-    serves."""
+    """The loop with a real gateway: shifted traffic -> profiles -> monitor -> rollback (the
+    previous version does better on the labelled traffic) -> v1 serves."""
 
     import httpx
 
@@ -281,9 +379,11 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
     from slipway.serving.testing import gateway_process
     from slipway.store import open_store
 
-    v1, v2 = registered
-    contract = ServingContract.model_validate_json((bundle / "serving_contract.json").read_text())
-    traffic = shifted_digits(300, kind="invert", seed=5, with_labels=True, contract=contract)
+    v1, v2 = bad_promotion
+    contract = ServingContract.model_validate_json(
+        (bad_bundle / "serving_contract.json").read_text()
+    )
+    traffic = shifted_digits(300, kind="noise", seed=5, with_labels=True, contract=contract)
     traffic.to_parquet(tmp_path / "labelled.parquet", index=False)
     args = ["--no-auth", "--profile-sample", "1", "--profile-window-s", "1", "--replica-id", "gw-a"]
     with gateway_process([NAME], extra_args=args, poll_interval_s=0.3) as url:
@@ -311,9 +411,10 @@ def test_shifted_traffic_through_the_gateway_rolls_back_and_the_previous_version
                 act="inline",
             )
         )
-        # then the regression right after the promotion rolls back, naming the drift too
+        # then the regression right after the promotion rolls back: v1 does better on the rows
         assert result.decision.action == "rollback", result.decision.reasons
-        assert "pixel_21" in result.decision.drifted
+        assert result.scores.performance.previous.better
+        assert result.decision.drifted
         assert result.scores.rows == len(traffic)
         assert result.action.state == "COMPLETED"
         # and the gateway hot-swaps to the previous version
@@ -338,3 +439,74 @@ def test_retrain_refuses_unknown_conversion_targets_before_training():
         ValidationError, match="unknown target\\(s\\) onnx-fp64; choose from onnx-fp32"
     ):
         RetrainParams(targets=["onnx-fp32", "onnx-fp64"])
+
+
+def test_retrain_learns_the_shift_and_is_compared_on_held_out_labelled_rows(bundle, tmp_path):
+    """Issue 22: the retrain trains on reference + the labelled window, and the new version is
+    compared with the champion on a held-out part of that window (both accuracies reported)."""
+    import json
+
+    from flows.retrain import retrain
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
+    from slipway.registry import open_registry
+    from tasks.promote import guarded_promote as promote
+
+    (v1,) = register_versions(NAME, bundle, count=1)
+    promote(NAME, v1, reason="first release")
+    labelled = shifted_digits(300, kind="invert", seed=3, with_labels=True)
+    labelled.to_parquet(tmp_path / "window.parquet", index=False)
+    result = retrain(
+        RetrainParams(
+            model_name=NAME,
+            labelled=str(tmp_path / "window.parquet"),
+            max_iter=150,
+            hidden_layers=(64,),
+            targets=["onnx-fp32"],
+            reason="test",
+        )
+    )
+    assert result.rows["held_out"] == 90 and result.rows["labelled_train"] == 210
+    assert result.champion == v1 and result.version != v1
+    held = result.holdout
+    assert held["rows"] == 90 and held["test"] == "mcnemar-exact"
+    # the champion never saw inverted digits; the retrained version learnt them
+    assert held["champion"] < 0.5 < held["candidate"], held
+    assert held["p_better"] < 0.05 and held["passed"] is True
+    assert result.accepted is True
+    assert "accepted, waits as `candidate`" in result.summary
+    registry = open_registry()
+    tags = registry.client.get_model_version(NAME, result.version).tags
+    assert json.loads(tags["slipway.retrain.holdout_comparison"])["champion_version"] == v1
+    assert registry.alias(NAME, "candidate") == result.version
+    assert registry.alias(NAME, "champion") == v1
+
+
+def test_a_retrained_version_worse_on_the_held_out_rows_is_rejected(bundle, tmp_path):
+    from flows.retrain import retrain
+    from slipway.drift.params import RetrainParams
+    from slipway.drift.shifted import shifted_digits
+    from slipway.registry import open_registry
+    from tasks.promote import guarded_promote as promote
+
+    (v1,) = register_versions(NAME, bundle, count=1)
+    promote(NAME, v1, reason="first release")
+    labelled = shifted_digits(300, kind="none", seed=4, with_labels=True)
+    labelled.to_parquet(tmp_path / "window.parquet", index=False)
+    # a model that cannot learn in one iteration of a 2-unit layer
+    result = retrain(
+        RetrainParams(
+            model_name=NAME,
+            labelled=str(tmp_path / "window.parquet"),
+            max_iter=1,
+            hidden_layers=(2,),
+            targets=["onnx-fp32"],
+        )
+    )
+    assert result.accepted is False, result.holdout
+    assert result.holdout["candidate"] < result.holdout["champion"]
+    registry = open_registry()
+    assert registry.rejected_reason(NAME, result.version).startswith(
+        f"retrain: worse than champion v{v1} on the held-out labelled rows"
+    )
+    assert registry.alias(NAME, "candidate") is None

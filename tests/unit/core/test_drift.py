@@ -15,6 +15,9 @@ POLICY = DriftPolicy(
     features={"vip": FeatureRule(weight=3)},
     cooldown="24h",
     rollback={"window": "72h", "max_performance_drop": 0.05},
+    # the retrain rules on their own; `require_labels` (the default) has its own tests below
+    retrain={"require_labels": False},
+    labels={"min_rows": 100},
 )
 
 

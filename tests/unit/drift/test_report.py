@@ -114,3 +114,28 @@ def test_markdown_shows_adjusted_pvalues_null_shifts_and_unscorable_columns():
     assert "| n | ks | 0.020 | 0.1 | 0.9 | 1 | **drift** nulls 0.0% -> 20.0%" in text
     assert "| s | ks | n/a | 0.1 |  | 1 |  not scored: its type changed |" in text
     assert "p-values adjusted over 2 tests (bh)." in text
+
+
+def test_markdown_shows_the_counterfactual_or_that_it_could_not_compare():
+    from slipway.core.drift import Counterfactual
+
+    cf = Counterfactual(
+        version="2",
+        metric="accuracy",
+        previous=0.05,
+        champion=0.04,
+        rows=100,
+        test="mcnemar-exact",
+        p_value=0.5,
+        better=False,
+    )
+    perf = SCORES.performance.model_copy(update={"previous": cf})
+    text = drift_report.markdown(result(SCORES.model_copy(update={"performance": perf})))
+    assert (
+        "Counterfactual: `previous` v2 accuracy 0.0500 vs the champion's 0.0400 on the same 100 "
+        "labelled rows (mcnemar-exact, p=0.5): no better." in text
+    )
+    unlabelled = drift_report.markdown(
+        result(SCORES.model_copy(update={"performance": None}), action="rollback")
+    )
+    assert "No labelled window: `previous` could not be compared with the champion." in unlabelled

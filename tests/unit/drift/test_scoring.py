@@ -64,7 +64,10 @@ def test_two_gateway_windows_merged_give_the_verdict_of_one_profile_of_all_the_d
     parts = [frame(700, 10 + i, shift=0.6) for i in range(4)]
     for i, part in enumerate(parts):
         put(store, part, T0 + timedelta(hours=i // 2), replica=f"r{i % 2}")
-    policy = DriftPolicy(features={"a": FeatureRule(weight=3)}, retrain={"important_weight": 3})
+    policy = DriftPolicy(
+        features={"a": FeatureRule(weight=3)},
+        retrain={"important_weight": 3, "require_labels": False},  # the drift rules alone
+    )
     history = History(now=T0 + timedelta(hours=3))
     # when the window is merged from the store, and separately one profile of all the data is made
     window = scoring.load_window(
@@ -194,5 +197,30 @@ def test_a_confidence_drop_is_prediction_drift(current_mean, prediction_drift):
         assert scores.prediction.name == "confidence"
         now = datetime(2026, 1, 2, tzinfo=UTC)
         decision = decide(scores, DriftPolicy(), History(now=now))
-        assert decision.action == "retrain"
+        # no labelled window: the example policy alerts rather than retraining blind
+        assert decision.action == "alert-only"
         assert any("prediction drift: confidence" in r for r in decision.reasons)
+
+
+def test_labelled_at_reads_the_time_column_else_the_file_time(tmp_path):
+    import os
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from slipway.drift.scoring import labelled_at
+    from slipway.errors import BadInput
+
+    frame = pd.DataFrame({"timestamp": ["2026-12-01T10:00:00Z", "2026-12-03T08:30:00Z"]})
+    assert labelled_at("store:x.parquet", frame, "timestamp") == datetime(
+        2026, 12, 3, 8, 30, tzinfo=UTC
+    )
+    path = tmp_path / "w.csv"
+    path.write_text("a\n1\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert labelled_at(str(path), pd.DataFrame({"a": [1]}), "timestamp") == datetime.fromtimestamp(
+        1_700_000_000, tz=UTC
+    )
+    assert labelled_at("store:w.parquet", pd.DataFrame({"a": [1]}), "timestamp") is None
+    with pytest.raises(BadInput, match="column 'timestamp' is not a date/time"):
+        labelled_at("w.csv", pd.DataFrame({"timestamp": ["soon"]}), "timestamp")
