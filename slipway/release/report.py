@@ -44,6 +44,17 @@ def bench_summary(bench) -> dict[str, Any]:
     }
 
 
+def compare_summary(compared) -> dict[str, Any]:
+    from slipway.compare.stage import lines
+
+    return {
+        "summary": compared.summary,
+        "champion_version": compared.champion_version,
+        "lines": lines(compared),
+        "gates": {g: r.status for g, r in compared.gates.items()},
+    }
+
+
 def register_summary(registered) -> dict[str, Any]:
     return _keep(registered.model_dump(mode="json"), "version", "created", "run_id", "summary")
 
