@@ -49,35 +49,6 @@ def register(sub, common) -> None:
     p.set_defaults(handler=handle)
 
 
-def summarize(result) -> list[str]:
-    """One short block per stage that ran."""
-    lines = [
-        f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
-        + (f", version {result.version}: {result.outcome}" if result.version else "")
-    ]
-    for stage, data in result.stages.items():
-        lines.append(f"[{stage}]")
-        for line in _stage_lines(stage, data):
-            lines.append(f"  {line}")
-    return lines
-
-
-def _stage_lines(stage: str, data: dict) -> list[str]:
-    if stage == "train":
-        return [
-            f"run {data['run_id']}: {data['parameter_count']} parameters, "
-            f"eval accuracy {data['metrics']['accuracy']:.4f}",
-            f"model {data['model_uri']}",
-        ]
-    if stage == "canary-release" and data.get("lines"):
-        return list(data["lines"])
-    summary = data.get("summary") if isinstance(data, dict) else None
-    lines = [str(summary if summary is not None else data)]
-    if stage == "benchmark-latency" and data.get("selected"):
-        lines.append(f"selected: {data['selected']} (report {data.get('report_dir')})")
-    return [line for chunk in lines for line in chunk.splitlines() if line.strip()]
-
-
 def _say(step: int, text: str) -> None:
     print(f"\n=== [{step}/{STEPS}] {text}", flush=True)
 
@@ -88,6 +59,7 @@ def handle(args) -> int:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.release import release
     from slipway.release.params import ReleaseParams
+    from slipway.release.report import summarize
     from slipway.train.params import TrainParams
 
     say = (lambda *a: None) if args.json else _say
@@ -118,6 +90,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     from slipway.core.canary import CanaryPolicy
     from slipway.registry import CHAMPION, open_registry
     from slipway.release.params import CanaryOptions
+    from slipway.release.report import summarize
     from slipway.serving.testing import gateway_process
 
     name, out = args.model_name, {}

@@ -35,6 +35,12 @@ class CanaryOptions(BaseModel):
     )
     steps: list[int] = Field(default_factory=lambda: [5, 25, 50, 100])
     interval_s: float = Field(60.0, gt=0)
+    bake_s: float | None = Field(
+        None, gt=0, description="blue-green: the bake window at 100 % (default: interval_s)"
+    )
+    warm_timeout_s: float = Field(
+        60.0, gt=0, description="blue-green: how long the gateways may take to load the version"
+    )
     shadow_s: float | None = Field(None, gt=0)
     settle_s: float = Field(5.0, ge=0)
     policy: CanaryPolicy = Field(default_factory=CanaryPolicy)
