@@ -4,8 +4,9 @@
    register-version, then the guarded promote: there is no champion yet).
 2. The gateway (`slipway serve`) on a free loopback port serves the champion; a few real
    predictions are shown next to their labels.
-3. `release` of version B (another seed) with live traffic: every gate again, then
-   canary-release on that gateway (steps, analysis per window, promote or roll back).
+3. `release` of version B (another seed) with live traffic: every gate again (compared with
+   the champion on the same eval rows), then canary-release on that gateway (steps, analysis
+   per window, promote or roll back). No request may fail: the demo exits 1 if one did.
 4. Production changes (inverted digits) through the gateway; the gateway's whylogs profiles
    are flushed and `drift-monitor` compares them with the champion's reference profile,
    decides and opens the retrain (or rollback) flow under the example policy.
@@ -134,6 +135,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
         if not args.json:
             print("\n".join(summarize(second)))
             print(f"traffic during the release: {traffic.report.line()}")
+        check_no_request_lost(traffic.report)
 
         say(
             4,
@@ -145,6 +147,19 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     # the gateway flushed its whylogs profiles to the artifact store on shutdown
     out["drift"] = _monitor(name, args.act, quiet=args.json)
     return out
+
+
+def check_no_request_lost(report) -> None:
+    """The demo's promise: the release loses no user request (issue 19 item 6). The contract
+    compatibility gate keeps the new version from refusing what the champion accepts."""
+    from slipway.errors import GateFailed
+
+    if report.failed:
+        raise GateFailed(
+            f"the demo lost {report.failed} of {report.sent} requests during the release "
+            f"({report.line()}; first errors: {'; '.join(report.errors[:3]) or '-'})",
+            report=report,
+        )
 
 
 def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:

@@ -177,8 +177,10 @@ def build_params(args):
     except ValidationError as exc:
         err = exc.errors()[0]
         message = err["msg"].removeprefix("Value error, ")
-        where = "--" + str(err["loc"][-1]).replace("_", "-") + " " if err["loc"] else ""
-        raise BadInput(f"{where}{message}") from None
+        if not err["loc"]:
+            raise BadInput(message) from None
+        flag = "--" + str(err["loc"][-1]).replace("_", "-")
+        raise BadInput(f"{flag} {err.get('input')!r}: {message}") from None
 
 
 def handle(args) -> int:
