@@ -211,7 +211,7 @@ def promote_problems(bundle: EvidenceBundle, replaces_champion: bool) -> list[st
     if replaces_champion:
         problems += [
             f"{gate}: missing (never compared with the champion; release it with `slipway "
-            "release` or register it with --eval-data while the champion exists)"
+            "release`, which compares it before registering)"
             for gate in REQUIRED_OVER_A_CHAMPION
             if gate not in bundle.gates
         ]
