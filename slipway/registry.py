@@ -315,9 +315,14 @@ class Registry:
         self, name: str, version: str, action: str = "promote", replaces: str | None = None
     ) -> None:
         """GateFailed naming every gate in the version's evidence that did not pass; when it
-        would replace champion `replaces`, also a missing champion comparison."""
+        would replace champion `replaces` (and was never the champion itself), also a missing
+        champion comparison."""
         bundle = self.read_evidence(name, version)
-        problems = promote_problems(bundle, replaces is not None and replaces != version)
+        # a version that was the champion before (promote back to it) was vetted then
+        vetted = self.promoted_at(name, version) is not None
+        problems = promote_problems(
+            bundle, replaces is not None and replaces != version and not vetted
+        )
         if problems:
             raise GateFailed(
                 f"refusing to {action} {name} version {version}: " + "; ".join(problems),

@@ -27,10 +27,17 @@ def champion(candidate_dir, trained, tmp_path):
     return read_contract(open_registry().download_bundle(NAME, version))
 
 
-def params(candidate_dir, trained, contract, **kw) -> CompareParams:
+@pytest.fixture
+def candidate(candidate_dir, tmp_path):
+    """A selected candidate: the champion's graph under another sha256."""
+    served = builders.relabel(builders.served_model(candidate_dir), "candidate")
+    return builders.candidate_with(candidate_dir, tmp_path / "candidate", served)
+
+
+def params(candidate, trained, contract, **kw) -> CompareParams:
     return CompareParams(
         name=NAME,
-        candidate_dir=str(candidate_dir),
+        candidate_dir=str(candidate),
         eval_data=trained.data_uris["eval"],
         target_column=trained.target_column,
         contract=contract,
@@ -45,14 +52,14 @@ def narrowed(contract, feature: int, by: float = 0.5):
     return contract.model_copy(update={"features": features}), spec
 
 
-def test_a_narrower_range_fails_or_is_widened_to_the_champions(champion, candidate_dir, trained):
+def test_a_narrower_range_fails_or_is_widened_to_the_champions(champion, candidate, trained):
     contract, spec = narrowed(champion, 5)
     # narrower, not widened: the gate fails with the exact difference, nothing is registered
     with pytest.raises(GateFailed, match=rf"{spec.name}: narrowed \(range") as refused:
-        compare_with_champion(params(candidate_dir, trained, contract, widen_ranges=False))
+        compare_with_champion(params(candidate, trained, contract, widen_ranges=False))
     assert "allow_contract_change" in str(refused.value)
     # by default the sampled range is widened to the champion's, and that is recorded
-    result = compare_with_champion(params(candidate_dir, trained, contract))
+    result = compare_with_champion(params(candidate, trained, contract))
     gate = result.gates["contract_compatibility"]
     assert gate.status == "passed" and gate.details["widened_to_champion"] == [spec.name]
     assert result.contract.features[5].max == spec.max
@@ -60,7 +67,7 @@ def test_a_narrower_range_fails_or_is_widened_to_the_champions(champion, candida
 
 
 def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
-    champion, candidate_dir, trained
+    champion, candidate, trained
 ):
     wider = champion.model_copy(
         update={
@@ -70,7 +77,7 @@ def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
             ]
         }
     )
-    gate = compare_with_champion(params(candidate_dir, trained, wider)).gates[
+    gate = compare_with_champion(params(candidate, trained, wider)).gates[
         "contract_compatibility"
     ]
     assert gate.status == "passed" and gate.details["widened"][0].startswith(
@@ -78,9 +85,9 @@ def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
     )
     fewer = champion.model_copy(update={"features": champion.features[1:]})
     with pytest.raises(GateFailed, match=rf"{champion.features[0].name}: removed"):
-        compare_with_champion(params(candidate_dir, trained, fewer))
+        compare_with_champion(params(candidate, trained, fewer))
     allowed = compare_with_champion(
-        params(candidate_dir, trained, fewer, allow_contract_change=True)
+        params(candidate, trained, fewer, allow_contract_change=True)
     )
     assert allowed.gates["contract_compatibility"].status == "passed"
     assert allowed.gates["contract_compatibility"].details["breaking"] == [
@@ -88,14 +95,14 @@ def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
     ]
 
 
-def test_require_improvement_refuses_an_equal_model(champion, candidate_dir, trained):
+def test_require_improvement_refuses_an_equal_model(champion, candidate, trained):
     with pytest.raises(
         GateFailed, match="champion_comparison failed: .*an improvement is required"
     ):
-        compare_with_champion(params(candidate_dir, trained, champion, require_improvement=True))
+        compare_with_champion(params(candidate, trained, champion, require_improvement=True))
 
 
-def test_no_champion_no_gates(candidate_dir, trained):
-    result = compare_with_champion(params(candidate_dir, trained, None))
+def test_no_champion_no_gates(candidate, trained):
+    result = compare_with_champion(params(candidate, trained, None))
     assert result.gates == {} and result.champion_version is None
     assert "no champion yet" in result.summary

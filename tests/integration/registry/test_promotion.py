@@ -114,6 +114,18 @@ def test_promote_records_previous_and_rollback_brings_it_back(two_versions):
 
 
 @pytest.mark.slow
+def test_promoting_back_a_former_champion_needs_no_comparison(two_versions):
+    from slipway import registry
+
+    v1, v2 = two_versions
+    guarded_promote(NAME, v2, reason="canary passed")
+    # v1 was registered before any champion existed (no comparison), but it was the champion
+    back = guarded_promote(NAME, v1, reason="back to the former champion")
+    assert (back.version, back.previous) == (v1, v2)
+    assert registry.open_registry().alias(NAME, "champion") == v1
+
+
+@pytest.mark.slow
 def test_reject_tags_the_version_and_drops_the_candidate_alias(two_versions):
     from slipway import registry
 
