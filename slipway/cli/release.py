@@ -34,6 +34,12 @@ def register(sub, common) -> None:
         help="registered model name (default: the file's stem, the models:/ name, or digits-mlp)",
     )
     p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow a pickle/joblib model or MLflow flavor (unpickling runs code from the file; "
+        "default: refused)",
+    )
+    p.add_argument(
         "--targets",
         default=None,
         help="comma-separated candidates (default: all): onnx-fp32, ort-int8-dynamic, "
@@ -171,6 +177,7 @@ def build_params(args):
             require_improvement=args.require_improvement,
             allow_contract_change=args.allow_contract_change,
             widen_ranges=not args.no_widen_ranges,
+            trust_pickle=args.trust_pickle,
             canary=CanaryOptions(**canary) if canary else None,
             **source,
         )

@@ -81,6 +81,9 @@ class ReleaseParams(BaseModel):
     train: TrainParams | None = Field(
         None, description="train the example model (the default when `model` is empty)"
     )
+    trust_pickle: bool = Field(
+        False, description="allow a pickle/joblib model (unpickling runs code from the file)"
+    )
     targets: list[str] = Field(
         default_factory=lambda: list(ALL_TARGETS), description="convert-and-quantize targets"
     )
@@ -178,6 +181,7 @@ class ReleaseParams(BaseModel):
             target_column=source.target_column,
             targets=self.targets,
             max_accuracy_drop=self.max_accuracy_drop,
+            trust_pickle=self.trust_pickle,
         )
 
     def compare_params(self, candidate_dir: str, source: ModelSource, contract) -> CompareParams:

@@ -16,7 +16,7 @@ def check_source(params: ReleaseParams) -> str:
     check_name(params.model_name)
     if params.model is None:
         return f"the example model, trained by `train` (seed {params.train.seed})"
-    preflight(params.model)
+    preflight(params.model, trust_pickle=params.trust_pickle)
     target = params.target_column
     columns = {}
     for role, ref in (("eval", params.eval_data), ("reference", params.reference_data)):

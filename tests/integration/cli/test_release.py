@@ -98,6 +98,8 @@ def test_a_heldout_model_goes_from_file_to_champion_and_a_worse_one_is_refused(h
         (lambda a: [*a, "--max-regression", "-1"], "error: --max-regression -1.0"),
         (lambda a: [*a, "--name", "a/b"], "error: model name 'a/b'"),
         (lambda a: [*a[:3], "missing.csv", *a[4:]], "missing.csv: no such file"),
+        (lambda a: [a[0], *a[2:]][:3], "error: --eval-data/--reference-data/--target-column go"),
+        (lambda a: [a[0], a[3], *a[2:]], "unsupported model file type '.csv'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_any_flow(

@@ -66,9 +66,7 @@ def test_a_narrower_range_fails_or_is_widened_to_the_champions(champion, candida
     assert result.gates["champion_comparison"].status == "passed"  # the same model
 
 
-def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
-    champion, candidate, trained
-):
+def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(champion, candidate, trained):
     wider = champion.model_copy(
         update={
             "features": [
@@ -77,18 +75,14 @@ def test_a_widened_contract_passes_and_a_removed_feature_needs_allow(
             ]
         }
     )
-    gate = compare_with_champion(params(candidate, trained, wider)).gates[
-        "contract_compatibility"
-    ]
+    gate = compare_with_champion(params(candidate, trained, wider)).gates["contract_compatibility"]
     assert gate.status == "passed" and gate.details["widened"][0].startswith(
         f"{champion.features[0].name}: widened"
     )
     fewer = champion.model_copy(update={"features": champion.features[1:]})
     with pytest.raises(GateFailed, match=rf"{champion.features[0].name}: removed"):
         compare_with_champion(params(candidate, trained, fewer))
-    allowed = compare_with_champion(
-        params(candidate, trained, fewer, allow_contract_change=True)
-    )
+    allowed = compare_with_champion(params(candidate, trained, fewer, allow_contract_change=True))
     assert allowed.gates["contract_compatibility"].status == "passed"
     assert allowed.gates["contract_compatibility"].details["breaking"] == [
         f"{champion.features[0].name}: removed (the champion takes it)"
