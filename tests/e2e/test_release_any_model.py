@@ -1,6 +1,7 @@
 """A held-out scikit-learn model (breast cancer, skops) through the whole release end to end:
 version 1 from file to champion with one `slipway release`, then a second version of it through
-the canary on a real gateway subprocess under live traffic; no request may fail."""
+the canary and a third through blue-green, on a real gateway subprocess under live traffic; no
+request may fail."""
 
 from __future__ import annotations
 
@@ -63,15 +64,24 @@ def test_a_heldout_model_from_file_to_champion_then_a_second_version_through_the
         options = CanaryOptions(
             gateway_url=url, steps=[50, 100], interval_s=1.5, settle_s=0.3, policy=POLICY
         )
+        small = {"targets": ["onnx-fp32"], "bench_batch_sizes": [1], "bench_threads": [1]}
         with BackgroundTraffic(url, "cancer", rows, rate=30) as traffic:
             second = release(
                 ReleaseParams(
                     model_name="cancer",
                     model=str(heldout.model("cancer-v2", C=0.3)),
-                    targets=["onnx-fp32"],
-                    bench_batch_sizes=[1],
-                    bench_threads=[1],
                     canary=options,
+                    **small,
+                    **data,
+                )
+            )
+            # version 3 through the release's other strategy: blue-green on the same gateway
+            third = release(
+                ReleaseParams(
+                    model_name="cancer",
+                    model=str(heldout.model("cancer-v3", C=3.0)),
+                    canary=options.model_copy(update={"strategy": "blue-green", "bake_s": 1.5}),
+                    **small,
                     **data,
                 )
             )
@@ -82,5 +92,7 @@ def test_a_heldout_model_from_file_to_champion_then_a_second_version_through_the
     assert second.stages["compare-with-champion"]["gates"]["champion_comparison"] == "passed"
     assert report.failed == 0, report.errors
     assert report.by_variant.get("canary", {}).get("ok", 0) > 0
-    assert registry.open_registry().alias("cancer", registry.CHAMPION) == "2"
-    assert registry.open_registry().alias("cancer", registry.PREVIOUS) == "1"
+    assert (third.version, third.outcome) == ("3", "canary-promoted"), third.stages
+    assert "blue-green" in " ".join(third.stages["canary-release"]["lines"]).lower()
+    assert registry.open_registry().alias("cancer", registry.CHAMPION) == "3"
+    assert registry.open_registry().alias("cancer", registry.PREVIOUS) == "2"
