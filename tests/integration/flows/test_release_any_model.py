@@ -62,3 +62,27 @@ def test_a_models_uri_from_the_local_mlflow_registry_is_released(tmp_path):
     assert manifest.feature_names == list(fitted.feature_names_in_)
     assert reg.alias("cancer-notebook", registry.CHAMPION) is None
     assert len(reg.versions("cancer-notebook")) == 1
+
+
+def test_an_onnx_file_is_released(tmp_path):
+    """An ONNX graph whose input is the feature matrix in the tables' column order."""
+    from slipway import registry
+    from slipway.convert.sklearn_onnx import to_onnx
+
+    heldout = make_heldout(tmp_path / "heldout")
+    model = to_onnx(heldout.fitted(), tmp_path / "cancer.onnx")
+    result = release(
+        ReleaseParams(
+            model_name="cancer-onnx",
+            model=str(model),
+            eval_data=str(heldout.eval_data),
+            reference_data=str(heldout.reference_data),
+            target_column=TARGET,
+            targets=["onnx-fp32"],
+            bench_batch_sizes=[1],
+            bench_threads=[1],
+        )
+    )
+    assert (result.version, result.outcome) == ("1", "promoted")
+    evidence = registry.open_registry().read_evidence("cancer-onnx", "1")
+    assert evidence.gates["accuracy"].details["value"] > 0.9
