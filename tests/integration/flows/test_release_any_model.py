@@ -86,3 +86,56 @@ def test_an_onnx_file_is_released(tmp_path):
     assert (result.version, result.outcome) == ("1", "promoted")
     evidence = registry.open_registry().read_evidence("cancer-onnx", "1")
     assert evidence.gates["accuracy"].details["value"] > 0.9
+
+
+def test_a_torch_exported_program_is_released(tmp_path):
+    """A PyTorch classifier saved as a torch.export ExportedProgram (.pt2)."""
+    import pandas as pd
+    import torch
+
+    from slipway import registry
+
+    torch.manual_seed(0)
+    heldout = make_heldout(tmp_path / "heldout")
+    train = pd.read_csv(heldout.train_data)
+    x = torch.tensor(train.drop(columns=[TARGET]).to_numpy(), dtype=torch.float32)
+    y = torch.tensor(train[TARGET].to_numpy())
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mu", x.mean(0))
+            self.register_buffer("sd", x.std(0) + 1e-6)
+            self.f = torch.nn.Sequential(
+                torch.nn.Linear(30, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)
+            )
+
+        def forward(self, v):
+            return self.f((v - self.mu) / self.sd)
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    for _ in range(150):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    net.eval()
+    program = torch.export.export(net, (x[:2],), dynamic_shapes={"v": {0: torch.export.Dim("n")}})
+    torch.export.save(program, tmp_path / "cancer.pt2")
+    result = release(
+        ReleaseParams(
+            model_name="cancer-torch",
+            model=str(tmp_path / "cancer.pt2"),
+            eval_data=str(heldout.eval_data),
+            reference_data=str(heldout.reference_data),
+            target_column=TARGET,
+            targets=["onnx-fp32"],
+            bench_batch_sizes=[1],
+            bench_threads=[1],
+        )
+    )
+    assert (result.version, result.outcome) == ("1", "promoted")
+    manifest_source = registry.open_registry().download_bundle("cancer-torch", "1")
+    from slipway.layout import read_manifest
+
+    assert read_manifest(manifest_source).source["format"] == "torch-exported"
