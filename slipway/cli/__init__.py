@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from slipway.cli.preflight import ephemeral_timeout_message, prepare_environment
     from slipway.errors import SlipwayError
 
+    prepare_environment(args.debug)
     try:
         code = args.handler(args)
         return int(code or 0)
@@ -69,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure: one line, the traceback with --debug
         if args.debug:
             raise
+        timed_out = ephemeral_timeout_message(exc)
+        if timed_out:
+            print(f"error: {timed_out}", file=sys.stderr)
+            return 2
         first = str(exc).splitlines()[0] if str(exc) else ""
         print(
             f"error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)",

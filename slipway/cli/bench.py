@@ -87,6 +87,10 @@ def handle(args) -> int:
     from slipway.errors import GateFailed
 
     params = build_params(args)
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.model, args.eval_data, what="model, candidate directory or data file")
+    require()
     try:
         result = benchmark_latency(params)
     except GateFailed as exc:

@@ -41,6 +41,10 @@ def handle(args) -> int:
 
     if not Path(args.candidate_dir).is_dir():
         raise BadInput(f"{args.candidate_dir}: no such candidate directory")
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.contract, args.validation_report, args.reference_data)
+    require(store=True)
     from flows.register_version import register_version
     from slipway.register.params import RegisterParams
 

@@ -36,13 +36,19 @@ def parse_layers(text: str) -> tuple[int, ...]:
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
+    from slipway.cli.preflight import require, require_files
+
+    if args.dataset != "digits":
+        require_files(args.dataset, what="dataset file")
+    layers = parse_layers(args.hidden_layers)
+    require(store=True)
     from flows.train import train
     from slipway.train.params import TrainParams
 
     params = TrainParams(
         dataset=args.dataset,
         target_column=args.target_column,
-        hidden_layers=parse_layers(args.hidden_layers),
+        hidden_layers=layers,
         max_iter=args.max_iter,
         seed=args.seed,
     )

@@ -95,6 +95,10 @@ def handle(args) -> int:
     from slipway.errors import BadInput, GateFailed
 
     params = _params(args)
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.data, args.reference, args.suite, what="data or suite file")
+    require(store=True)
     try:
         result = validate_data(params)
     except GateFailed as exc:
