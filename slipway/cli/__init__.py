@@ -53,12 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from slipway.cli._output import json_stdout_only
     from slipway.cli.preflight import ephemeral_timeout_message, prepare_environment
     from slipway.errors import SlipwayError
 
     prepare_environment(args.debug)
     try:
-        code = args.handler(args)
+        with json_stdout_only(bool(getattr(args, "json", False))):
+            code = args.handler(args)
         return int(code or 0)
     except SlipwayError as exc:
         if args.debug:
