@@ -20,13 +20,12 @@ pytestmark = pytest.mark.slow
 NAME = "digits-json"
 
 
-def registered(candidate_dir, trained, dest, select="onnx-fp32") -> str:
-    """Register a copy of the candidate dir (every gate's evidence beside it) through the CLI;
-    return the version."""
+def registered(candidate_dir, trained, dest, select="onnx-fp32", **copy_options) -> str:
+    """Register a copy of the candidate dir with every gate's evidence; return the version."""
     from slipway.core.contract import ServingContract
     from tasks.register_version import register_candidate
 
-    directory = selected_copy(candidate_dir, dest, select=select)
+    directory = selected_copy(candidate_dir, dest, select=select, **copy_options)
     contract = ServingContract.model_validate_json(
         (directory / "serving_contract.json").read_text()
     )
