@@ -60,13 +60,8 @@ def n_features(model) -> int:
 
 
 def check_convertible(model) -> None:
-    """BadInput naming the first reason `to_onnx` would refuse the model: not an estimator, a
-    step without a skl2onnx converter, not fitted."""
-    if not hasattr(model, "predict"):
-        raise BadInput(
-            f"{type(model).__module__}.{type(model).__name__} is not a scikit-learn estimator "
-            "(no predict): save the fitted estimator or pipeline itself"
-        )
+    """BadInput naming the first reason `to_onnx` would refuse the model: a step without a
+    skl2onnx converter, not fitted."""
     missing = unsupported_steps(model)
     if missing:
         raise BadInput(
