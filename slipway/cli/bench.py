@@ -89,7 +89,8 @@ def handle(args) -> int:
     params = build_params(args)
     from slipway.cli.preflight import require, require_files
 
-    require_files(args.model, args.eval_data, what="model, candidate directory or data file")
+    require_files(args.model, what="model or candidate directory")
+    require_files(args.eval_data, what="eval data")
     require()
     try:
         result = benchmark_latency(params)

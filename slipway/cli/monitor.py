@@ -46,7 +46,7 @@ def handle(args) -> int:
     load_policy(args.policy)  # refuse a bad policy before starting the flow
     from slipway.cli.preflight import require, require_files
 
-    require_files(args.labelled, what="labelled data file")
+    require_files(args.labelled, what="labelled data")
     require(store=True)
     result = drift_monitor(
         MonitorParams(

@@ -169,9 +169,9 @@ def require(*, store: bool = False, mlflow: bool = True, prefect: bool = True) -
         check_prefect()
 
 
-def require_files(*refs: str | None, what: str = "file") -> None:
-    """Each local path among `refs` exists (s3://, store:, models:/, runs:/ and http(s) are
-    checked where they are read)."""
+def require_files(*refs: str | None, what: str = "input") -> None:
+    """Each local path among `refs` exists and is readable ('<what> <path>: no such file');
+    s3://, store:, models:/, runs:/ and http(s) are checked where they are read."""
     from pathlib import Path
 
     from slipway.errors import BadInput
@@ -181,6 +181,6 @@ def require_files(*refs: str | None, what: str = "file") -> None:
             continue
         path = Path(ref).expanduser()
         if not path.exists():
-            raise BadInput(f"{ref}: no such {what}; check the path")
+            raise BadInput(f"{what} {ref}: no such file or directory; check the path")
         if path.is_file() and not os.access(path, os.R_OK):
-            raise BadInput(f"{ref}: not readable; check its permissions")
+            raise BadInput(f"{what} {ref}: not readable; check its permissions")

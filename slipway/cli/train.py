@@ -39,7 +39,7 @@ def handle(args) -> int:
     from slipway.cli.preflight import require, require_files
 
     if args.dataset != "digits":
-        require_files(args.dataset, what="dataset file")
+        require_files(args.dataset, what="dataset")
     layers = parse_layers(args.hidden_layers)
     require(store=True)
     from flows.train import train

@@ -97,7 +97,9 @@ def handle(args) -> int:
     params = _params(args)
     from slipway.cli.preflight import require, require_files
 
-    require_files(args.data, args.reference, args.suite, what="data or suite file")
+    require_files(args.data, what="data")
+    require_files(args.reference, what="reference data")
+    require_files(args.suite, what="suite")
     require(store=True)
     try:
         result = validate_data(params)
