@@ -167,6 +167,8 @@ def host_lines(host: dict) -> list[str]:
             shown = ", ".join(f"{k} {v}" for k, v in value.items() if v not in ("", None)) or "-"
         elif isinstance(value, list):
             shown = ", ".join(map(str, value)) or "-"
+        elif isinstance(value, float):
+            shown = f"{value:.2f}"
         else:
             shown = "-" if value is None else str(value)
         lines.append(f"{key.replace('_', ' ')}: {shown}")

@@ -55,3 +55,11 @@ def test_models_show_prints_tables(candidate_dir, trained, tmp_path, capsys):
     assert main(["models", "show", NAME, version, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["evidence"]["latency"]["host"] == HOST
+
+
+def test_host_lines_summarise_nested_records():
+    from slipway.latency.report import host_lines
+
+    lines = host_lines({**HOST, "load_avg_1m": 8.7724609375, "threads_measured": [1, 2]})
+    assert "load avg 1m: 8.77" in lines and "threads measured: 1, 2" in lines
+    assert "int8 flags: avx2" in lines and "thread env: -" in lines
