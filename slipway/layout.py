@@ -8,7 +8,7 @@ the typed model back as indented JSON. Nothing else in slipway spells out these 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from slipway.core import layout
 from slipway.core.contract import ServingContract
 from slipway.core.evidence import EvidenceBundle
-from slipway.core.manifest import Manifest
+from slipway.core.manifest import Candidate, Manifest, identity_of
 from slipway.core.train_result import TrainResult
 from slipway.core.validation import ValidationReport
 from slipway.errors import BadInput
@@ -156,3 +156,32 @@ def beside_manifest(directory: str | Path, name: str) -> Path | None:
     """`directory/name` when that file exists (files a user left beside the manifest)."""
     path = Path(directory) / name
     return path if path.is_file() else None
+
+
+def candidate_files(candidate: Candidate) -> list[str]:
+    """Every file of a candidate, relative to the manifest (its main file included)."""
+    files = list(
+        dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])])
+    )
+    if not files:
+        raise BadInput(f"candidate {candidate.name} names no model file in {layout.MANIFEST}")
+    return files
+
+
+def candidate_identity(directory: str | Path, candidate: Candidate) -> tuple[str, dict[str, str]]:
+    """(identity, sha256 per file) of a candidate's files as they are on disk under `directory`.
+
+    The identity covers every file (`slipway.core.manifest.identity_of`), paths taken relative
+    to the candidate's folder; a path escaping `directory` is refused."""
+    from slipway.runtimes import resolve_inside
+    from slipway.store import sha256_file
+
+    directory = Path(directory)
+    files = candidate_files(candidate)
+    digests = {rel: sha256_file(resolve_inside(directory, rel)) for rel in files}
+    folder = PurePosixPath(candidate.path or files[0]).parent
+    local = {}
+    for rel, digest in digests.items():
+        path = PurePosixPath(rel)
+        local[path.relative_to(folder).as_posix() if path.is_relative_to(folder) else rel] = digest
+    return identity_of(local), digests

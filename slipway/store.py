@@ -105,6 +105,10 @@ class LocalStore(ArtifactStore):
         return str(self._path(key))
 
 
+WRITE_PROBE = ".slipway-write-check"
+"""The key a pre-flight check writes and deletes to prove the store takes writes."""
+
+
 class S3Store(ArtifactStore):
     def __init__(self, root: str, client=None) -> None:
         if not root.startswith("s3://"):
@@ -207,6 +211,23 @@ class S3Store(ArtifactStore):
     def check_bucket(self) -> None:
         """Raise ConfigError naming the bucket when it does not exist or is not reachable."""
         self._call("bucket", self.client.head_bucket, Bucket=self.bucket)
+
+    def check_writable(self) -> None:
+        """The bucket exists and takes a write: a probe object is put under the prefix, then
+        deleted. Raises ConfigError naming the bucket and what to do."""
+        from botocore.exceptions import ClientError
+
+        self.check_bucket()
+        key = self._key(WRITE_PROBE)
+        try:
+            self._call("put", self.client.put_object, Bucket=self.bucket, Key=key, Body=b"ok")
+            self._call("delete", self.client.delete_object, Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise ConfigError(
+                f"S3 refused a write to {self.root} ({code}): allow s3:PutObject and "
+                "s3:DeleteObject there or change SLIPWAY_ARTIFACT_ROOT"
+            ) from None
 
     def list(self, prefix: str = "") -> list[str]:
         validate_prefix(prefix)

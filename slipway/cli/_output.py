@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
+
+_json_out = None
+"""Where the one JSON document goes while `json_stdout_only` holds stdout for it."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -14,8 +20,47 @@ def to_jsonable(value: Any) -> Any:
 
 
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, default=str) + "\n")
-    sys.stdout.flush()
+    out = _json_out or sys.stdout
+    out.write(json.dumps(to_jsonable(value), indent=2, default=str) + "\n")
+    out.flush()
+
+
+def _is_fd1(stream) -> bool:
+    try:
+        return os.path.sameopenfile(stream.fileno(), 1)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def json_stdout_only(enabled: bool) -> Iterator[None]:
+    """With --json, stdout carries the JSON document and nothing else: everything any library
+    prints meanwhile (progress bars of NNCF/rich/tqdm, OpenVINO's C++ output, print calls)
+    goes to stderr, at the Python level (`sys.stdout`) and at the file-descriptor level."""
+    global _json_out
+    if not enabled:
+        yield
+        return
+    original = sys.stdout
+    original.flush()
+    saved = None
+    if _is_fd1(original):
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        _json_out = os.fdopen(saved, "w", closefd=False)
+    else:
+        _json_out = original
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout = original
+        _json_out.flush()
+        if saved is not None:
+            sys.stderr.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        _json_out = None
 
 
 def quiet_prefect_for_json(args) -> None:

@@ -87,6 +87,11 @@ def handle(args) -> int:
     from slipway.errors import GateFailed
 
     params = build_params(args)
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.model, what="model or candidate directory")
+    require_files(args.eval_data, what="eval data")
+    require()
     try:
         result = benchmark_latency(params)
     except GateFailed as exc:

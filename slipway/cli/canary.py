@@ -156,6 +156,9 @@ def build_params(args):
 def handle(args) -> int:
     quiet_prefect_for_json(args)
     params = build_params(args)
+    from slipway.cli.preflight import require
+
+    require()
     from flows.canary_release import run_canary
 
     result = run_canary(params)  # a rollback: the flow run is Failed, the analysis printed here

@@ -74,6 +74,9 @@ def handle(args) -> int:
     quiet_prefect_for_json(args)
     # the ephemeral Prefect API starts a server in-process: give it time on a small, busy machine
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    from slipway.cli.preflight import require
+
+    require(store=True)
     from flows.release import release
     from slipway.release.params import ReleaseParams
     from slipway.release.report import summarize

@@ -13,22 +13,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=handle)
 
 
-def prefect_api_url() -> str | None:
-    """PREFECT_API_URL from the environment, else from the active Prefect profile."""
-    import os
-
-    url = os.environ.get("PREFECT_API_URL")
-    if url:
-        return url
-    try:
-        from prefect.settings import PREFECT_API_URL
-
-        return PREFECT_API_URL.value()
-    except Exception:
-        return None
-
-
 def handle(args) -> int:
+    from slipway.cli.preflight import prefect_api_url
     from slipway.stack.doctor import as_dicts, run_checks
 
     checks = run_checks(prefect_api_url())

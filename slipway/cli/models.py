@@ -41,6 +41,23 @@ def handle_list(args) -> int:
     return 0
 
 
+def print_latency(evidence) -> None:
+    """The stored benchmark as a table and its host as `key: value` lines (raw with --json)."""
+    from slipway.latency.report import host_lines, stored_table_lines
+
+    table = evidence.latency.table
+    lines = stored_table_lines(table, evidence.candidate) if isinstance(table, list) else []
+    slo = evidence.latency.slo_p99_ms
+    if lines:
+        print("latency" + (f" (SLO p99 <= {slo:g} ms at batch 1):" if slo else ":"))
+        for line in lines:
+            print("  " + line)
+    if evidence.latency.host:
+        print("latency host:")
+        for line in host_lines(evidence.latency.host):
+            print("  " + line)
+
+
 def handle_show(args) -> int:
     from slipway.core.evidence import evidence_problems
     from slipway.core.tags import STATUS
@@ -76,12 +93,7 @@ def handle_show(args) -> int:
     print("gates:")
     for gate, result in evidence.gates.items():
         print(f"  {gate:<16} {result.status:<8} {result.summary}")
-    host = evidence.latency.host
-    if host:
-        print("latency host: " + ", ".join(f"{k}={v}" for k, v in host.items()))
-    if isinstance(evidence.latency.table, list):
-        for row in evidence.latency.table[:20]:
-            print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    print_latency(evidence)
     env = evidence.environment
     print(f"environment: python {env.python or '-'}, packages sha256 {env.packages_sha256 or '-'}")
     print(

@@ -46,6 +46,10 @@ def handle(args) -> int:
     from slipway.drift.policy_file import load_policy
 
     load_policy(args.policy)  # refuse a bad policy before starting the flow
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.labelled, what="labelled data")
+    require(store=True)
     result = drift_monitor(
         MonitorParams(
             model_name=args.name,

@@ -85,10 +85,12 @@ def build_params(args):
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
-    from slipway.convert.sources import preflight
+    from slipway.cli.preflight import require
+    from slipway.convert.prepare import check_inputs
 
     params = build_params(args)
-    preflight(params.model, params.trust_pickle)
+    check_inputs(params)
+    require(mlflow=True, prefect=True)
     from flows.convert_and_quantize import convert_and_quantize
 
     result = convert_and_quantize(params)

@@ -21,6 +21,9 @@ def register(sub, common) -> None:
 
 
 def handle(args) -> int:
+    from slipway.cli.preflight import require
+
+    require()
     from tasks.promote import guarded_promote
 
     result = guarded_promote(args.name, args.version, args.reason)

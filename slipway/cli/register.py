@@ -41,6 +41,12 @@ def handle(args) -> int:
 
     if not Path(args.candidate_dir).is_dir():
         raise BadInput(f"{args.candidate_dir}: no such candidate directory")
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.contract, what="serving contract")
+    require_files(args.validation_report, what="validation report")
+    require_files(args.reference_data, what="reference data")
+    require(store=True)
     from flows.register_version import register_version
     from slipway.register.params import RegisterParams
 

@@ -21,6 +21,9 @@ def register(sub, common) -> None:
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
+    from slipway.cli.preflight import require
+
+    require()
     from flows.rollback import rollback
     from slipway.drift.params import RollbackParams
 

@@ -43,6 +43,12 @@ def parse_layers(text: str) -> tuple[int, ...]:
 
 def handle(args) -> int:
     quiet_prefect_for_json(args)
+    from slipway.cli.preflight import require, require_files
+
+    if args.dataset != "digits":
+        require_files(args.dataset, what="dataset")
+    layers = parse_layers(args.hidden_layers)
+    require(store=True)
     from flows.train import train
     from slipway.errors import BadInput
     from slipway.train.params import TrainParams
@@ -54,7 +60,7 @@ def handle(args) -> int:
         epochs=args.epochs,
         dataset=args.dataset,
         target_column=args.target_column,
-        hidden_layers=parse_layers(args.hidden_layers),
+        hidden_layers=layers,
         max_iter=args.max_iter,
         seed=args.seed,
     )

@@ -103,6 +103,12 @@ def handle(args) -> int:
     from slipway.errors import BadInput, GateFailed
 
     params = _params(args)
+    from slipway.cli.preflight import require, require_files
+
+    require_files(args.data, what="data")
+    require_files(args.reference, what="reference data")
+    require_files(args.suite, what="suite")
+    require(store=True)
     try:
         result = validate_data(params)
     except GateFailed as exc:

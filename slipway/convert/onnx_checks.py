@@ -120,3 +120,25 @@ def ort_optimize(src: Path, dest: Path) -> Path:
             f"{src}: ONNX Runtime cannot load it ({str(exc).splitlines()[0][:300]})"
         ) from None
     return dest
+
+
+def canonicalize(path: Path) -> Path:
+    """Rewrite an ONNX file in a canonical form: `opset_import` sorted by domain.
+
+    Exporters and ONNX Runtime's optimizer list the operator-set domains in whatever order
+    their maps iterate; the order means nothing, but different bytes would give the same model
+    a new identity (and a new registry version)."""
+    import onnx
+
+    if path.suffix != ".onnx":
+        return path
+    model = onnx.load(str(path), load_external_data=False)
+    current = [(o.domain, o.version) for o in model.opset_import]
+    if current == sorted(current):
+        return path
+    ordered = sorted(model.opset_import, key=lambda o: (o.domain, o.version))
+    copies = [onnx.helper.make_opsetid(o.domain, o.version) for o in ordered]
+    del model.opset_import[:]
+    model.opset_import.extend(copies)
+    onnx.save(model, str(path))
+    return path

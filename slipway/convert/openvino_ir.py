@@ -79,13 +79,34 @@ def openvino_ready(src: Path, dest: Path, classifier: bool) -> Path:
     return dest
 
 
-def convert_ir(src: Path, dest_xml: Path, fp16: bool):
+def stable_names(model):
+    """Give every operation OpenVINO named itself (`<Type>_<counter>`) a name from its position.
+
+    OpenVINO numbers unnamed operations with a process-wide counter, so the same graph converted
+    twice in one process (a release, then its rerun) wrote a different `model.xml` and got a new
+    identity; positions in the topologically ordered graph are the same every time."""
+    import re
+
+    for index, op in enumerate(model.get_ordered_ops()):
+        generated = re.fullmatch(r"([A-Z][A-Za-z0-9]*)_\d+", op.get_friendly_name())
+        if generated:  # also a folded constant keeps its producer's name (`Transpose_1987`)
+            op.set_friendly_name(f"{generated.group(1)}_{index}")
+    return model
+
+
+def save_ir(model, dest_xml: Path, fp16: bool = False) -> Path:
+    """Write the IR (`.xml` + `.bin`) with stable operation names: the same model, same bytes."""
     import openvino as ov
 
     dest_xml.parent.mkdir(parents=True, exist_ok=True)
-    model = ov.convert_model(str(src))
-    ov.save_model(model, str(dest_xml), compress_to_fp16=fp16)
+    ov.save_model(stable_names(model), str(dest_xml), compress_to_fp16=fp16)
     return dest_xml
+
+
+def convert_ir(src: Path, dest_xml: Path, fp16: bool):
+    import openvino as ov
+
+    return save_ir(ov.convert_model(str(src)), dest_xml, fp16)
 
 
 def convert_torch(
@@ -114,9 +135,7 @@ def convert_torch(
         )
     for output, name in zip(model.outputs, output_names, strict=True):
         output.get_tensor().set_names({name})
-    dest_xml.parent.mkdir(parents=True, exist_ok=True)
-    ov.save_model(model, str(dest_xml), compress_to_fp16=False)
-    return dest_xml
+    return save_ir(model, dest_xml)
 
 
 def quantize_int8(
@@ -156,18 +175,14 @@ def quantize_int8(
         quantized = nncf.quantize_with_accuracy_control(
             model, dataset, val, validation_fn=validate, max_drop=max_drop, subset_size=subset
         )
-    dest_xml.parent.mkdir(parents=True, exist_ok=True)
-    ov.save_model(quantized, str(dest_xml), compress_to_fp16=False)
-    return dest_xml
+    return save_ir(quantized, dest_xml)
 
 
 def resave_ir(src_xml: Path, dest_xml: Path, fp16: bool) -> Path:
     """An IR written again (FP16 weights when asked) under `dest_xml`."""
     import openvino as ov
 
-    dest_xml.parent.mkdir(parents=True, exist_ok=True)
-    ov.save_model(ov.Core().read_model(str(src_xml)), str(dest_xml), compress_to_fp16=fp16)
-    return dest_xml
+    return save_ir(ov.Core().read_model(str(src_xml)), dest_xml, fp16)
 
 
 def convert_exported(program, output_names: list[str], dest_xml: Path) -> Path:
@@ -188,6 +203,4 @@ def convert_exported(program, output_names: list[str], dest_xml: Path) -> Path:
         )
     for output, name in zip(model.outputs, output_names, strict=True):
         output.get_tensor().set_names({name})
-    dest_xml.parent.mkdir(parents=True, exist_ok=True)
-    ov.save_model(model, str(dest_xml), compress_to_fp16=False)
-    return dest_xml
+    return save_ir(model, dest_xml)

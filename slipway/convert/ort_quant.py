@@ -1,6 +1,7 @@
 """ONNX Runtime INT8: dynamic (weights per channel) and static QDQ with a calibration reader.
 
-Both start from `quant_pre_process` (symbolic shape inference + optimization); transformer
+Both start from `quant_pre_process` (symbolic shape inference + optimization), its variant chosen
+per graph (`variants_for`: an ai.onnx.ml graph skips both at once); transformer
 exports can fail symbolic shape inference, so it is retried with `skip_symbolic_shape=True`
 (and then without ORT's optimization step, which an ai.onnx.ml graph can trip).
 """
@@ -23,15 +24,32 @@ PRE_PROCESS_VARIANTS = (
 )
 """Tried in order: symbolic shape inference fails on transformer exports and on ai.onnx.ml
 operators; ORT's optimization can fuse an ai.onnx.ml graph into nodes the quantizer cannot type."""
+ML_DOMAIN = "ai.onnx.ml"
+
+
+def variants_for(src: Path) -> list[dict]:
+    """The pre-processing variants to try for this graph, the one expected to work first.
+
+    A graph with `ai.onnx.ml` operators (scikit-learn's Scaler, the classifier's label head)
+    makes symbolic shape inference incomplete and ORT's optimizer fuse nodes the quantizer
+    cannot type: for it, both are skipped from the start instead of failing twice first."""
+    import onnx
+
+    model = onnx.load(str(src), load_external_data=False)
+    if any(node.domain == ML_DOMAIN for node in model.graph.node):
+        return [PRE_PROCESS_VARIANTS[2], *PRE_PROCESS_VARIANTS[:2]]
+    return list(PRE_PROCESS_VARIANTS)
 
 
 def with_pre_process(src: Path, workdir: Path, tag: str, quantize) -> Path:
-    """Run `quantize(prepared_path)` on the first pre-processing variant that works."""
+    """Run `quantize(prepared_path)` on the first pre-processing variant that works. A variant
+    that fails before another works is logged at INFO (nothing for a user to act on); all
+    failing raises with every reason."""
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     errors = []
     src, workdir = src.resolve(), workdir.resolve()
-    for i, options in enumerate(PRE_PROCESS_VARIANTS):
+    for i, options in enumerate(variants_for(src)):
         prepared = workdir / f"{tag}-pre{i}.onnx"
         try:
             # in workdir: a failed symbolic shape inference drops sym_shape_infer_temp.onnx in the
@@ -41,8 +59,8 @@ def with_pre_process(src: Path, workdir: Path, tag: str, quantize) -> Path:
             return quantize(prepared)
         except Exception as exc:  # next variant; all failing raises below with every reason
             errors.append(f"{options or 'default'}: {str(exc).splitlines()[0][:150]}")
-            log.warning(
-                "quant_pre_process %s then quantization failed: %s",
+            log.info(
+                "quant_pre_process %s then quantization failed, trying the next variant: %s",
                 options or "default",
                 errors[-1],
             )

@@ -81,6 +81,8 @@ def check_columns(
         )
     features = [str(c) for c in frame.columns if c != target]
     names = getattr(source.model, "feature_names_in_", None)
+    if names is None:  # slipway's train keeps them beside a model fitted on an array
+        names = getattr(source.model, "slipway_feature_names_", None)
     if names is not None:
         missing = [n for n in names if n not in features]
         extra = [c for c in features if c not in set(names)]
@@ -94,8 +96,9 @@ def check_columns(
     if width is not None and len(features) != width:
         raise BadInput(
             f"{what}: {len(features)} feature columns besides {target!r}, but the model takes "
-            f"{width}; "
-            "give the eval data the model was trained on"
+            f"{width} and records no column names, so the missing or extra one cannot be named; "
+            "give the eval data the model was trained on (a model fitted on a DataFrame names "
+            "its columns)"
         )
     return features
 
@@ -111,6 +114,27 @@ def as_items(x: np.ndarray, shape: list[int] | None, what: str) -> np.ndarray:
             f"({size} values): give the data the model was trained on"
         )
     return np.ascontiguousarray(x.reshape(len(x), *shape))
+
+
+def check_inputs(params: OptimizeParams) -> None:
+    """Before the flow starts: the model (slipway.convert.sources.preflight) and the eval data's
+    columns against it (the target present, the model's features named when missing)."""
+    from slipway.convert.sources import preflight
+    from slipway.data import read_table
+
+    source = preflight(params.model, params.trust_pickle)
+    if source is None:
+        return
+    what = f"eval data {params.eval_data}"
+    frame = read_table(params.eval_data)
+    if source.framework == "onnx":
+        width = onnx_checks.input_width(source.model)
+        source = SourceModel(source.kind, source.path, source.origin, "", None)
+    elif source.framework == "sklearn":
+        width = sklearn_onnx.n_features(source.model)
+    else:
+        width = None
+    check_columns(frame, params.target_column, source, width, what)
 
 
 def to_reference_onnx(source: SourceModel, path: Path, width: int | list[int]) -> Path:

@@ -59,11 +59,9 @@ def n_features(model) -> int:
     return int(count)
 
 
-def to_onnx(model, path: Path) -> Path:
-    """Convert a fitted estimator/pipeline; fail naming any step without a converter."""
-    from skl2onnx import to_onnx as skl_to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
-
+def check_convertible(model) -> None:
+    """BadInput naming the first reason `to_onnx` would refuse the model: a step without a
+    skl2onnx converter, not fitted."""
     missing = unsupported_steps(model)
     if missing:
         raise BadInput(
@@ -71,6 +69,15 @@ def to_onnx(model, path: Path) -> Path:
             f"{', '.join(missing)}; "
             "replace the step or register a custom converter"
         )
+    n_features(model)
+
+
+def to_onnx(model, path: Path) -> Path:
+    """Convert a fitted estimator/pipeline; fail naming any step without a converter."""
+    from skl2onnx import to_onnx as skl_to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    check_convertible(model)
     options = {id(model): {"zipmap": False}} if task_of(model) == "classification" else None
     try:
         onx = skl_to_onnx(
@@ -87,7 +94,9 @@ def to_onnx(model, path: Path) -> Path:
         _rename_outputs(onx, {"output_label": "label", "output_probability": "probabilities"})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(onx.SerializeToString())
-    return path
+    from slipway.convert.onnx_checks import canonicalize
+
+    return canonicalize(path)
 
 
 def _rename_outputs(onx, mapping: dict[str, str]) -> None:

@@ -110,16 +110,30 @@ def fetch_mlflow(uri: str, workdir: Path) -> Path:
     return found[0]
 
 
-def preflight(ref: str, trust_pickle: bool = False) -> None:
+def preflight(ref: str, trust_pickle: bool = False) -> SourceModel | None:
     """Cheap checks before any work starts: a local file exists, its type is known, pickle is
-    trusted."""
+    trusted, an ONNX file is readable with its external data inside its folder, a scikit-learn
+    model is fitted and every step has a converter. Returns the loaded local model (None for a
+    remote one, checked when the flow fetches it)."""
     if ref.startswith(("models:/", "runs:/", "s3://")):
-        return
+        return None
     path = Path(ref).expanduser()
     if not path.is_file():
         raise BadInput(f"{ref}: no such model file")
-    if kind_of(path) == "pickle" and not trust_pickle:
+    kind = kind_of(path)
+    if kind == "pickle" and not trust_pickle:
         raise BadInput(PICKLE_REFUSAL.format(path=ref))
+    source = SourceModel(kind=kind, path=path, origin=ref, sha256="")
+    if kind == "onnx":
+        from slipway.convert.onnx_checks import load_checked
+
+        source.model = load_checked(path)
+    elif kind in ("sklearn", "pickle"):
+        from slipway.convert.sklearn_onnx import check_convertible
+
+        source.model = load_object(kind, path)
+        check_convertible(source.model)
+    return source
 
 
 def load_source(ref: str, trust_pickle: bool = False, workdir: Path | None = None) -> SourceModel:

@@ -95,23 +95,23 @@ def torch_ir(prep: Prepared) -> Path:
 
 
 def describe_files(name: str, main: Path, out: Path) -> Candidate:
-    from slipway.store import sha256_file
+    from slipway.layout import candidate_identity
 
     fmt, runtime, precision = KIND[name]
     files = sorted(p for p in main.parent.rglob("*") if p.is_file())
-    return Candidate(
+    candidate = Candidate(
         name=name,
         format=fmt,
         runtime=runtime,
         precision=precision,
         path=main.relative_to(out).as_posix(),
         files=[p.relative_to(out).as_posix() for p in files],
-        sha256=sha256_file(main),
         size_bytes=main.stat().st_size,
-        file_sha256={p.relative_to(out).as_posix(): sha256_file(p) for p in files},
         status="failed",
         reason="not scored yet",
     )
+    candidate.sha256, candidate.file_sha256 = candidate_identity(out, candidate)
+    return candidate
 
 
 def predict(prep: Prepared, candidate: Candidate) -> dict[str, np.ndarray]:
@@ -175,7 +175,7 @@ def score(candidate: Candidate, prep: Prepared, params: OptimizeParams, base: fl
 def build_and_score(name: str, prep: Prepared, params: OptimizeParams, base: float) -> Candidate:
     fmt, runtime, precision = KIND[name]
     try:
-        main = build_file(name, prep, params)
+        main = onnx_checks.canonicalize(build_file(name, prep, params))
         candidate = describe_files(name, main, prep.out)
     except Unavailable as exc:
         return Candidate(

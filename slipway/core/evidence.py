@@ -61,7 +61,7 @@ class EvidenceBundle(BaseModel):
     candidate: str
     serving_sha256: str
     stored_candidates: dict[str, str] = Field(default_factory=dict)
-    """Every candidate stored with the version: name -> sha256 of its main file."""
+    """Every candidate stored with the version: name -> its identity (digest over all its files)."""
     environment: Environment
     code_revision: str | None = None
     data_fingerprints: dict[str, str] = Field(default_factory=dict)

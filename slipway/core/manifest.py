@@ -6,6 +6,8 @@ to that directory. register-version stores the whole directory as the version bu
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,12 +60,29 @@ class Candidate(BaseModel):
     """Main file, relative to the manifest (for OpenVINO IR: the .xml; its .bin is in `files`)."""
     files: list[str] = Field(default_factory=list)
     sha256: str | None = None
-    """sha256 of the main file."""
+    """The candidate's identity: `identity_of` over every file it consists of (for OpenVINO IR
+    both the .xml and the .bin), so changed weights change it. Registry lookups, tags and
+    evidence use this value."""
+    file_sha256: dict[str, str] = Field(default_factory=dict)
+    """sha256 of each file, keyed by its path relative to the manifest."""
     size_bytes: int | None = None
     parity: Parity | None = None
     accuracy: Accuracy | None = None
     status: Status
     reason: str = ""
+
+
+def identity_of(file_digests: Mapping[str, str]) -> str:
+    """A candidate's identity: sha256 over the sorted (relative path, file sha256) list.
+
+    Paths are relative to the candidate's own folder (`model.xml`, `model.bin`), so the same
+    files give the same identity wherever the folder sits (candidate directory or bundle)."""
+    if not file_digests:
+        raise ValueError("a candidate's identity needs at least one file")
+    digest = hashlib.sha256()
+    for path, file_digest in sorted(file_digests.items()):
+        digest.update(f"{path}\0{file_digest}\n".encode())
+    return digest.hexdigest()
 
 
 class Selection(BaseModel):

@@ -109,3 +109,79 @@ def chart(rows, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def text_table(head: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns aligned with spaces (numbers right-aligned), for a terminal."""
+    widths = [max(len(str(c)) for c in column) for column in zip(head, *rows, strict=True)]
+
+    def line(cells) -> str:
+        out = []
+        for cell, width in zip(cells, widths, strict=True):
+            text = str(cell)
+            numeric = text.replace(".", "", 1).replace("x", "").replace("-", "").isdigit()
+            out.append(text.rjust(width) if numeric else text.ljust(width))
+        return "  ".join(out).rstrip()
+
+    return [line(head), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def stored_table_lines(rows: list, selected: str | None = None) -> list[str]:
+    """The benchmark table a version's evidence stores (benchmark-latency's rows), as text:
+    batch-1 latency, best throughput per batch size, size and status per model. Rows of another
+    shape are shown column by column."""
+    rows = [r for r in rows if isinstance(r, dict)]
+    if not rows:
+        return []
+    if not all("latency" in r or "batches" in r for r in rows):
+        head = list(dict.fromkeys(k for r in rows for k, v in r.items() if not _nested(v)))
+        return text_table(head, [[_cell(r.get(k)) for k in head] for r in rows])
+    batch_sizes = sorted({b.get("batch") for r in rows for b in r.get("batches") or []})
+    head = ["model", "runtime", "prec", "thr", "p50 ms", "p95 ms", "p99 ms"]
+    head += [f"rows/s b{b}" for b in batch_sizes] + ["size KB", "status"]
+    body = []
+    for r in rows:
+        lat = r.get("latency") or {}
+        cells = [r.get("name", "-"), r.get("runtime", "-"), r.get("precision", "-")]
+        cells += [str(r.get("threads") or "-")]
+        cells += [_f(lat.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms")]
+        for b in batch_sizes:
+            found = [x["throughput"] for x in r.get("batches") or [] if x.get("batch") == b]
+            cells.append(_f(max(found), 0) if found else "-")
+        size = r.get("size_bytes")
+        cells.append(_f(size / 1024 if size else None, 1))
+        status = r.get("status", "-")
+        cells.append("selected" if r.get("name") == selected else status)
+        body.append(cells)
+    return text_table(head, body)
+
+
+def host_lines(host: dict) -> list[str]:
+    """The benchmark host, one `key: value` line each; nested records summarised (the INT8
+    instruction sets present, library versions, thread variables that are set)."""
+    lines = []
+    for key, value in host.items():
+        if isinstance(value, dict) and value and all(isinstance(v, bool) for v in value.values()):
+            shown = ", ".join(k for k, v in value.items() if v) or "none"
+        elif isinstance(value, dict):
+            shown = ", ".join(f"{k} {v}" for k, v in value.items() if v not in ("", None)) or "-"
+        elif isinstance(value, list):
+            shown = ", ".join(map(str, value)) or "-"
+        elif isinstance(value, float):
+            shown = f"{value:.2f}"
+        else:
+            shown = "-" if value is None else str(value)
+        lines.append(f"{key.replace('_', ' ')}: {shown}")
+    return lines
+
+
+def _nested(value) -> bool:
+    return isinstance(value, dict | list)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return _f(value)
+    return str(value)

@@ -14,44 +14,38 @@ from pathlib import Path
 from slipway import layout
 from slipway.core.contract import ServingContract
 from slipway.core.evidence import EvidenceBundle
-from slipway.core.layout import MANIFEST, MLMODEL
+from slipway.core.layout import MLMODEL
 from slipway.core.manifest import Candidate, Manifest
 from slipway.errors import BadInput
 
 EXAMPLE_ROWS = 5
 
 
-def candidate_files(candidate: Candidate) -> list[str]:
-    files = list(
-        dict.fromkeys([*(candidate.files or []), *([candidate.path] if candidate.path else [])])
-    )
-    if not files:
-        raise BadInput(f"candidate {candidate.name} names no model file in {MANIFEST}")
-    return files
-
-
 def copy_candidates(source: Path, dest: Path, candidates: list[Candidate]) -> dict[str, str]:
-    """Copy each candidate's files (refusing paths that escape `source`); return name -> sha256."""
+    """Copy each candidate's files (refusing paths that escape `source`); return name ->
+    identity (the digest over all its files, checked against the manifest's)."""
     from slipway.runtimes import resolve_inside
-    from slipway.store import sha256_file
 
-    digests = {}
+    identities = {}
     for candidate in candidates:
-        for rel in candidate_files(candidate):
-            src = resolve_inside(source, rel)
+        identity, digests = layout.candidate_identity(source, candidate)
+        legacy = candidate.sha256 == digests.get(candidate.path or "")  # manifests before identity
+        if candidate.sha256 and candidate.sha256 != identity and not legacy:
+            changed = [
+                rel for rel, d in digests.items() if candidate.file_sha256.get(rel) not in (None, d)
+            ]
+            raise BadInput(
+                f"candidate {candidate.name}: its files "
+                f"({', '.join(changed) or ', '.join(digests)}) have identity {identity[:12]}..., "
+                f"the manifest says {candidate.sha256[:12]}...: the files changed after "
+                "conversion, rerun convert"
+            )
+        for rel in digests:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target)
-        main = resolve_inside(source, candidate.path or candidate_files(candidate)[0])
-        digest = sha256_file(main)
-        if candidate.sha256 and candidate.sha256 != digest:
-            raise BadInput(
-                f"candidate {candidate.name}: {main} has sha256 {digest[:12]}..., the manifest "
-                "says "
-                f"{candidate.sha256[:12]}...: the file changed after conversion, rerun convert"
-            )
-        digests[candidate.name] = digest
-    return digests
+            shutil.copy2(resolve_inside(source, rel), target)
+        identities[candidate.name] = identity
+    return identities
 
 
 def feature_matrix(frame, feature_names: list[str]):

@@ -3,8 +3,8 @@
 The steps, in the order tasks/register_version.py runs them:
 
 1. `plan`: refuse a bad name, a manifest without an accepted selection, a failed gate or a
-   missing contract; hash the serving artifact.
-2. `existing`: the version already holding this artifact (same sha256): nothing new.
+   missing contract; the serving artifact's identity (a digest over all its files).
+2. `existing`: the version already holding this artifact (same identity): nothing new.
 3. `publish_bundle`: assemble the bundle (slipway.register.bundle) and log it as the artifacts
    (`bundle/`) of one MLflow run tagged with the evidence.
 4. `create_version`: the version from `runs:/<run>/bundle`, its evidence tags and the
@@ -40,7 +40,8 @@ from slipway.registry import CANDIDATE, Registry
 
 @dataclass(frozen=True)
 class Plan:
-    """A candidate that may be registered: every check passed, its serving artifact hashed."""
+    """A candidate that may be registered: every check passed, its serving artifact's identity
+    (`sha256`: the digest over every file of the candidate) computed."""
 
     name: str
     candidate_dir: Path
@@ -75,8 +76,7 @@ def plan(
     """Check what would be registered. The inputs are typed (validate-data's contract and
     report, train's result); reading them from files a user passes is the command line's job
     (tasks/register_version.py), never this function's."""
-    from slipway.runtimes import resolve_inside
-    from slipway.store import sha256_file
+    from slipway.layout import candidate_identity
 
     candidate_dir, name = Path(candidate_dir), check_name(name)
     manifest = read_manifest(candidate_dir)
@@ -103,7 +103,7 @@ def plan(
         raise BadInput(
             f"{candidate_dir}: no serving contract; pass --contract (from `slipway validate`)"
         )
-    sha256 = sha256_file(resolve_inside(candidate_dir, selected.path or ""))
+    sha256, _ = candidate_identity(candidate_dir, selected)
     return Plan(
         name,
         candidate_dir,

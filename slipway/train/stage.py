@@ -82,6 +82,10 @@ def split(frame, params: TrainParams) -> Splits:
     )
 
 
+FEATURE_NAMES_ATTR = "slipway_feature_names_"
+"""The training columns, kept on the fitted pipeline (saved with it by skops)."""
+
+
 def fit(train, params: TrainParams):
     """StandardScaler + MLPClassifier pipeline fitted on the training split (arch cnn: the
     PyTorch CNN of slipway.train.cnn)."""
@@ -111,6 +115,9 @@ def fit(train, params: TrainParams):
         ]
     )
     model.fit(features.to_numpy(dtype="float32"), train[params.target_column].to_numpy())
+    # fitted on an array (no sklearn warning about names at predict time), so keep the column
+    # names beside it: a later stage names a missing column instead of counting columns
+    setattr(model, FEATURE_NAMES_ATTR, [str(c) for c in features.columns])
     return model
 
 

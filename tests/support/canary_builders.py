@@ -125,7 +125,7 @@ def shuffled_labels_model(trained, seed: int = 1) -> onnx.ModelProto:
 def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | None = None) -> Path:
     """A selected copy of the shared candidate dir whose served ONNX is `model` (manifest
     updated)."""
-    from slipway.store import sha256_file
+    from slipway.layout import candidate_identity
 
     def swap(manifest: Manifest) -> None:
         if model is None:
@@ -133,7 +133,8 @@ def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | Non
         path = dest / SERVED
         path.write_bytes(model.SerializeToString())
         served = manifest.get("onnx-fp32")
-        served.sha256, served.size_bytes = sha256_file(path), path.stat().st_size
+        served.size_bytes = path.stat().st_size
+        served.sha256, served.file_sha256 = candidate_identity(dest, served)
 
     selected_copy(candidate_dir, dest, edit=swap)
     assert (

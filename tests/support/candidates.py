@@ -44,8 +44,8 @@ def build_candidate_dir(model, reference, target_column: str, out: Path) -> Path
     import numpy as np
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from slipway.layout import candidate_identity
     from slipway.runtimes import load_onnx
-    from slipway.store import sha256_file
 
     features = [c for c in reference.columns if c != target_column]
     fp32 = to_onnx(model, len(features), out / "onnx-fp32" / "model.onnx")
@@ -66,7 +66,6 @@ def build_candidate_dir(model, reference, target_column: str, out: Path) -> Path
                 precision="int8" if "int8" in name else "fp32",
                 path=path.relative_to(out).as_posix(),
                 files=[path.relative_to(out).as_posix()],
-                sha256=sha256_file(path),
                 size_bytes=path.stat().st_size,
                 parity=Parity(passed=True, top1_agreement=1.0),
                 accuracy=Accuracy(
@@ -80,6 +79,8 @@ def build_candidate_dir(model, reference, target_column: str, out: Path) -> Path
                 status="accepted",
             )
         )
+        last = candidates[-1]
+        last.sha256, last.file_sha256 = candidate_identity(out, last)
     manifest = Manifest(
         source={"kind": "sklearn"},
         output_names=["label", "probabilities"],

@@ -17,7 +17,7 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     from slipway.core.layout import EVIDENCE, REFERENCE_PROFILE
     from slipway.core.manifest import MANIFEST_FILE, Manifest, Selection
     from slipway.drift import profiles
-    from slipway.store import sha256_file
+    from slipway.layout import candidate_identity
     from tests.support.registry import BENCHMARK, validation_report
 
     shutil.copytree(candidate_dir, dest)
@@ -33,7 +33,7 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
         },
         runtime=selected.runtime,
         candidate=selected.name,
-        serving_sha256=sha256_file(dest / selected.path),
+        serving_sha256=candidate_identity(dest, selected)[0],
         environment=Environment(python="3.11"),
     )
     (dest / EVIDENCE).write_text(evidence.model_dump_json(indent=2))

@@ -115,3 +115,36 @@ def test_no_library_module_spells_out_a_bundle_file_name():
             if '"manifest.json"' in code:
                 spelled.append(f"{path.relative_to(root.parent)}:{number}")
     assert spelled == []
+
+
+def openvino_candidate(root, weights: bytes) -> Candidate:
+    folder = root / "openvino-fp32"
+    folder.mkdir(parents=True)
+    (folder / "model.xml").write_text("<net/>")
+    (folder / "model.bin").write_bytes(weights)
+    return Candidate(
+        name="openvino-fp32",
+        format="openvino-ir",
+        runtime="openvino",
+        path="openvino-fp32/model.xml",
+        files=["openvino-fp32/model.bin", "openvino-fp32/model.xml"],
+        status="accepted",
+    )
+
+
+def test_candidate_identity_covers_the_weights_and_not_the_folder(tmp_path):
+    # given the same IR in two folders and one with other weights
+    a = layout.candidate_identity(tmp_path / "a", openvino_candidate(tmp_path / "a", b"\x01"))
+    b = layout.candidate_identity(tmp_path / "b", openvino_candidate(tmp_path / "b", b"\x01"))
+    c = layout.candidate_identity(tmp_path / "c", openvino_candidate(tmp_path / "c", b"\x02"))
+    # then the same files give the same identity, other weights another one
+    assert a == b and a[0] != c[0]
+    assert set(a[1]) == {"openvino-fp32/model.xml", "openvino-fp32/model.bin"}
+
+
+def test_candidate_identity_refuses_a_file_outside_the_directory(tmp_path):
+    candidate = openvino_candidate(tmp_path / "a", b"\x01")
+    candidate.files.append("../outside.bin")
+    (tmp_path / "outside.bin").write_bytes(b"x")
+    with pytest.raises(BadInput, match="outside"):
+        layout.candidate_identity(tmp_path / "a", candidate)

@@ -86,3 +86,36 @@ def test_train_json(capsys):
     assert main(["train", "--json", "--max-iter", "5", "--hidden-layers", "16"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert {"run_id", "model_uri", "data_uris"} <= set(result)
+
+
+def all_parsers(parser, prefix=()):
+    """(command words, parser) of every subcommand, nested ones (`models show`) included."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name), sub
+                yield from all_parsers(sub, (*prefix, name))
+
+
+def test_every_subcommand_help_shows_its_defaults():
+    """Issue 19 item 14: each option with a default says it in `--help`."""
+    from slipway.cli import build_parser, shows_default
+
+    checked = 0
+    for words, parser in all_parsers(build_parser()):
+        text = " ".join(parser.format_help().split())
+        for action in parser._actions:
+            if not shows_default(action):
+                continue
+            default = action.default
+            shown = ",".join(map(str, default)) if isinstance(default, list | tuple) else default
+            name = action.option_strings[0] if action.option_strings else action.dest
+            assert (
+                f"default: {default}" in text
+                or f"default {shown}" in text
+                or f"default: {shown}" in text
+            ), f"slipway {' '.join(words)} --help does not show {name}'s default {default!r}"
+            checked += 1
+    assert checked > 40  # the walk reached every subcommand's options

@@ -90,10 +90,11 @@ def test_candidate_directory_layout_and_hashes(result, trained):
         == sha256_file(trained.model_uri)
     )
     assert manifest.source["path"].startswith("source/") and manifest.source["kind"] == "sklearn"
+    from slipway.layout import candidate_identity
+
     for c in manifest.accepted():
-        assert (
-            sha256_file(out / c.path) == c.sha256 and c.size_bytes == (out / c.path).stat().st_size
-        )
+        assert candidate_identity(out, c) == (c.sha256, c.file_sha256)
+        assert c.size_bytes == (out / c.path).stat().st_size
     assert manifest.get("openvino-int8").path == "openvino-int8/model.xml"
     assert "openvino-int8/model.bin" in manifest.get("openvino-int8").files
 
@@ -151,3 +152,18 @@ def test_mlflow_run_uri_is_accepted(trained, tmp_path):
         result.manifest.source["origin"] == uri
         and result.manifest.get("onnx-fp32").status == "accepted"
     )
+
+
+def test_two_conversions_of_one_model_give_one_identity(trained, tmp_path):
+    """Issue 19 item 2: OpenVINO numbered its unnamed operations with a process-wide counter, so
+    a second conversion of the same model (a release rerun in one worker) wrote another
+    `model.xml` and the same model registered twice."""
+    targets = ["onnx-fp32", "ort-int8-dynamic", "openvino-fp32"]
+    # when the same fitted model is converted twice in one process
+    first = run(trained, tmp_path / "first", targets=targets).manifest
+    second = run(trained, tmp_path / "second", targets=targets).manifest
+    # then every candidate has the same identity both times
+    assert {c.name: c.sha256 for c in first.candidates} == {
+        c.name: c.sha256 for c in second.candidates
+    }
+    assert all(c.status == "accepted" and c.sha256 for c in first.candidates)

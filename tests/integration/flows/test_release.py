@@ -111,3 +111,25 @@ def test_a_failing_gate_stops_the_release_before_registration():
         release(ReleaseParams(model_name="digits-blocked", slo_p99_ms=1e-6, **SMALL))
     # nothing after the latency gate ran: no version, no alias
     assert registry.open_registry().client.search_model_versions("name='digits-blocked'") == []
+
+
+def test_a_rerun_with_the_same_seed_registers_nothing_and_new_weights_a_new_version():
+    """Issue 19 items 1 and 2, end to end with an OpenVINO candidate: the rerun of a release is
+    the same model (no new version, no canary); another seed changes only model.bin and is a
+    new version, not "already the champion"."""
+    from slipway import registry
+
+    openvino = {**SMALL, "targets": ["openvino-fp32"]}
+    # given a first release (promoted) / when it runs again with the same seed
+    first = release(ReleaseParams(model_name="digits-rerun", **openvino))
+    again = release(ReleaseParams(model_name="digits-rerun", **openvino))
+    # then nothing new is registered
+    assert (first.version, first.outcome) == ("1", "promoted")
+    assert (again.version, again.outcome) == ("1", "already-champion")
+    # when another seed trains other weights of the same architecture
+    seed7 = TrainParams(max_iter=40, hidden_layers=(32,), seed=7)
+    other = release(ReleaseParams(model_name="digits-rerun", **{**openvino, "train": seed7}))
+    # then it is a new version waiting as candidate
+    assert (other.version, other.outcome) == ("2", "registered")
+    versions = registry.open_registry().versions("digits-rerun")
+    assert len({mv.tags["slipway.sha256"] for mv in versions}) == 2

@@ -130,7 +130,7 @@ def test_a_changed_model_file_is_refused(candidate_dir, trained, tmp_path):
     directory = selected_copy(candidate_dir, tmp_path / "c", select="ort-int8-dynamic")
     with open(directory / "onnx-fp32" / "model.onnx", "ab") as fh:  # an accepted, stored candidate
         fh.write(b"tampered")
-    with pytest.raises(BadInput, match="sha256"):
+    with pytest.raises(BadInput, match="changed after conversion"):
         register(directory, trained)
 
 
@@ -213,3 +213,72 @@ def test_an_unanswering_registry_is_unavailable_not_an_unset_alias(tmp_path, mon
     registry = Registry(MlflowClient(tracking_uri=dead, registry_uri=dead), tmp_path)
     with pytest.raises(Unavailable, match="the MLflow registry did not answer reading alias"):
         registry.alias("digits", "champion")
+
+
+def with_openvino(candidate_dir, dest, weights_scale: float | None = None, xml_from=None):
+    """A selected copy of the shared candidate dir serving an OpenVINO FP32 IR of its onnx-fp32
+    model; `weights_scale` scales the last layer's weights and `xml_from` takes the .xml of an
+    earlier copy, so that the two candidates differ in `model.bin` only."""
+    import shutil
+
+    import onnx
+    from onnx import numpy_helper
+
+    from slipway.convert import openvino_ir
+    from slipway.convert.stage import describe_files
+
+    def add(manifest):
+        source = onnx.load(str(dest / "onnx-fp32" / "model.onnx"))
+        if weights_scale is not None:
+            last = max(source.graph.initializer, key=lambda t: ("coefficient" in t.name, t.name))
+            scaled = numpy_helper.to_array(last) * weights_scale
+            last.CopyFrom(numpy_helper.from_array(scaled.astype(scaled.dtype), last.name))
+        onnx.save(source, str(dest / "weights.onnx"))
+        ready = openvino_ir.openvino_ready(dest / "weights.onnx", dest / "ready.onnx", True)
+        xml = openvino_ir.convert_ir(ready, dest / "openvino-fp32" / "model.xml", fp16=False)
+        for scratch in ("weights.onnx", "ready.onnx"):
+            (dest / scratch).unlink()
+        if xml_from is not None:
+            shutil.copyfile(xml_from / "openvino-fp32" / "model.xml", xml)
+        reference = manifest.get("onnx-fp32")
+        candidate = describe_files("openvino-fp32", xml, dest)
+        candidate.parity, candidate.accuracy = reference.parity, reference.accuracy
+        candidate.status = "accepted"
+        manifest.candidates.append(candidate)
+
+    return selected_copy(candidate_dir, dest, select="openvino-fp32", edit=add)
+
+
+@pytest.mark.slow
+def test_openvino_candidates_differing_only_in_weights_are_two_versions(
+    candidate_dir, trained, tmp_path
+):
+    """Issue 19 item 1: the identity covered model.xml only, so a release whose weights
+    changed was taken for the existing version (and the champion)."""
+    from slipway import registry
+    from slipway.core.manifest import Manifest
+
+    # given two OpenVINO candidates with the same model.xml and different model.bin
+    first_dir = with_openvino(candidate_dir, tmp_path / "a")
+    second_dir = with_openvino(candidate_dir, tmp_path / "b", weights_scale=1.5, xml_from=first_dir)
+    xml, weights = "openvino-fp32/model.xml", "openvino-fp32/model.bin"
+    assert (first_dir / xml).read_bytes() == (second_dir / xml).read_bytes()
+    assert (first_dir / weights).read_bytes() != (second_dir / weights).read_bytes()
+    manifests = [
+        Manifest.model_validate_json((d / "manifest.json").read_text())
+        for d in (first_dir, second_dir)
+    ]
+    # then their identities differ and cover both files
+    first_c, second_c = (m.get("openvino-fp32") for m in manifests)
+    assert first_c.sha256 != second_c.sha256
+    assert set(first_c.file_sha256) == {xml, weights}
+    # when both are registered, the first one promoted
+    first = register(first_dir, trained)
+    registry.open_registry().promote(NAME, first.version, reason="test")
+    second = register(second_dir, trained)
+    # then the second is a new version, not taken for the champion
+    assert first.created and second.created and (first.version, second.version) == ("1", "2")
+    assert second.sha256 == second_c.sha256 != first.sha256
+    found = registry.open_registry().find_by_sha256(NAME, second.sha256)
+    assert found is not None and str(found.version) == "2"
+    assert registry.open_registry().read_evidence(NAME, "2").serving_sha256 == second.sha256

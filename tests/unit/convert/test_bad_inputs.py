@@ -79,11 +79,11 @@ def test_pipeline_step_without_converter_is_named():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (
-            lambda f: f.drop(columns=["pixel_05"]),
-            r"63 feature columns besides 'digit', but the model takes 64",
+        (  # issue 19 item 7: the missing column is named, not counted
+            lambda f: f.drop(columns=["pixel_05", "pixel_17"]),
+            r"columns do not match the model \(missing: pixel_05, pixel_17; unexpected: -\)",
         ),
-        (lambda f: f.assign(extra=1.0), r"65 feature columns"),
+        (lambda f: f.assign(extra=1.0), r"unexpected: extra\)"),
         (lambda f: f.drop(columns=["digit"]), r"target column 'digit' is missing"),
     ],
 )
@@ -164,3 +164,19 @@ def test_external_data_symlink_is_refused(tmp_path):
     external_model(tmp_path / "m", "link.bin")
     with pytest.raises(BadInput, match="symlink"):
         onnx_checks.load_checked(path)
+
+
+def test_a_model_without_column_names_says_so(tmp_path, small_model):
+    # given a model that records no column names and eval data with one column less
+    import copy
+
+    from slipway.modelio import save_sklearn
+
+    model = copy.deepcopy(small_model[0])
+    del model.slipway_feature_names_
+    path = save_sklearn(model, tmp_path / "nameless.skops")
+    bad = tmp_path / "eval.parquet"
+    small_model[3].drop(columns=["pixel_05"]).to_parquet(bad)
+    # when prepared / then the message counts and says why it cannot name the column
+    with pytest.raises(BadInput, match=r"takes 64 and records no column names"):
+        prepare(params(path, bad, tmp_path))
