@@ -14,29 +14,19 @@ import shutil
 import pytest
 
 from slipway.cli import main
-from tests.support.registry import selected_copy, validation_report
+from tests.support.registry import selected_copy
 
 pytestmark = pytest.mark.slow
 NAME = "digits-json"
 
 
 def registered(candidate_dir, trained, dest, select="onnx-fp32", **copy_options) -> str:
-    """Register a copy of the candidate dir with every gate's evidence; return the version."""
-    from slipway.core.contract import ServingContract
-    from tasks.register_version import register_candidate
+    """Register a copy of the candidate dir with every gate's evidence (the champion comparison
+    included once a champion exists); return the version."""
+    from tests.support.canary_builders import register
 
     directory = selected_copy(candidate_dir, dest, select=select, **copy_options)
-    contract = ServingContract.model_validate_json(
-        (directory / "serving_contract.json").read_text()
-    )
-    result = register_candidate(
-        directory,
-        NAME,
-        contract=contract,
-        validation_report=validation_report(),
-        train_result=trained,
-    )
-    return result.version
+    return register(directory, NAME, trained)
 
 
 def setup_none(**_):
@@ -106,9 +96,10 @@ def argv_rollback(candidate_dir, trained, tmp_path, **_):
     from slipway.registry import open_registry
 
     first = registered(candidate_dir, trained, tmp_path / "a")
+    open_registry().promote(NAME, first, reason="json test")
+    # registered over the champion: compared with it, so it may replace it
     second = registered(candidate_dir, trained, tmp_path / "b", select="ort-int8-dynamic")
-    for version in (first, second):
-        open_registry().promote(NAME, version, reason="json test")
+    open_registry().promote(NAME, second, reason="json test")
     return ["rollback", NAME, "--reason", "json test"]
 
 
