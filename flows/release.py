@@ -1,8 +1,11 @@
 """`release`: the whole DAG, one stage after another; a failing gate stops it.
 
-train -> validate-data -> convert-and-quantize -> benchmark-latency -> register-version ->
-then `slipway.core.release.next_step` decides: the guarded promote (first version),
-canary-release (a champion exists and canary options were given), or wait as `candidate`.
+model source (a file or MLflow URI the user gives, or `train` for the example) ->
+validate-data -> convert-and-quantize -> benchmark-latency -> compare-with-champion ->
+register-version -> then `slipway.core.release.next_step` decides: the guarded promote (first
+version), canary-release (a champion exists and canary options were given), or wait as
+`candidate`. compare-with-champion runs before any traffic: a version worse than the champion
+beyond the noise, or with a contract that would refuse what the champion accepts, stops here.
 
 Every stage is its own flow (a subflow run with its own page in the Prefect UI) and gives a
 typed result that later stages take as typed parameters. A gate that fails raises
@@ -17,6 +20,7 @@ from prefect import flow
 
 from flows.benchmark_latency import benchmark_latency
 from flows.canary_release import run_canary
+from flows.compare_with_champion import compare_with_champion
 from flows.convert_and_quantize import convert_and_quantize
 from flows.register_version import register_version
 from flows.train import train
@@ -26,6 +30,7 @@ from slipway.register.params import RegisterParams
 from slipway.release import report
 from slipway.release.params import ReleaseParams, ReleaseResult
 from tasks.promote import champion_of, promote_version
+from tasks.release import check_source
 
 FIRST_RELEASE = "first release: no champion to compare against; every gate passed"
 
@@ -33,21 +38,33 @@ FIRST_RELEASE = "first release: no champion to compare against; every gate passe
 @flow(name="release", log_prints=True)
 def release(params: ReleaseParams = ReleaseParams()) -> ReleaseResult:
     name, result = params.model_name, ReleaseResult(model_name=params.model_name)
-    trained = train(params.train)
-    result.stages["train"] = report.train_summary(trained)
-    validation = validate_data(params.validate_params(trained))
+    if params.model is None:
+        trained = train(params.train)
+        result.stages["train"] = report.train_summary(trained)
+        source = params.source(trained)
+    else:
+        result.stages["model-source"] = {"summary": check_source(params)}
+        source = params.source()
+    validation = validate_data(params.validate_params(source))
     result.stages["validate-data"] = report.validation_summary(validation)
-    optimized = convert_and_quantize(params.optimize_params(trained))
+    optimized = convert_and_quantize(params.optimize_params(source))
     result.stages["convert-and-quantize"] = report.optimize_summary(optimized)
-    bench = benchmark_latency(params.bench_params(optimized.candidate_dir, trained))
+    bench = benchmark_latency(params.bench_params(optimized.candidate_dir, source))
     result.stages["benchmark-latency"] = report.bench_summary(bench)
+    compared = compare_with_champion(
+        params.compare_params(optimized.candidate_dir, source, validation.contract)
+    )
+    result.stages["compare-with-champion"] = report.compare_summary(compared)
+    if compared.contract is not None and compared.contract != validation.contract:
+        validation = validation.model_copy(update={"contract": compared.contract})
     registered = register_version(
         RegisterParams(
             candidate_dir=optimized.candidate_dir,
             name=name,
             validation=validation,
-            train=trained,
-            reference_data=trained.data_uris["reference"],
+            train=source.trained,
+            reference_data=source.reference_data,
+            champion_gates=compared.gates,
         )
     )
     result.version = version = registered.version

@@ -25,7 +25,12 @@ from pydantic import BaseModel
 
 from slipway.core import tags
 from slipway.core.canary_state import CanaryProgress
-from slipway.core.evidence import EvidenceBundle, evidence_problems, evidence_tags, missing_evidence
+from slipway.core.evidence import (
+    EvidenceBundle,
+    evidence_tags,
+    missing_evidence,
+    promote_problems,
+)
 from slipway.core.layout import BUNDLE_ARTIFACT_PATH, EVIDENCE, MANIFEST
 from slipway.core.routing import Routing
 from slipway.core.tags import CANDIDATE, CHAMPION, PREVIOUS
@@ -306,9 +311,18 @@ class Registry:
             if self.alias(name, alias) != version:
                 self.set_alias(name, alias, version)
 
-    def check_promotable(self, name: str, version: str, action: str = "promote") -> None:
-        """GateFailed naming every gate in the version's evidence that did not pass."""
-        problems = evidence_problems(self.read_evidence(name, version))
+    def check_promotable(
+        self, name: str, version: str, action: str = "promote", replaces: str | None = None
+    ) -> None:
+        """GateFailed naming every gate in the version's evidence that did not pass; when it
+        would replace champion `replaces` (and was never the champion itself), also a missing
+        champion comparison."""
+        bundle = self.read_evidence(name, version)
+        # a version that was the champion before (promote back to it) was vetted then
+        vetted = self.promoted_at(name, version) is not None
+        problems = promote_problems(
+            bundle, replaces is not None and replaces != version and not vetted
+        )
         if problems:
             raise GateFailed(
                 f"refusing to {action} {name} version {version}: " + "; ".join(problems),
@@ -320,8 +334,8 @@ class Registry:
         passed; the old champion becomes `previous`. A caller that must undo a half-done move
         records `aliases()` first and calls `restore_aliases` (tasks/promote.py does)."""
         version = self.version_number(name, version)
-        self.check_promotable(name, version)
         old = self.alias(name, CHAMPION)
+        self.check_promotable(name, version, replaces=old)
         if old == version:
             return PromoteResult(name=name, version=version, previous=self.alias(name, PREVIOUS))
         if old is not None:

@@ -80,10 +80,16 @@ def open_canary(params: CanaryParams) -> Opening:
 
 @task(name="check-evidence")
 def check_evidence(name: str, version: str) -> list[str]:
-    """The version's evidence bundle is complete and every gate passed; the problems otherwise."""
-    from slipway.core.evidence import evidence_problems
+    """The version's evidence bundle is complete and every gate passed (with a champion: the
+    champion comparison too); the problems otherwise."""
+    from slipway.core.evidence import promote_problems
+    from slipway.registry import CHAMPION
 
-    return evidence_problems(open_registry().read_evidence(name, version))
+    registry = open_registry()
+    champion = registry.alias(name, CHAMPION)
+    return promote_problems(
+        registry.read_evidence(name, version), champion not in (None, str(version))
+    )
 
 
 @task(name="probe-metrics")

@@ -9,6 +9,7 @@ from prefect.transactions import transaction
 
 from slipway import events, layout
 from slipway.core.contract import ServingContract
+from slipway.core.evidence import GateResult
 from slipway.core.layout import SERVING_CONTRACT, TRAIN_RESULT, VALIDATION_REPORT
 from slipway.core.train_result import TrainResult
 from slipway.core.validation import ValidationReport
@@ -56,6 +57,7 @@ def register_candidate(
     validation_report: ValidationReport | None = None,
     train_result: TrainResult | None = None,
     reference_data: str | Path | None = None,
+    champion_gates: dict[str, GateResult] | None = None,
 ) -> RegisterResult:
     """Plan, publish the bundle, create the version; the version is made in a transaction whose
     rollback hook deletes a half-created version and its run (the registry's compensation).
@@ -67,6 +69,7 @@ def register_candidate(
         validation_report=validation_report,
         train_result=train_result,
         reference_data=reference_data,
+        champion_gates=champion_gates,
     )
     registry = open_registry()
     found = stage.existing(registry, plan)
@@ -104,4 +107,5 @@ def register(
         validation_report=report,
         train_result=train,
         reference_data=params.reference_data,
+        champion_gates=params.champion_gates,
     )

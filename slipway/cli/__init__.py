@@ -12,6 +12,7 @@ import sys
 
 # Subcommand modules in slipway/cli/, in the order `--help` lists them.
 COMMANDS = [
+    "release",
     "demo",
     "train",
     "validate",

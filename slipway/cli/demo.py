@@ -4,8 +4,9 @@
    register-version, then the guarded promote: there is no champion yet).
 2. The gateway (`slipway serve`) on a free loopback port serves the champion; a few real
    predictions are shown next to their labels.
-3. `release` of version B (another seed) with live traffic: every gate again, then
-   canary-release on that gateway (steps, analysis per window, promote or roll back).
+3. `release` of version B (another seed) with live traffic: every gate again (compared with
+   the champion on the same eval rows), then canary-release on that gateway (steps, analysis
+   per window, promote or roll back). No request may fail: the demo exits 1 if one did.
 4. Production changes (inverted digits) through the gateway; the gateway's whylogs profiles
    are flushed and `drift-monitor` compares them with the champion's reference profile,
    decides and opens the retrain (or rollback) flow under the example policy.
@@ -60,35 +61,6 @@ def register(sub, common) -> None:
     p.set_defaults(handler=handle)
 
 
-def summarize(result) -> list[str]:
-    """One short block per stage that ran."""
-    lines = [
-        f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
-        + (f", version {result.version}: {result.outcome}" if result.version else "")
-    ]
-    for stage, data in result.stages.items():
-        lines.append(f"[{stage}]")
-        for line in _stage_lines(stage, data):
-            lines.append(f"  {line}")
-    return lines
-
-
-def _stage_lines(stage: str, data: dict) -> list[str]:
-    if stage == "train":
-        return [
-            f"run {data['run_id']}: {data['parameter_count']} parameters, "
-            f"eval accuracy {data['metrics']['accuracy']:.4f}",
-            f"model {data['model_uri']}",
-        ]
-    if stage == "canary-release" and data.get("lines"):
-        return list(data["lines"])
-    summary = data.get("summary") if isinstance(data, dict) else None
-    lines = [str(summary if summary is not None else data)]
-    if stage == "benchmark-latency" and data.get("selected"):
-        lines.append(f"selected: {data['selected']} (report {data.get('report_dir')})")
-    return [line for chunk in lines for line in chunk.splitlines() if line.strip()]
-
-
 def _say(step: int, text: str) -> None:
     print(f"\n=== [{step}/{STEPS}] {text}", flush=True)
 
@@ -99,6 +71,7 @@ def handle(args) -> int:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.release import release
     from slipway.release.params import ReleaseParams
+    from slipway.release.report import summarize
     from slipway.train.params import TrainParams
 
     say = (lambda *a: None) if args.json else _say
@@ -145,6 +118,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     from slipway.core.canary import CanaryPolicy
     from slipway.registry import CHAMPION, open_registry
     from slipway.release.params import CanaryOptions
+    from slipway.release.report import summarize
     from slipway.serving.testing import gateway_process
 
     name, out = args.model_name, {}
@@ -188,6 +162,7 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
         if not args.json:
             print("\n".join(summarize(second)))
             print(f"traffic during the release: {traffic.report.line()}")
+        check_no_request_lost(traffic.report)
 
         say(
             4,
@@ -202,6 +177,19 @@ def _loop(args, say, release, ReleaseParams, TrainParams) -> dict:
     # the gateway flushed its whylogs profiles to the artifact store on shutdown
     out["drift"] = _monitor(name, args.act, quiet=args.json, arch=args.example)
     return out
+
+
+def check_no_request_lost(report) -> None:
+    """The demo's promise: the release loses no user request (issue 19 item 6). The contract
+    compatibility gate keeps the new version from refusing what the champion accepts."""
+    from slipway.errors import GateFailed
+
+    if report.failed:
+        raise GateFailed(
+            f"the demo lost {report.failed} of {report.sent} requests during the release "
+            f"({report.line()}; first errors: {'; '.join(report.errors[:3]) or '-'})",
+            report=report,
+        )
 
 
 def _show_predictions(url: str, name: str, quiet: bool) -> list[dict]:

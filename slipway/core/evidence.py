@@ -17,6 +17,10 @@ from slipway.core.manifest import Candidate, Manifest
 
 EVIDENCE_SCHEMA_VERSION = 1
 GATES = ("data_validation", "parity", "accuracy", "latency")
+CHAMPION_GATES = ("champion_comparison", "contract_compatibility")
+"""Gates a version gets when a champion exists at release time (compare-with-champion)."""
+REQUIRED_OVER_A_CHAMPION = ("champion_comparison",)
+"""What `promote` also requires when it would replace a champion."""
 GATE_TAG_PREFIX = tags.GATE_PREFIX
 
 GateStatus = Literal["passed", "failed", "missing"]
@@ -200,6 +204,20 @@ def evidence_problems(bundle: EvidenceBundle) -> list[str]:
     return problems
 
 
+def promote_problems(bundle: EvidenceBundle, replaces_champion: bool) -> list[str]:
+    """`evidence_problems`, plus the champion comparison when the promote would replace a
+    champion: a version never compared with the champion does not take its place."""
+    problems = evidence_problems(bundle)
+    if replaces_champion:
+        problems += [
+            f"{gate}: missing (never compared with the champion; release it with `slipway "
+            "release`, which compares it before registering)"
+            for gate in REQUIRED_OVER_A_CHAMPION
+            if gate not in bundle.gates
+        ]
+    return problems
+
+
 def failed_gates(bundle: EvidenceBundle) -> list[str]:
     return [gate for gate, result in bundle.gates.items() if result.status == "failed"]
 
@@ -207,6 +225,13 @@ def failed_gates(bundle: EvidenceBundle) -> list[str]:
 def evidence_tags(bundle: EvidenceBundle) -> dict[str, str]:
     """The model-version tags that summarise the evidence in the MLflow UI."""
     found = {f"{GATE_TAG_PREFIX}{gate}": gate_status(bundle, gate) for gate in GATES}
+    found.update(
+        {
+            f"{GATE_TAG_PREFIX}{g}": gate_status(bundle, g)
+            for g in CHAMPION_GATES
+            if g in bundle.gates
+        }
+    )
     found.update(
         {
             tags.SHA256: bundle.serving_sha256,

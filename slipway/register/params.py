@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from slipway.core.evidence import GateResult
 from slipway.core.train_result import TrainResult
 from slipway.validation.params import ValidationResult
 
@@ -35,6 +36,11 @@ class RegisterParams(BaseModel):
     )
     train_run_id: str | None = Field(
         None, description="MLflow run id of the training run (lineage)"
+    )
+    champion_gates: dict[str, GateResult] = Field(
+        default_factory=dict,
+        description="compare-with-champion's gates (champion_comparison, "
+        "contract_compatibility), recorded in the evidence",
     )
 
 

@@ -70,6 +70,7 @@ def plan(
     validation_report: ValidationReport | None = None,
     train_result: TrainResult | None = None,
     reference_data: str | Path | None = None,
+    champion_gates: dict[str, GateResult] | None = None,
 ) -> Plan:
     """Check what would be registered. The inputs are typed (validate-data's contract and
     report, train's result); reading them from files a user passes is the command line's job
@@ -91,7 +92,7 @@ def plan(
             f"{selected.status} ({selected.reason or 'not accepted'})"
         )
     report = validation_report.model_dump(mode="json") if validation_report else None
-    gates = gates_for(manifest, selected, report)
+    gates = {**gates_for(manifest, selected, report), **(champion_gates or {})}
     failed = {g: r for g, r in gates.items() if r.status == "failed"}
     if failed:
         why = "; ".join(f"{g} ({r.summary})" for g, r in failed.items())

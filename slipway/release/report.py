@@ -44,6 +44,17 @@ def bench_summary(bench) -> dict[str, Any]:
     }
 
 
+def compare_summary(compared) -> dict[str, Any]:
+    from slipway.compare.stage import lines
+
+    return {
+        "summary": compared.summary,
+        "champion_version": compared.champion_version,
+        "lines": lines(compared),
+        "gates": {g: r.status for g, r in compared.gates.items()},
+    }
+
+
 def register_summary(registered) -> dict[str, Any]:
     return _keep(registered.model_dump(mode="json"), "version", "created", "run_id", "summary")
 
@@ -58,3 +69,32 @@ def waiting_line(name: str, version: str) -> str:
         "deployment (triggered by the registered event) or "
         f"`slipway canary {name} {version}` releases it"
     )
+
+
+def summarize(result) -> list[str]:
+    """One short block per stage that ran (what `slipway release` and the demo print)."""
+    lines = [
+        f"release of {result.model_name}: {len(result.stages)} stage(s) ran"
+        + (f", version {result.version}: {result.outcome}" if result.version else "")
+    ]
+    for stage, data in result.stages.items():
+        lines.append(f"[{stage}]")
+        for line in _stage_lines(stage, data):
+            lines.append(f"  {line}")
+    return lines
+
+
+def _stage_lines(stage: str, data: dict) -> list[str]:
+    if stage == "train":
+        return [
+            f"run {data['run_id']}: {data['parameter_count']} parameters, "
+            f"eval accuracy {data['metrics']['accuracy']:.4f}",
+            f"model {data['model_uri']}",
+        ]
+    if stage in ("canary-release", "compare-with-champion") and data.get("lines"):
+        return list(data["lines"])
+    summary = data.get("summary") if isinstance(data, dict) else None
+    lines = [str(summary if summary is not None else data)]
+    if stage == "benchmark-latency" and data.get("selected"):
+        lines.append(f"selected: {data['selected']} (report {data.get('report_dir')})")
+    return [line for chunk in lines for line in chunk.splitlines() if line.strip()]

@@ -29,7 +29,12 @@ class TrainParams(BaseModel):
     target_column: str = TARGET
     hidden_layers: tuple[int, ...] = (256, 128)
     max_iter: int = Field(300, ge=1)
-    seed: int = 0
+    seed: int = Field(0, description="seed of the model's initialisation")
+    split_seed: int = Field(
+        0,
+        description="seed of the train/eval/reference split: fixed across versions, so that a new "
+        "version is compared with the champion on eval rows neither of them trained on",
+    )
     eval_fraction: float = Field(0.2, gt=0, lt=0.5)
     reference_fraction: float = Field(0.2, gt=0, lt=0.5)
 

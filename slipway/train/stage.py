@@ -58,17 +58,22 @@ def check_images(frame, params: TrainParams) -> None:
 
 
 def split(frame, params: TrainParams) -> Splits:
-    """Stratified train / eval / reference split, reproducible from the seed."""
+    """Stratified train / eval / reference split, reproducible from `split_seed` (not the
+    model's seed: versions trained with other seeds share the split, so the champion comparison
+    never scores a model on rows it trained on)."""
     from sklearn.model_selection import train_test_split
 
     y = frame[params.target_column]
     held_fraction = params.eval_fraction + params.reference_fraction
     train, held = train_test_split(
-        frame, test_size=held_fraction, random_state=params.seed, stratify=y
+        frame, test_size=held_fraction, random_state=params.split_seed, stratify=y
     )
     eval_share = params.eval_fraction / held_fraction
     eval_, reference = train_test_split(
-        held, train_size=eval_share, random_state=params.seed, stratify=held[params.target_column]
+        held,
+        train_size=eval_share,
+        random_state=params.split_seed,
+        stratify=held[params.target_column],
     )
     return Splits(
         train=train.reset_index(drop=True),

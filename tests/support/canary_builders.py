@@ -143,10 +143,17 @@ def candidate_with(candidate_dir: Path, dest: Path, model: onnx.ModelProto | Non
     return dest
 
 
-def register(candidate_dir: Path, name: str, trained) -> str:
-    """register-version's real function; returns the new version number."""
+def register(candidate_dir: Path, name: str, trained, max_regression: float = 1.0) -> str:
+    """register-version's real function, with compare-with-champion's real gates (when a champion
+    exists); returns the new version number.
+
+    `max_regression` defaults to 1.0 (any accuracy loss allowed, and recorded so in the
+    evidence): these candidates exist to misbehave in production although their offline gates
+    passed, which is what the canary must catch."""
     import pandas as pd
 
+    from slipway.compare.params import CompareParams
+    from slipway.compare.stage import compare
     from slipway.data import read_table
     from tasks.register_version import register_candidate
     from tests.support.candidates import contract_for
@@ -154,12 +161,23 @@ def register(candidate_dir: Path, name: str, trained) -> str:
     everything = pd.concat(
         [read_table(trained.data_uris[s]) for s in ("train", "eval", "reference")]
     )
+    compared = compare(
+        CompareParams(
+            name=name,
+            candidate_dir=str(candidate_dir),
+            eval_data=trained.data_uris["eval"],
+            target_column=trained.target_column,
+            contract=contract_for(everything, trained.target_column),
+            max_regression=max_regression,
+        )
+    )
     result = register_candidate(
         candidate_dir,
         name,
-        contract=contract_for(everything, trained.target_column),
+        contract=compared.contract,
         validation_report=validation_report(),
         train_result=trained,
+        champion_gates=compared.gates,
     )
     assert result.created
     return result.version

@@ -27,7 +27,10 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     (dest / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
     selected = manifest.selected()
     evidence = EvidenceBundle(
-        gates=gates_for(manifest, selected, validation_report().model_dump(mode="json")),
+        gates={
+            **gates_for(manifest, selected, validation_report().model_dump(mode="json")),
+            "champion_comparison": self_comparison(dest, reference),
+        },
         runtime=selected.runtime,
         candidate=selected.name,
         serving_sha256=sha256_file(dest / selected.path),
@@ -37,6 +40,16 @@ def make_bundle(candidate_dir: Path, reference, dest: Path) -> Path:
     frame = with_predictions(dest, reference[FEATURES])
     (dest / REFERENCE_PROFILE).write_bytes(profiles.serialize(profiles.profile_frame(frame)))
     return dest
+
+
+def self_comparison(bundle: Path, reference):
+    """The real comparison gate between two versions of this bundle (one artifact: every
+    version registered from it predicts the same labels), on the labelled reference rows."""
+    from slipway.compare.stage import comparison_gate
+    from slipway.core.comparison import compare_classifiers
+
+    labels = with_predictions(bundle, reference[FEATURES])["prediction"]
+    return comparison_gate(compare_classifiers(reference["digit"], labels, labels), "1")
 
 
 def with_predictions(bundle: Path, features):

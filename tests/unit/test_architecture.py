@@ -48,6 +48,7 @@ STAGES = (
     "convert",
     "latency",
     "drift",
+    "compare",
     "register",
     "serving",
     "canary",

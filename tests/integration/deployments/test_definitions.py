@@ -38,3 +38,27 @@ def test_flow_names_match_files():
         path, _, attr = deployment["entrypoint"].partition(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert getattr(module, attr).name == Path(path).stem.replace("_", "-")
+
+
+def test_the_release_deployment_form_takes_a_model_source():
+    """The release deployment's parameter form (the flow's schema) has the same inputs as
+    `slipway release`: the model, its data, the comparison and contract options, the strategy."""
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.release import release
+
+    schema = parameter_schema(release.fn).model_dump()
+    params = schema["definitions"]["ReleaseParams"]["properties"]
+    assert {
+        "model",
+        "eval_data",
+        "reference_data",
+        "target_column",
+        "train",
+        "max_regression",
+        "require_improvement",
+        "allow_contract_change",
+        "canary",
+    } <= set(params)
+    options = schema["definitions"]["CanaryOptions"]["properties"]
+    assert options["strategy"]["enum"] == ["canary", "blue-green"]

@@ -30,6 +30,7 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
         "validate-data",
         "convert-and-quantize",
         "benchmark-latency",
+        "compare-with-champion",
         "register-version",
         "promote",
     ]
@@ -77,6 +78,29 @@ def test_first_release_runs_every_stage_and_promotes_through_the_guard():
     )
     assert (second.version, second.outcome) == ("2", "registered")
     assert registry.open_registry().alias("digits-release", registry.CANDIDATE) == "2"
+    assert registry.open_registry().alias("digits-release", registry.CHAMPION) == "1"
+    # compared with champion 1 on the same eval rows before registration, recorded as evidence
+    assert second.stages["compare-with-champion"]["gates"] == {
+        "champion_comparison": "passed",
+        "contract_compatibility": "passed",
+    }
+    gates = registry.open_registry().read_evidence("digits-release", "2").gates
+    comparison = gates["champion_comparison"].details
+    assert comparison["champion_version"] == "1" and comparison["test"] == "mcnemar-exact"
+    assert comparison["rows"] > 0 and 0 <= comparison["p_value"] <= 1
+    assert {"candidate", "champion"} <= set(comparison)
+    assert gates["contract_compatibility"].status == "passed"
+
+    # a much worse version (one hidden unit, one epoch) is refused before registration
+    with pytest.raises(GateFailed, match="champion_comparison") as refused:
+        release(
+            ReleaseParams(
+                model_name="digits-release",
+                **{**SMALL, "train": TrainParams(max_iter=1, hidden_layers=(1,), seed=2)},
+            )
+        )
+    assert "accuracy candidate" in str(refused.value) and "vs champion" in str(refused.value)
+    assert len(registry.open_registry().versions("digits-release")) == 2
     assert registry.open_registry().alias("digits-release", registry.CHAMPION) == "1"
 
 

@@ -11,7 +11,7 @@ from tests.integration.registry.test_registration import NAME, contract_of
 from tests.support.registry import selected_copy, validation_report
 
 
-def register(directory, trained, report):
+def register(directory, trained, report, champion_gates=None):
     from tasks.register_version import register_candidate
 
     return register_candidate(
@@ -20,21 +20,59 @@ def register(directory, trained, report):
         contract=contract_of(directory),
         validation_report=report,
         train_result=trained,
+        champion_gates=champion_gates,
     )
+
+
+def compared(directory, trained):
+    """compare-with-champion's real gates for `directory` against the current champion."""
+    from slipway.compare.params import CompareParams
+    from slipway.compare.stage import compare
+
+    return compare(
+        CompareParams(
+            name=NAME,
+            candidate_dir=str(directory),
+            eval_data=trained.data_uris["eval"],
+            target_column=trained.target_column,
+            contract=contract_of(directory),
+        )
+    ).gates
 
 
 @pytest.fixture
 def two_versions(candidate_dir, trained, tmp_path):
-    """Version 1 serves onnx-fp32, version 2 serves ort-int8-dynamic (another sha256); both fully
-    gated."""
+    """Version 1 serves onnx-fp32 and is the champion ("first release"); version 2 serves
+    ort-int8-dynamic (another sha256), registered with its comparison against version 1; both
+    fully gated."""
     v1 = register(selected_copy(candidate_dir, tmp_path / "a"), trained, validation_report())
-    v2 = register(
-        selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic"),
-        trained,
-        validation_report(),
-    )
+    guarded_promote(NAME, v1.version, reason="first release")
+    second = selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic")
+    v2 = register(second, trained, validation_report(), compared(second, trained))
     assert (v1.version, v2.version) == ("1", "2") and v1.sha256 != v2.sha256
     return v1.version, v2.version
+
+
+@pytest.mark.slow
+def test_promote_over_a_champion_refuses_a_version_never_compared_with_it(
+    candidate_dir, trained, tmp_path
+):
+    from slipway import registry
+
+    v1 = register(selected_copy(candidate_dir, tmp_path / "a"), trained, validation_report())
+    guarded_promote(NAME, v1.version, reason="first release")
+    # registered by hand without a comparison: every other gate passed
+    second = selected_copy(candidate_dir, tmp_path / "b", select="ort-int8-dynamic")
+    v2 = register(second, trained, validation_report())
+    with pytest.raises(GateFailed, match="champion_comparison: missing"):
+        guarded_promote(NAME, v2.version, reason="by hand")
+    assert registry.open_registry().alias(NAME, "champion") == v1.version
+    # compare-with-champion's gates for it: INT8 of the same model is not worse beyond the noise
+    gates = compared(second, trained)
+    assert gates["champion_comparison"].status == "passed"
+    assert gates["champion_comparison"].details["test"] == "mcnemar-exact"
+    assert gates["champion_comparison"].details["champion_version"] == v1.version
+    assert gates["contract_compatibility"].summary.startswith("same contract as champion")
 
 
 @pytest.mark.slow
@@ -73,6 +111,18 @@ def test_promote_records_previous_and_rollback_brings_it_back(two_versions):
     # and a second rollback has nowhere to go
     with pytest.raises(BadInput, match="no `previous` version"):
         guarded_rollback(NAME, reason="again")
+
+
+@pytest.mark.slow
+def test_promoting_back_a_former_champion_needs_no_comparison(two_versions):
+    from slipway import registry
+
+    v1, v2 = two_versions
+    guarded_promote(NAME, v2, reason="canary passed")
+    # v1 was registered before any champion existed (no comparison), but it was the champion
+    back = guarded_promote(NAME, v1, reason="back to the former champion")
+    assert (back.version, back.previous) == (v1, v2)
+    assert registry.open_registry().alias(NAME, "champion") == v1
 
 
 @pytest.mark.slow

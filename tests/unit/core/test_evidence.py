@@ -19,6 +19,7 @@ from slipway.core.evidence import (
     latency_record,
     missing_evidence,
     parity_gate,
+    promote_problems,
 )
 from slipway.core.manifest import Accuracy, Candidate, Manifest, Parity, Selection
 
@@ -198,3 +199,42 @@ def test_evidence_tags():
 def test_evidence_round_trips_through_json():
     original = bundle(parity="failed")
     assert EvidenceBundle.model_validate_json(original.model_dump_json()) == original
+
+
+def with_gates(base: EvidenceBundle, **statuses) -> EvidenceBundle:
+    extra = {g: GateResult(status=s, summary=f"{g} summary") for g, s in statuses.items()}
+    return base.model_copy(update={"gates": {**base.gates, **extra}})
+
+
+@pytest.mark.parametrize(
+    ("statuses", "replaces", "expected"),
+    [
+        # a first version: no champion to compare with, nothing more is required
+        ({}, False, []),
+        # over a champion: the comparison must be there and must have passed
+        ({}, True, ["champion_comparison"]),
+        ({"champion_comparison": "passed"}, True, []),
+        ({"champion_comparison": "failed"}, True, ["champion_comparison"]),
+        ({"champion_comparison": "failed"}, False, ["champion_comparison"]),
+        # the contract gate blocks when recorded and not passed, but is not required by itself
+        (
+            {"champion_comparison": "passed", "contract_compatibility": "failed"},
+            True,
+            ["contract_compatibility"],
+        ),
+    ],
+)
+def test_promote_over_a_champion_requires_the_champion_comparison(statuses, replaces, expected):
+    problems = promote_problems(with_gates(bundle(), **statuses), replaces_champion=replaces)
+    assert [p.split(":")[0] for p in problems] == expected
+
+
+def test_the_missing_comparison_says_how_to_get_one():
+    (problem,) = promote_problems(bundle(), replaces_champion=True)
+    assert "never compared with the champion" in problem and "slipway release" in problem
+
+
+def test_champion_gates_are_tagged_when_recorded():
+    tags = evidence_tags(with_gates(bundle(), champion_comparison="passed"))
+    assert tags["slipway.gate.champion_comparison"] == "passed"
+    assert "slipway.gate.contract_compatibility" not in tags
