@@ -42,6 +42,32 @@ def unsupported_steps(model) -> list[str]:
     ]
 
 
+def named_column_selectors(model) -> list[str]:
+    """Columns a ColumnTransformer inside `model` picks by name (string keys)."""
+    from sklearn.compose import ColumnTransformer
+
+    names: list[str] = []
+    for _, step in steps_of(model):
+        if isinstance(step, ColumnTransformer):
+            for _, _, columns in step.transformers:
+                cols = [columns] if isinstance(columns, str) else list(np.ravel(columns))
+                names.extend(str(c) for c in cols if isinstance(c, str))
+    return names
+
+
+def refuse_named_columns(model) -> None:
+    """One float32 `input` tensor is the contract: name-selected (mixed dtype) columns are not."""
+    named = named_column_selectors(model)
+    if named:
+        shown = ", ".join(dict.fromkeys(named))
+        raise BadInput(
+            f"the pipeline's ColumnTransformer selects columns by name ({shown[:200]}); slipway "
+            "serves one float32 `input` tensor, so per-column (string/mixed dtype) inputs are "
+            "not supported yet: select columns by integer position and encode strings to "
+            "numbers before the model"
+        )
+
+
 def task_of(model) -> str:
     return (
         "classification"
@@ -69,6 +95,7 @@ def check_convertible(model) -> None:
             f"{', '.join(missing)}; "
             "replace the step or register a custom converter"
         )
+    refuse_named_columns(model)
     n_features(model)
 
 

@@ -66,12 +66,25 @@ def model_input(frame, manifest: Manifest):
     return x if manifest.input_shape is None else x.reshape(len(x), *manifest.input_shape)
 
 
+def regression_output(predicted: dict):
+    """A regressor's prediction per row: its `variable` output (or its only output), 1-D."""
+    import numpy as np
+
+    value = predicted.get("variable")
+    if value is None:
+        if len(predicted) != 1:
+            raise ValueError(f"no `label` or `variable` output among {sorted(predicted)}")
+        (value,) = predicted.values()
+    return np.asarray(value).reshape(len(value), -1)[:, 0]
+
+
 def reference_with_predictions(
     bundle_dir: Path, manifest: Manifest, frame, contract: ServingContract | None = None
 ):
     """Reference features plus the serving candidate's predicted class as int column
-    `prediction` (and its top-1 probability as `confidence`). For an image model the
-    features are the per-image summaries the gateway profiles (core.image_summary)."""
+    `prediction` (a regressor: its predicted value, float), and an image model's top-1
+    probability as `confidence`. For an image model the features are the per-image summaries
+    the gateway profiles (core.image_summary)."""
     import pandas as pd
 
     from slipway.core.confidence import top1_confidence
@@ -86,7 +99,10 @@ def reference_with_predictions(
         spec = contract.tensors[0] if contract is not None else None
         low, high = (spec.min, spec.max) if spec is not None else (0.0, 1.0)
         out = pd.DataFrame(summarize(x, low, high), columns=SUMMARY_COLUMNS)
-    out["prediction"] = predicted["label"].astype("int64")
+    if "label" in predicted:
+        out["prediction"] = predicted["label"].astype("int64")
+    else:  # a regressor: its (single) float output is the numeric `prediction` column
+        out["prediction"] = regression_output(predicted).astype("float64")
     if "probabilities" in predicted and manifest.input_shape is not None:
         out["confidence"] = top1_confidence(predicted["probabilities"])
     return out, predicted

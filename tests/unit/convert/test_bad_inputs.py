@@ -180,3 +180,41 @@ def test_a_model_without_column_names_says_so(tmp_path, small_model):
     # when prepared / then the message counts and says why it cannot name the column
     with pytest.raises(BadInput, match=r"takes 64 and records no column names"):
         prepare(params(path, bad, tmp_path))
+
+
+def test_column_transformer_selecting_columns_by_name_is_refused(tmp_path):
+    # given a pipeline fitted on a table with a string column, selecting columns by name
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    table = pd.DataFrame({"age": [1.0, 2, 3, 4, 5, 6], "city": ["a", "b", "a", "c", "b", "a"]})
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["city"])]
+    )
+    model = Pipeline([("pre", pre), ("clf", LogisticRegression())]).fit(table, [0, 1, 0, 1, 1, 0])
+    # when converted / then the message names the columns and the way out
+    with pytest.raises(BadInput, match=r"selects columns by name \(age, city\).*integer position"):
+        sklearn_onnx.to_onnx(model, tmp_path / "m.onnx")
+
+
+def test_column_transformer_by_position_still_converts(tmp_path):
+    # given a ColumnTransformer over numeric columns picked by integer position
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    pre = ColumnTransformer([("a", StandardScaler(), [0, 1]), ("b", MinMaxScaler(), [2])])
+    model = Pipeline([("pre", pre), ("reg", LinearRegression())]).fit(x, x @ [1.0, 2.0, 3.0])
+    # when converted / then the ONNX graph runs and agrees with scikit-learn
+    import onnxruntime as ort
+
+    path = sklearn_onnx.to_onnx(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {"input": x})
+    np.testing.assert_allclose(out.ravel(), model.predict(x), rtol=1e-3, atol=1e-3)

@@ -23,3 +23,20 @@ def test_code_revision_is_the_git_sha_or_none(tmp_path):
     revision = provenance.code_revision()
     assert revision is None or len(revision.removesuffix("-dirty")) == 40
     assert provenance.code_revision(tmp_path) is None  # not a git work tree
+
+
+def test_a_regressors_prediction_column_is_its_float_output():
+    import numpy as np
+
+    from slipway.register.bundle import regression_output
+
+    # given a regressor's outputs ([N, 1] `variable`, or a single unnamed output)
+    value = np.array([[1.5], [2.5], [-3.0]], dtype=np.float32)
+    # then the prediction per row is the float value
+    np.testing.assert_array_equal(regression_output({"variable": value}), [1.5, 2.5, -3.0])
+    np.testing.assert_array_equal(regression_output({"y": value.ravel()}), [1.5, 2.5, -3.0])
+    # and several outputs without `variable` are refused
+    import pytest
+
+    with pytest.raises(ValueError, match="no `label` or `variable`"):
+        regression_output({"a": value, "b": value})
