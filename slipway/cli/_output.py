@@ -93,3 +93,16 @@ def parse_shape(text: str | None, flag: str = "--input-shape") -> list[int] | No
     if not shape or any(d <= 0 for d in shape):
         raise BadInput(f"{flag} {text!r}: give positive integers separated by commas (1,32,32)")
     return shape
+
+
+def flag_error(exc):
+    """A pydantic ValidationError of a command's params as BadInput naming the flag:
+    `--steps [0]: ...` (or the model-level message when no field is at fault)."""
+    from slipway.errors import BadInput
+
+    err = exc.errors()[0]
+    message = err["msg"].removeprefix("Value error, ")
+    if not err["loc"]:
+        return BadInput(message)
+    flag = "--" + str(err["loc"][-1]).replace("_", "-")
+    return BadInput(f"{flag} {err.get('input')!r}: {message}")

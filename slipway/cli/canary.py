@@ -5,7 +5,7 @@ so it is a flag here rather than its own subcommand."""
 
 from __future__ import annotations
 
-from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+from slipway.cli._output import add_json_flag, emit_json, flag_error, quiet_prefect_for_json
 
 
 def register(sub, common) -> None:
@@ -111,7 +111,6 @@ def build_params(args):
 
     from slipway.canary.params import CanaryParams
     from slipway.core.canary import CanaryPolicy
-    from slipway.errors import BadInput
 
     overrides = {
         k: v
@@ -145,12 +144,7 @@ def build_params(args):
             **sources,
         )
     except ValidationError as exc:
-        err = exc.errors()[0]
-        message = err["msg"].removeprefix("Value error, ")
-        if not err["loc"]:
-            raise BadInput(message) from None
-        flag = "--" + str(err["loc"][-1]).replace("_", "-")
-        raise BadInput(f"{flag} {err.get('input')!r}: {message}") from None
+        raise flag_error(exc) from None
 
 
 def handle(args) -> int:

@@ -7,7 +7,7 @@ refused it (or the canary rolled it back), 2 bad input, found before the flow st
 
 from __future__ import annotations
 
-from slipway.cli._output import add_json_flag, emit_json, quiet_prefect_for_json
+from slipway.cli._output import add_json_flag, emit_json, flag_error, quiet_prefect_for_json
 
 
 def register(sub, common) -> None:
@@ -182,12 +182,7 @@ def build_params(args):
             **source,
         )
     except ValidationError as exc:
-        err = exc.errors()[0]
-        message = err["msg"].removeprefix("Value error, ")
-        if not err["loc"]:
-            raise BadInput(message) from None
-        flag = "--" + str(err["loc"][-1]).replace("_", "-")
-        raise BadInput(f"{flag} {err.get('input')!r}: {message}") from None
+        raise flag_error(exc) from None
 
 
 def handle(args) -> int:
